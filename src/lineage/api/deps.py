@@ -1,0 +1,46 @@
+"""Dependencies shared by the routers: the store engine, the graph, the writer, settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection, Engine
+
+from lineage.errors import GraphLoading
+from lineage.graph import LineageGraph
+from lineage.settings import Settings
+from lineage.store.db import unavailable_as_503
+from lineage.store.writer import GroupCommitWriter
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def _connection(request: Request) -> Iterator[Connection]:
+    with unavailable_as_503("reading"), request.app.state.engine.connect() as conn:
+        yield conn
+
+
+def _graph(request: Request) -> LineageGraph:
+    graph = request.app.state.graph
+    if graph is None:
+        raise GraphLoading("the lineage graph is still loading; retry shortly")
+    return graph
+
+
+def _writer(request: Request) -> GroupCommitWriter:
+    return request.app.state.writer
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+EngineDep = Annotated[Engine, Depends(_engine)]
+ConnDep = Annotated[Connection, Depends(_connection)]
+GraphDep = Annotated[LineageGraph, Depends(_graph)]
+WriterDep = Annotated[GroupCommitWriter, Depends(_writer)]

@@ -1,0 +1,55 @@
+"""One error shape for every 4xx/5xx: `{"error": {"code", "message", "field"?}}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from lineage.errors import LineageError
+
+
+class FastJSONResponse(JSONResponse):
+    """JSON rendered by orjson (lineage answers can hold thousands of nodes)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def error_response(status: int, code: str, message: str, **extra: object) -> FastJSONResponse:
+    """Build the shared error body."""
+    headers = {"Retry-After": "1"} if status == 503 else None
+    return FastJSONResponse({"error": {"code": code, "message": message, **extra}}, status, headers)
+
+
+def install(app: FastAPI) -> None:
+    """Map our errors, FastAPI's HTTPException and validation errors to the one shape."""
+
+    @app.exception_handler(LineageError)
+    async def _lineage_error(_: Request, exc: LineageError) -> FastJSONResponse:
+        body = exc.to_dict()
+        return error_response(exc.status, body.pop("code"), body.pop("message"), **body)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(_: Request, exc: HTTPException) -> FastJSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> FastJSONResponse:
+        first = exc.errors()[0]
+        location = [
+            str(part) for part in first.get("loc", ()) if part not in ("query", "path", "body")
+        ]
+        field = ".".join(location) or None
+        message = f"{field}: {first.get('msg')}" if field else str(first.get("msg"))
+        return error_response(
+            422 if first.get("loc", ("",))[0] == "body" else 400,
+            "invalid_parameter",
+            message,
+            field=field,
+        )

@@ -1,0 +1,157 @@
+"""POST /api/v1/lineage (one event) and /api/v1/lineage/batch (many, each atomic)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from lineage.api.deps import SettingsDep, WriterDep
+from lineage.api.errors import FastJSONResponse
+from lineage.errors import LineageError, PayloadTooLarge, UnsupportedMediaType
+from lineage.events import Limits, decompress, load_batch, load_json, parse_event
+from lineage.settings import Settings
+
+router = APIRouter(tags=["ingest"])
+
+_EVENT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": "An OpenLineage RunEvent, DatasetEvent or JobEvent "
+                    "(any spec version); gzip bodies are accepted.",
+                }
+            }
+        },
+    }
+}
+_BATCH_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            "application/x-ndjson": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+def limits_of(settings: Settings) -> Limits:
+    """The parsing limits configured for this collector."""
+    return Limits(
+        max_body_bytes=settings.max_body_bytes,
+        max_json_depth=settings.max_json_depth,
+        max_batch_events=settings.max_batch_events,
+        max_name_chars=settings.max_name_chars,
+    )
+
+
+async def _body(request: Request, limits: Limits) -> bytes:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type and not (
+        content_type in ("application/json", "application/x-ndjson", "text/plain")
+        or content_type.endswith("+json")
+        or content_type == "application/octet-stream"
+    ):
+        raise UnsupportedMediaType(
+            f"Content-Type {content_type!r} is not supported; send application/json",
+            field="Content-Type",
+        )
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limits.max_body_bytes:
+        raise PayloadTooLarge(
+            f"body exceeds max_body_bytes ({limits.max_body_bytes} bytes)", field="body"
+        )
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limits.max_body_bytes:
+            raise PayloadTooLarge(
+                f"body exceeds max_body_bytes ({limits.max_body_bytes} bytes)", field="body"
+            )
+        chunks.append(chunk)
+    return decompress(b"".join(chunks), request.headers.get("content-encoding"), limits=limits)
+
+
+@router.post(
+    "/lineage",
+    status_code=201,
+    response_class=Response,
+    summary="Ingest one OpenLineage event",
+    openapi_extra=_EVENT_BODY,
+    responses={201: {"description": "Stored (or an exact duplicate of a stored event)."}},
+)
+async def post_event(request: Request, settings: SettingsDep, writer: WriterDep) -> Response:
+    """Store one event; 201 with an empty body once it is committed."""
+    limits = limits_of(settings)
+    body = await _body(request, limits)
+    event = parse_event(load_json(body), limits=limits, raw_bytes=body)
+    (outcome,) = await asyncio.wrap_future(writer.submit([event]))
+    if outcome.error is not None:
+        raise outcome.error
+    return Response(status_code=201)
+
+
+@router.post(
+    "/lineage/batch",
+    summary="Ingest many events; each is stored or rejected on its own",
+    openapi_extra=_BATCH_BODY,
+    responses={
+        204: {"description": "All events stored."},
+        200: {"description": "Partial success: the spec's summary with failed_events."},
+    },
+)
+async def post_batch(request: Request, settings: SettingsDep, writer: WriterDep) -> Response:
+    """A JSON array (or NDJSON) of events: 204 when all stored, else 200 with a summary."""
+    limits = limits_of(settings)
+    items = load_batch(await _body(request, limits))
+    if len(items) > limits.max_batch_events:
+        raise PayloadTooLarge(
+            f"batch has {len(items)} events, over max_batch_events ({limits.max_batch_events})",
+            field="body",
+        )
+    failed: list[dict[str, Any]] = []
+    parsed, positions = [], []
+    for index, item in enumerate(items):
+        try:
+            parsed.append(parse_event(item, limits=limits))
+            positions.append(index)
+        except LineageError as exc:
+            failed.append({"index": index, "reason": _reason(exc), "retriable": False})
+    outcomes = await asyncio.wrap_future(writer.submit(parsed)) if parsed else []
+    for index, outcome in zip(positions, outcomes, strict=True):
+        if outcome.error is not None:
+            retriable = outcome.error.status == 503
+            failed.append(
+                {"index": index, "reason": _reason(outcome.error), "retriable": retriable}
+            )
+    if not failed:
+        return Response(status_code=204)
+    failed.sort(key=lambda f: f["index"])
+    retriable_count = sum(1 for f in failed if f["retriable"])
+    return FastJSONResponse(
+        {
+            "status": "partial_success",
+            "summary": {
+                "received": len(items),
+                "successful": len(items) - len(failed),
+                "failed": len(failed),
+                "retriable": retriable_count,
+                "non_retriable": len(failed) - retriable_count,
+            },
+            "failed_events": failed,
+        },
+        status_code=200,
+    )
+
+
+def _reason(exc: LineageError) -> str:
+    return (
+        f"{exc.field}: {exc.message}"
+        if exc.field and not exc.message.startswith(exc.field)
+        else exc.message
+    )

@@ -1,0 +1,5 @@
+"""The `lineage` command line: serve, db, and the query/impact commands."""
+
+from lineage.cli.main import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,116 @@
+"""Typer app `lineage`. Known errors print one line and exit with a meaningful code."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from lineage.errors import LineageError
+from lineage.settings import Settings
+
+app = typer.Typer(
+    name="lineage",
+    help="OpenLineage collector: lineage graph, impact analysis, ML metadata.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Store maintenance: upgrade, replay, status.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+err = Console(stderr=True)
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="LINEAGE_DATABASE_URL",
+        help=Settings.model_fields["database_url"].description,
+    ),
+]
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None,
+        typer.Option(envvar="LINEAGE_HOST", help=Settings.model_fields["host"].description),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(envvar="LINEAGE_PORT", help=Settings.model_fields["port"].description),
+    ] = None,
+    database_url: DatabaseUrl = None,
+    log_level: Annotated[
+        str | None,
+        typer.Option(
+            envvar="LINEAGE_LOG_LEVEL", help=Settings.model_fields["log_level"].description
+        ),
+    ] = None,
+) -> None:
+    """Run the collector (HTTP API on host:port, store at the database URL)."""
+    import uvicorn
+
+    from lineage.api.app import create_app
+    from lineage.store.db import redact
+
+    settings = _settings(host=host, port=port, database_url=database_url, log_level=log_level)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    err.print(
+        f"lineage collector on http://{settings.host}:{settings.port}"
+        f" (store: {redact(settings.database_url)})"
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseUrl = None) -> None:
+    """Create or migrate the store's schema to the newest revision."""
+    from lineage.store.db import make_engine
+    from lineage.store.migrate import current_revision, head_revision, upgrade
+
+    engine = make_engine(_settings(database_url=database_url).database_url)
+    before = current_revision(engine)
+    upgrade(engine)
+    err.print(f"schema upgraded: {before or 'empty'} -> {head_revision()}")
+
+
+@db_app.command("replay")
+def db_replay(database_url: DatabaseUrl = None) -> None:
+    """Rebuild every derived table from the event log (stop the collector first)."""
+    from lineage.store.db import make_engine
+    from lineage.store.migrate import ensure_current
+    from lineage.store.replay import replay
+
+    engine = make_engine(_settings(database_url=database_url).database_url)
+    ensure_current(engine)
+    count = replay(engine)
+    err.print(f"replayed {count} events")
+
+
+def main() -> None:
+    """Console-script entry point: one line per known failure, exit code by error kind."""
+    debug = "--debug" in sys.argv
+    if debug:
+        sys.argv.remove("--debug")
+    try:
+        app()
+    except LineageError as exc:
+        if debug:
+            raise
+        err.print(f"[red]error:[/red] {exc.message}")
+        sys.exit(3 if exc.status == 503 else 2)

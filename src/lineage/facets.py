@@ -1,0 +1,300 @@
+"""Typed views of the facets the collector understands; everything else is kept verbatim.
+
+Each reader is forgiving: a facet missing its schema-required keys yields what can be read
+and never raises, because producers in the wild send partial facets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from lineage.events import DatasetRef, parse_run_id, parse_time
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A schema field flattened to a dotted path (`address.city` for nested structs)."""
+
+    name: str
+    type: str | None
+    description: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnEdge:
+    """Output field <- input field, with its transformation. `out_field` '' = whole dataset."""
+
+    out_field: str
+    in_namespace: str
+    in_name: str
+    in_field: str
+    type: str
+    subtype: str | None
+    description: str | None
+    masking: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ParentRef:
+    """The parent (and root) run named by a `parent` run facet."""
+
+    run_id: str
+    run_id_raw: str
+    job_namespace: str
+    job_name: str
+    root_run_id: str | None
+    root_job_namespace: str | None
+    root_job_name: str | None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def is_deleted(facet: dict[str, Any]) -> bool:
+    """True for a `{"_deleted": true}` facet, which removes the key from its owner."""
+    return facet.get("_deleted") is True
+
+
+def schema_fields(facets: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The `schema` facet's fields as sent (nested), or None without a schema facet."""
+    schema = facets.get("schema")
+    if not isinstance(schema, dict) or is_deleted(schema):
+        return None
+    return [f for f in _list(schema.get("fields")) if isinstance(f, dict) and _str(f.get("name"))]
+
+
+def flatten_fields(fields: list[dict[str, Any]], prefix: str = "") -> list[Field]:
+    """Nested schema fields as dotted paths, parents before children."""
+    flat: list[Field] = []
+    for item in fields:
+        name = _str(item.get("name"))
+        if name is None:
+            continue
+        path = f"{prefix}{name}"
+        flat.append(Field(path, _str(item.get("type")), _str(item.get("description"))))
+        flat.extend(flatten_fields(_list(item.get("fields")), prefix=f"{path}."))
+    return flat
+
+
+def schema_hash(fields: list[dict[str, Any]]) -> str:
+    """A stable hash of a schema's names and types, used as its version id."""
+    flat = [(f.name, f.type) for f in flatten_fields(fields)]
+    return hashlib.sha256(orjson.dumps(flat)).hexdigest()[:32]
+
+
+def column_edges(facets: dict[str, Any]) -> list[ColumnEdge] | None:
+    """Column lineage from `columnLineage` (fields and dataset-level `dataset[]`).
+
+    None when the dataset carries no columnLineage facet.
+    """
+    facet = facets.get("columnLineage")
+    if not isinstance(facet, dict) or is_deleted(facet):
+        return None
+    edges: dict[tuple[str, str, str, str], ColumnEdge] = {}
+    for out_field, entry in _dict(facet.get("fields")).items():
+        entry = _dict(entry)
+        legacy_type = _str(entry.get("transformationType"))
+        legacy_description = _str(entry.get("transformationDescription"))
+        for source in _list(entry.get("inputFields")):
+            for edge in _input_edges(source, out_field, legacy_type, legacy_description):
+                edges.setdefault(
+                    (edge.out_field, edge.in_namespace, edge.in_name, edge.in_field), edge
+                )
+    for source in _list(facet.get("dataset")):
+        for edge in _input_edges(source, "", "INDIRECT", None):
+            edges.setdefault((edge.out_field, edge.in_namespace, edge.in_name, edge.in_field), edge)
+    return list(edges.values())
+
+
+def _input_edges(
+    source: Any, out_field: str, legacy_type: str | None, legacy_description: str | None
+) -> list[ColumnEdge]:
+    source = _dict(source)
+    namespace, name, field = (_str(source.get(k)) for k in ("namespace", "name", "field"))
+    if namespace is None or name is None or field is None:
+        return []
+    transformations = [t for t in _list(source.get("transformations")) if isinstance(t, dict)]
+    if not transformations:
+        transformations = [{"type": legacy_type or "DIRECT", "description": legacy_description}]
+    return [
+        ColumnEdge(
+            out_field=out_field,
+            in_namespace=namespace,
+            in_name=name,
+            in_field=field,
+            type=(_str(t.get("type")) or "DIRECT").upper(),
+            subtype=_str(t.get("subtype")),
+            description=_str(t.get("description")),
+            masking=t.get("masking") is True,
+        )
+        for t in transformations
+    ]
+
+
+def parent(run_facets: dict[str, Any]) -> ParentRef | None:
+    """The parent run (from `parent`, or the legacy `parentRun` key), if any is usable."""
+    facet = run_facets.get("parent") or run_facets.get("parentRun")
+    if not isinstance(facet, dict):
+        return None
+    job, run = _dict(facet.get("job")), _dict(facet.get("run"))
+    job_ns, job_name = _str(job.get("namespace")), _str(job.get("name"))
+    raw = run.get("runId")
+    if job_ns is None or job_name is None or not isinstance(raw, str) or not raw:
+        return None
+    raw, run_id = parse_run_id(raw, "run.facets.parent.run.runId")
+    root, root_job = (
+        _dict(_dict(facet.get("root")).get("run")),
+        _dict(_dict(facet.get("root")).get("job")),
+    )
+    root_raw = root.get("runId")
+    root_id = parse_run_id(root_raw, "root")[1] if isinstance(root_raw, str) and root_raw else None
+    return ParentRef(
+        run_id=run_id,
+        run_id_raw=raw,
+        job_namespace=job_ns,
+        job_name=job_name,
+        root_run_id=root_id,
+        root_job_namespace=_str(root_job.get("namespace")) if root_id else None,
+        root_job_name=_str(root_job.get("name")) if root_id else None,
+    )
+
+
+def symlinks(facets: dict[str, Any]) -> list[tuple[str, str]]:
+    """Other identities of the same dataset (namespace, name) from a `symlinks` facet."""
+    facet = facets.get("symlinks")
+    if not isinstance(facet, dict) or is_deleted(facet):
+        return []
+    out = []
+    for ident in _list(facet.get("identifiers")):
+        ident = _dict(ident)
+        namespace, name = _str(ident.get("namespace")), _str(ident.get("name"))
+        if namespace and name:
+            out.append((namespace, name))
+    return out
+
+
+def lifecycle(facets: dict[str, Any]) -> tuple[str | None, tuple[str, str] | None]:
+    """(state, previous identity) from `lifecycleStateChange`; previous only for RENAME."""
+    facet = facets.get("lifecycleStateChange")
+    if not isinstance(facet, dict) or is_deleted(facet):
+        return None, None
+    state = _str(facet.get("lifecycleStateChange"))
+    state = state.upper() if state else None
+    previous = _dict(facet.get("previousIdentifier"))
+    namespace, name = _str(previous.get("namespace")), _str(previous.get("name"))
+    if state == "RENAME" and namespace and name:
+        return state, (namespace, name)
+    return state, None
+
+
+def dataset_version(facets: dict[str, Any]) -> str | None:
+    """The producer's own dataset version (Delta version, Iceberg snapshot), if sent."""
+    value = _dict(facets.get("version")).get("datasetVersion")
+    return str(value) if isinstance(value, str | int) and value != "" else None
+
+
+def dataset_kind(facets: dict[str, Any]) -> str | None:
+    """`model` for a model artifact (datasetType MODEL or our ml_model facet), else None."""
+    dataset_type = _str(_dict(facets.get("datasetType")).get("datasetType"))
+    if "ml_model" in facets or (dataset_type and dataset_type.upper() == "MODEL"):
+        return "model"
+    return None
+
+
+def job_type(facets: dict[str, Any]) -> dict[str, str | None] | None:
+    """`jobType` facet as {integration, jobType, processingType}."""
+    facet = facets.get("jobType")
+    if not isinstance(facet, dict) or is_deleted(facet):
+        return None
+    return {k: _str(facet.get(k)) for k in ("integration", "jobType", "processingType")}
+
+
+def sql_query(facets: dict[str, Any]) -> str | None:
+    """The job's SQL text from the `sql` facet."""
+    return _str(_dict(facets.get("sql")).get("query"))
+
+
+def description(facets: dict[str, Any]) -> str | None:
+    """`documentation.description`."""
+    return _str(_dict(facets.get("documentation")).get("description"))
+
+
+def error_message(run_facets: dict[str, Any]) -> dict[str, Any] | None:
+    """`errorMessage` as {message, programmingLanguage, stackTrace}."""
+    facet = run_facets.get("errorMessage")
+    if not isinstance(facet, dict) or _str(facet.get("message")) is None:
+        return None
+    return {k: facet.get(k) for k in ("message", "programmingLanguage", "stackTrace")}
+
+
+def nominal_times(run_facets: dict[str, Any]) -> tuple[Any, Any]:
+    """(nominalStartTime, nominalEndTime) as UTC datetimes; None where absent or unreadable."""
+    facet = _dict(run_facets.get("nominalTime"))
+    return _lenient_time(facet.get("nominalStartTime")), _lenient_time(facet.get("nominalEndTime"))
+
+
+def _lenient_time(value: Any) -> Any:
+    try:
+        return parse_time(value, "nominalTime")
+    except Exception:  # an unreadable optional time is simply not recorded
+        return None
+
+
+def lineage_incomplete(run_facets: dict[str, Any]) -> bool:
+    """True when the producer says its lineage may be missing parts."""
+    extraction = _dict(run_facets.get("extractionError"))
+    failed = extraction.get("failedTasks")
+    return bool(
+        (isinstance(failed, int) and failed > 0)
+        or _list(extraction.get("errors"))
+        or "unknownSourceAttribute" in run_facets
+    )
+
+
+def explicit_flows(
+    job_facets: dict[str, Any],
+) -> tuple[list[DatasetRef], list[DatasetRef], set[tuple[tuple[str, str], tuple[str, str]]]] | None:
+    """The explicit `lineage` job facet as (inputs, outputs, input->output pairs).
+
+    None when the job has no such facet; then the inputs x outputs cross product applies.
+    """
+    facet = job_facets.get("lineage")
+    if not isinstance(facet, dict) or is_deleted(facet):
+        return None
+    inputs: dict[tuple[str, str], DatasetRef] = {}
+    outputs: dict[tuple[str, str], DatasetRef] = {}
+    pairs: set[tuple[tuple[str, str], tuple[str, str]]] = set()
+    for entry in _list(facet.get("entries")):
+        entry = _dict(entry)
+        if (_str(entry.get("type")) or "DATASET").upper() != "DATASET":
+            continue
+        target = (_str(entry.get("namespace")), _str(entry.get("name")))
+        if target[0] is None or target[1] is None:
+            continue
+        out_key = (target[0], target[1])
+        outputs.setdefault(out_key, DatasetRef(*out_key))
+        sources = list(_list(entry.get("inputs")))
+        for field_entry in _dict(entry.get("fields")).values():
+            sources.extend(_list(_dict(field_entry).get("inputs")))
+        for source in sources:
+            source = _dict(source)
+            if (_str(source.get("type")) or "DATASET").upper() != "DATASET":
+                continue
+            namespace, name = _str(source.get("namespace")), _str(source.get("name"))
+            if namespace and name:
+                inputs.setdefault((namespace, name), DatasetRef(namespace, name))
+                pairs.add(((namespace, name), out_key))
+    return list(inputs.values()), list(outputs.values()), pairs

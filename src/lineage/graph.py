@@ -1,0 +1,414 @@
+"""`LineageGraph`: the in-memory lineage graph (networkx behind a small interface).
+
+Nodes are interned to dense ints; per-node attributes live in a bytearray of flags, so a
+million-node estate costs little beyond networkx's own adjacency dicts. Two graphs: the
+bipartite dataset/job graph and the column graph of dataset fields. History (`as_of`) is
+answered from SQL; this graph always holds the current lineage.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from lineage.store.changes import Changes, ColumnKey, FieldKey, Flow, NodeKey, NodeState
+
+JOB, MODEL, DROPPED, INCOMPLETE, HIDDEN = 1, 2, 4, 8, 16
+KIND_NAMES = {"dataset": "DATASET", "job": "JOB", "model": "MODEL"}
+
+
+@dataclass
+class Snapshot:
+    """Everything the graph holds, in plain keys; built by the store at start-up."""
+
+    nodes: dict[NodeKey, NodeState] = field(default_factory=dict)
+    edges: set[tuple[NodeKey, NodeKey]] = field(default_factory=set)
+    columns: set[ColumnKey] = field(default_factory=set)
+    aliases: dict[NodeKey, NodeKey] = field(default_factory=dict)
+    flows: dict[NodeKey, frozenset[Flow]] = field(default_factory=dict)
+    hidden: set[NodeKey] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class Walk:
+    """A traversal answer: nodes with their depth, the edges between them, and caveats."""
+
+    root: int
+    depths: dict[int, int]
+    edges: list[tuple[int, int]]
+    truncated: bool
+    incomplete: bool
+
+
+class LineageGraph:
+    """Current lineage: build from a snapshot, apply committed changes, traverse."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self._index: dict[NodeKey, int] = {}
+        self._keys: list[NodeKey] = []
+        self._flags = bytearray()
+        self._g = nx.DiGraph()
+        self._aliases: dict[NodeKey, int] = {}
+        self._parent: dict[int, int] = {}
+        self._children: dict[int, set[int]] = {}
+        self._flows: dict[int, frozenset[tuple[int, int]]] = {}
+        self._field_index: dict[tuple[int, str], int] = {}
+        self._field_keys: list[tuple[int, str]] = []
+        self._cg = nx.DiGraph()
+        self.namespaces: set[str] = set()
+        self.applied = 0
+
+    # --- building and updating ------------------------------------------------------------
+
+    @classmethod
+    def from_snapshot(cls, snap: Snapshot) -> LineageGraph:
+        """A graph holding exactly what the snapshot says."""
+        graph = cls()
+        for key, state in snap.nodes.items():
+            graph._set_node(key, state)
+        for alias, target in snap.aliases.items():
+            graph._aliases[alias] = graph._intern(target)
+        graph._g.add_edges_from((graph._intern(a), graph._intern(b)) for a, b in snap.edges)
+        for column in snap.columns:
+            graph._add_column(column)
+        for job, flows in snap.flows.items():
+            graph._set_flows(job, flows)
+        for key in snap.hidden:
+            graph._flags[graph._intern(key)] |= HIDDEN
+        return graph
+
+    def apply(self, changes: Iterable[Changes]) -> None:
+        """Apply committed changes in commit order."""
+        with self.lock:
+            for change in changes:
+                for loser, winner in change.merges:
+                    self._merge(loser, winner)
+                for key, state in change.nodes.items():
+                    self._set_node(key, state)
+                for key in change.removed_nodes:
+                    self._flags[self._intern(key)] |= HIDDEN
+                self._g.remove_edges_from(
+                    (self._intern(a), self._intern(b)) for a, b in change.edges_removed
+                )
+                self._g.add_edges_from(
+                    (self._intern(a), self._intern(b)) for a, b in change.edges_added
+                )
+                for column in change.columns_removed:
+                    self._remove_column(column)
+                for column in change.columns_added:
+                    self._add_column(column)
+                for job, flows in change.flows.items():
+                    self._set_flows(job, flows)
+                self.applied += 1
+
+    def set_hidden(self, key: NodeKey, hidden: bool) -> None:
+        """Soft delete (or restore) a node: hidden nodes never appear in answers."""
+        with self.lock:
+            node = self._intern(key)
+            self._flags[node] = (
+                (self._flags[node] | HIDDEN) if hidden else (self._flags[node] & ~HIDDEN)
+            )
+
+    def _intern(self, key: NodeKey) -> int:
+        node = self._index.get(key)
+        if node is not None:
+            return node
+        alias = self._aliases.get(key)
+        if alias is not None:
+            return alias
+        node = len(self._keys)
+        self.namespaces.add(key[1])
+        self._index[key] = node
+        self._keys.append(key)
+        self._flags.append(JOB if key[0] == "job" else 0)
+        self._g.add_node(node)
+        return node
+
+    def _set_node(self, key: NodeKey, state: NodeState) -> None:
+        node = self._intern(key)
+        flags = self._flags[node] & HIDDEN
+        flags |= JOB if state.kind == "job" else (MODEL if state.kind == "model" else 0)
+        flags |= (DROPPED if state.dropped else 0) | (INCOMPLETE if state.incomplete else 0)
+        self._flags[node] = flags
+        old_parent = self._parent.pop(node, None)
+        if old_parent is not None:
+            self._children[old_parent].discard(node)
+        if state.parent is not None:
+            parent = self._intern(state.parent)
+            self._parent[node] = parent
+            self._children.setdefault(parent, set()).add(node)
+
+    def _merge(self, loser: NodeKey, winner: NodeKey) -> None:
+        target = self._intern(winner)
+        source = self._index.get(loser)
+        if source is None or source == target:
+            self._aliases[loser] = target
+            return
+        g = self._g
+        g.add_edges_from((p, target) for p in g.predecessors(source) if p != source)
+        g.add_edges_from((target, s) for s in g.successors(source) if s != source)
+        g.remove_node(source)
+        for (dataset, name), field_node in list(self._field_index.items()):
+            if dataset == source:
+                self._field_index.pop((dataset, name))
+                self._rehome_field(field_node, (target, name))
+        self._flags[source] = HIDDEN
+        del self._index[loser]
+        self._aliases[loser] = target
+        for alias, node in self._aliases.items():
+            if node == source:
+                self._aliases[alias] = target
+
+    def _rehome_field(self, field_node: int, new_key: tuple[int, str]) -> None:
+        existing = self._field_index.get(new_key)
+        if existing is None:
+            self._field_index[new_key] = field_node
+            self._field_keys[field_node] = new_key
+            return
+        cg = self._cg
+        for p, _, data in list(cg.in_edges(field_node, data=True)):
+            cg.add_edge(p, existing, t=cg.get_edge_data(p, existing, {"t": set()})["t"] | data["t"])
+        for _, s, data in list(cg.out_edges(field_node, data=True)):
+            cg.add_edge(existing, s, t=cg.get_edge_data(existing, s, {"t": set()})["t"] | data["t"])
+        cg.remove_node(field_node)
+
+    def _field(self, key: FieldKey) -> int:
+        dataset = self._intern(key[0])
+        node = self._field_index.get((dataset, key[1]))
+        if node is None:
+            node = len(self._field_keys)
+            self._field_index[(dataset, key[1])] = node
+            self._field_keys.append((dataset, key[1]))
+            self._cg.add_node(node)
+        return node
+
+    def _add_column(self, column: ColumnKey) -> None:
+        src, dst, job, kind, subtype = column
+        a, b = self._field(src), self._field(dst)
+        data = self._cg.get_edge_data(a, b)
+        if data is None:
+            self._cg.add_edge(a, b, t={(self._intern(job), kind, subtype)})
+        else:
+            data["t"].add((self._intern(job), kind, subtype))
+
+    def _remove_column(self, column: ColumnKey) -> None:
+        src, dst, job, kind, subtype = column
+        a, b = self._field(src), self._field(dst)
+        data = self._cg.get_edge_data(a, b)
+        if data is not None:
+            data["t"].discard((self._intern(job), kind, subtype))
+            if not data["t"]:
+                self._cg.remove_edge(a, b)
+
+    def _set_flows(self, job: NodeKey, flows: frozenset[Flow] | None) -> None:
+        node = self._intern(job)
+        if flows is None:
+            self._flows.pop(node, None)
+        else:
+            self._flows[node] = frozenset((self._intern(a), self._intern(b)) for a, b in flows)
+
+    # --- lookups --------------------------------------------------------------------------
+
+    def find(self, key: NodeKey) -> int | None:
+        """The node for a key (aliases resolve to their canonical node); None if unknown."""
+        node = self._index.get(key)
+        if node is None:
+            node = self._aliases.get(key)
+        if node is None or self._flags[node] & HIDDEN:
+            return None
+        return node
+
+    def key(self, node: int) -> NodeKey:
+        """The (kind, namespace, name) of a node."""
+        return self._keys[node]
+
+    def kind(self, node: int) -> str:
+        """`dataset`, `job` or `model`."""
+        flags = self._flags[node]
+        return "job" if flags & JOB else ("model" if flags & MODEL else "dataset")
+
+    def flags(self, node: int) -> int:
+        """The node's flag bits (JOB, MODEL, DROPPED, INCOMPLETE, HIDDEN)."""
+        return self._flags[node]
+
+    def aliases_of(self, node: int) -> list[NodeKey]:
+        """Other identities that resolve to this node (symlinks, renames)."""
+        return sorted(alias for alias, target in self._aliases.items() if target == node)
+
+    def parent(self, node: int) -> int | None:
+        """The parent job (DAG of a task, task of a query)."""
+        return self._parent.get(node)
+
+    def children(self, node: int) -> list[int]:
+        """Child jobs, sorted by key."""
+        kids = [c for c in self._children.get(node, ()) if not self._flags[c] & HIDDEN]
+        return sorted(kids, key=self._keys.__getitem__)
+
+    def keys(self) -> Iterator[NodeKey]:
+        """Every visible node key."""
+        return (k for i, k in enumerate(self._keys) if not self._flags[i] & HIDDEN)
+
+    def __len__(self) -> int:
+        return self._g.number_of_nodes()
+
+    def edge_count(self) -> int:
+        """Number of current dataset/job edges."""
+        return int(self._g.number_of_edges())
+
+    def column_edge_count(self) -> int:
+        """Number of current field-to-field edges."""
+        return int(self._cg.number_of_edges())
+
+    # --- traversal ------------------------------------------------------------------------
+
+    def walk(
+        self,
+        root: int,
+        *,
+        downstream: bool,
+        depth: int | None = None,
+        max_nodes: int | None = None,
+    ) -> Walk:
+        """Breadth-first closure from `root` in one direction, cycle-safe.
+
+        Through a job with explicit lineage (the `lineage` facet), only the declared
+        input -> output pairs are followed, not the inputs x outputs cross product.
+        """
+        step = self._g.successors if downstream else self._g.predecessors
+        flags, flows = self._flags, self._flows
+        depths = {root: 0}
+        edges: list[tuple[int, int]] = []
+        truncated = incomplete = False
+        queue: deque[tuple[int, int | None]] = deque([(root, None)])
+        while queue:
+            node, came_from = queue.popleft()
+            d = depths[node]
+            if flags[node] & INCOMPLETE:
+                incomplete = True
+            allowed = None
+            if node in flows and came_from is not None:
+                pairs = flows[node]
+                allowed = (
+                    {b for a, b in pairs if a == came_from}
+                    if downstream
+                    else {a for a, b in pairs if b == came_from}
+                )
+            for nxt in step(node):
+                if flags[nxt] & HIDDEN or (allowed is not None and nxt not in allowed):
+                    continue
+                if depth is not None and d >= depth:
+                    truncated = True
+                    break
+                edges.append((node, nxt) if downstream else (nxt, node))
+                if nxt in depths:
+                    continue
+                if max_nodes is not None and len(depths) >= max_nodes:
+                    truncated = True
+                    continue
+                depths[nxt] = d + 1
+                queue.append((nxt, node))
+        return Walk(root, depths, edges, truncated, incomplete)
+
+    def path(self, source: int, target: int, *, limit: int = 10) -> list[list[int]]:
+        """Up to `limit` shortest lineage paths from `source` to `target` (downstream)."""
+        visible = nx.subgraph_view(self._g, filter_node=lambda n: not self._flags[n] & HIDDEN)
+        try:
+            paths = nx.all_shortest_paths(visible, source, target)
+            return [p for _, p in zip(range(limit), paths, strict=False)]
+        except nx.NetworkXNoPath:
+            return []
+
+    def neighbourhood(self, root: int, *, depth: int) -> set[int]:
+        """Marquez semantics: every node within `depth` hops, ignoring direction."""
+        seen = {root}
+        frontier = [root]
+        for _ in range(depth):
+            nxt = []
+            for node in frontier:
+                for other in (*self._g.successors(node), *self._g.predecessors(node)):
+                    if other not in seen and not self._flags[other] & HIDDEN:
+                        seen.add(other)
+                        nxt.append(other)
+            frontier = nxt
+        return seen
+
+    def in_edges(self, node: int) -> list[int]:
+        """Visible predecessors."""
+        return [p for p in self._g.predecessors(node) if not self._flags[p] & HIDDEN]
+
+    def out_edges(self, node: int) -> list[int]:
+        """Visible successors."""
+        return [s for s in self._g.successors(node) if not self._flags[s] & HIDDEN]
+
+    # --- columns --------------------------------------------------------------------------
+
+    def fields_of(self, dataset: int) -> list[str]:
+        """Fields of a dataset that appear in column lineage."""
+        return sorted(name for (d, name) in self._field_index if d == dataset)
+
+    def find_field(self, dataset: int, name: str) -> int | None:
+        """The column-graph node of a dataset field."""
+        return self._field_index.get((dataset, name))
+
+    def field_key(self, field_node: int) -> tuple[int, str]:
+        """(dataset node, field name) of a column-graph node."""
+        return self._field_keys[field_node]
+
+    def column_walk(
+        self, roots: list[int], *, downstream: bool, depth: int | None = None
+    ) -> tuple[dict[int, int], list[tuple[int, int, set[tuple[int, str, str | None]]]]]:
+        """Closure over field nodes; returns depths and (src, dst, transformations) edges."""
+        cg = self._cg
+        depths = dict.fromkeys(roots, 0)
+        edges = []
+        queue = deque(roots)
+        while queue:
+            node = queue.popleft()
+            d = depths[node]
+            if depth is not None and d >= depth:
+                continue
+            pairs = cg.out_edges(node, data="t") if downstream else cg.in_edges(node, data="t")
+            for a, b, t in pairs:
+                nxt = b if downstream else a
+                if self._flags[self._field_keys[nxt][0]] & HIDDEN:
+                    continue
+                edges.append((a, b, t))
+                if nxt not in depths:
+                    depths[nxt] = d + 1
+                    queue.append(nxt)
+        return depths, edges
+
+    def snapshot(self) -> Snapshot:
+        """The graph's content in plain keys (for equality checks against a rebuild)."""
+        with self.lock:
+            keys, flags = self._keys, self._flags
+            snap = Snapshot()
+            for node, key in enumerate(keys):
+                if node not in self._g or (flags[node] & HIDDEN and key not in self._index):
+                    continue
+                f = flags[node]
+                if f & HIDDEN:
+                    snap.hidden.add(key)
+                parent = self._parent.get(node)
+                snap.nodes[key] = NodeState(
+                    kind=self.kind(node),
+                    dropped=bool(f & DROPPED),
+                    incomplete=bool(f & INCOMPLETE),
+                    parent=keys[parent] if parent is not None else None,
+                )
+            snap.edges = {(keys[a], keys[b]) for a, b in self._g.edges}
+            for a, b, t in self._cg.edges(data="t"):
+                (da, fa), (db, fb) = self._field_keys[a], self._field_keys[b]
+                for job, kind, subtype in t:
+                    snap.columns.add(((keys[da], fa), (keys[db], fb), keys[job], kind, subtype))
+            snap.aliases = {alias: keys[node] for alias, node in self._aliases.items()}
+            snap.flows = {
+                keys[j]: frozenset((keys[a], keys[b]) for a, b in pairs)
+                for j, pairs in self._flows.items()
+            }
+            return snap

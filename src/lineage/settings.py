@@ -1,0 +1,53 @@
+"""Typed settings, read from `LINEAGE_*` environment variables (and CLI options).
+
+Every setting carries a description: `lineage serve --help` and the README's configuration
+table are generated from this one model.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Collector settings. Units are part of the names."""
+
+    model_config = SettingsConfigDict(env_prefix="LINEAGE_", extra="forbid")
+
+    database_url: str = Field(
+        "sqlite:///./lineage.db",
+        description="SQLAlchemy URL of the store: a SQLite file or postgresql+psycopg://...",
+    )
+    host: str = Field("127.0.0.1", description="Interface the HTTP server binds to.")
+    port: int = Field(5000, description="TCP port the HTTP server listens on.")
+    max_body_bytes: int = Field(
+        16 * 1024 * 1024,
+        description="Largest request body accepted, measured after gzip decompression.",
+    )
+    max_json_depth: int = Field(64, description="Deepest JSON nesting accepted in an event.")
+    max_batch_events: int = Field(10_000, description="Most events accepted in one batch.")
+    max_name_chars: int = Field(
+        4096, description="Longest namespace, job, dataset or field name accepted."
+    )
+    db_busy_timeout_ms: int = Field(
+        5000, description="How long a SQLite statement waits for a lock before failing."
+    )
+    db_connect_timeout_s: int = Field(
+        5, description="How long to wait for a PostgreSQL connection before answering 503."
+    )
+    group_commit_max_events: int = Field(
+        2000, description="Most events written together in one group-commit transaction."
+    )
+    api_keys: str = Field(
+        "",
+        description="Comma-separated API keys; empty turns auth off. `key:read` or "
+        "`key:write` limits a key to that scope.",
+    )
+    api_keys_file: str = Field("", description="File with one API key entry per line.")
+    cors_origins: str = Field("", description="Comma-separated origins allowed by CORS.")
+    log_level: str = Field("info", description="Log level: debug, info, warning or error.")
+    graph_follow_interval_ms: int = Field(
+        500,
+        description="How often a replica applies events that other replicas committed.",
+    )

@@ -1,0 +1,62 @@
+"""What one committed event changed in the lineage graph, handed from the store to the graph.
+
+Keys are plain tuples so the graph never needs SQL ids:
+a node is `("dataset"|"job", namespace, name)`, a field is `(dataset node, field name)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+NodeKey = tuple[str, str, str]
+FieldKey = tuple[NodeKey, str]
+ColumnKey = tuple[FieldKey, FieldKey, NodeKey, str, str | None]  # src, dst, job, type, subtype
+Flow = tuple[NodeKey, NodeKey]
+
+
+def dataset_key(namespace: str, name: str) -> NodeKey:
+    """The graph key of a dataset."""
+    return ("dataset", namespace, name)
+
+
+def job_key(namespace: str, name: str) -> NodeKey:
+    """The graph key of a job."""
+    return ("job", namespace, name)
+
+
+@dataclass
+class NodeState:
+    """The few node attributes that traversal answers need."""
+
+    kind: str = "dataset"
+    dropped: bool = False
+    incomplete: bool = False
+    parent: NodeKey | None = None
+
+
+@dataclass
+class Changes:
+    """Graph delta produced by one event; applied after its transaction commits."""
+
+    nodes: dict[NodeKey, NodeState] = field(default_factory=dict)
+    removed_nodes: set[NodeKey] = field(default_factory=set)
+    edges_added: set[tuple[NodeKey, NodeKey]] = field(default_factory=set)
+    edges_removed: set[tuple[NodeKey, NodeKey]] = field(default_factory=set)
+    columns_added: set[ColumnKey] = field(default_factory=set)
+    columns_removed: set[ColumnKey] = field(default_factory=set)
+    merges: list[tuple[NodeKey, NodeKey]] = field(default_factory=list)
+    flows: dict[NodeKey, frozenset[Flow] | None] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return any(
+            (
+                self.nodes,
+                self.removed_nodes,
+                self.edges_added,
+                self.edges_removed,
+                self.columns_added,
+                self.columns_removed,
+                self.merges,
+                self.flows,
+            )
+        )

@@ -1,0 +1,442 @@
+"""Writing one event into the store, inside the caller's transaction; returns graph changes.
+
+The order of work follows the architecture: append to the event log (deduplicated by content
+hash), upsert identities, then runs, facets, versions and lineage. Run state follows
+eventTime, never arrival order.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, delete, select, update
+
+from lineage import facets as f
+from lineage.events import DATASET_EVENT, JOB_EVENT, DatasetRef, Event
+from lineage.store import edges
+from lineage.store import identities as ids
+from lineage.store import schema as s
+from lineage.store.changes import Changes, NodeState
+from lineage.store.sql import insert_ignore, upsert_newer
+
+TERMINAL_STATES = {"COMPLETE": "COMPLETED", "ABORT": "ABORTED", "FAIL": "FAILED"}
+FINISHED = frozenset(TERMINAL_STATES.values())
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def store_event(
+    conn: Connection, event: Event, *, cache: ids.IdCache, received_at: datetime
+) -> Changes | None:
+    """Append `event` to the log and apply it to the model; None when it is a duplicate."""
+    event_id = conn.execute(
+        insert_ignore(conn, s.events, ["hash"]).returning(s.events.c.id),
+        {
+            "hash": event.hash,
+            "kind": event.kind,
+            "event_type": event.event_type,
+            "event_time": event.event_time,
+            "received_at": received_at,
+            "run_id": event.run_id,
+            "job_namespace": event.job_namespace,
+            "job_name": event.job_name,
+            "producer": event.producer,
+            "payload": zlib.compress(event.raw_bytes, 1),
+        },
+    ).scalar()
+    if event_id is None:
+        return None
+    changes = Changes()
+    apply_event(conn, event, cache=cache, changes=changes)
+    return changes
+
+
+def apply_event(conn: Connection, event: Event, *, cache: ids.IdCache, changes: Changes) -> None:
+    """Derive the normalized rows of one logged event (also used by `lineage db replay`)."""
+    writer = _EventWriter(conn, cache, changes, event)
+    if event.kind == DATASET_EVENT:
+        assert event.dataset is not None
+        writer.dataset(event.dataset)
+    elif event.kind == JOB_EVENT:
+        writer.job_event()
+    else:
+        writer.run_event()
+    writer.flush_facets()
+
+
+class _EventWriter:
+    """The per-event write steps; holds the event, its time and the pending facet rows."""
+
+    def __init__(self, conn: Connection, cache: ids.IdCache, changes: Changes, event: Event):
+        self.conn, self.cache, self.changes, self.event = conn, cache, changes, event
+        self.at = event.event_time
+        self.facet_rows: list[dict[str, Any]] = []
+        self.deleted_facets: list[tuple[str, str, str]] = []
+
+    # --- entities -------------------------------------------------------------------------
+
+    def dataset(self, ref: DatasetRef) -> ids.Identity:
+        """Upsert a dataset with what its facets say (schema, symlinks, lifecycle, kind)."""
+        identity = ids.dataset(
+            self.conn, self.cache, self.changes, ref.namespace, ref.name, self.at
+        )
+        if not ref.facets:
+            return identity
+        self._facets("dataset", str(identity.id), ref.facets, deletable=True)
+        fields = f.schema_fields(ref.facets)
+        version = f.dataset_version(ref.facets)
+        if fields is not None or version is not None:
+            self._version(identity.id, fields, version)
+        for namespace, name in f.symlinks(ref.facets):
+            alias = ids.dataset(self.conn, self.cache, self.changes, namespace, name, self.at)
+            ids.merge_datasets(self.conn, self.cache, self.changes, alias, identity)
+        state, previous = f.lifecycle(ref.facets)
+        if previous is not None:
+            old = ids.dataset(self.conn, self.cache, self.changes, *previous, self.at)
+            ids.merge_datasets(self.conn, self.cache, self.changes, old, identity)
+        self._dataset_attributes(identity, ref, state)
+        return identity
+
+    def _dataset_attributes(
+        self, identity: ids.Identity, ref: DatasetRef, state: str | None
+    ) -> None:
+        values: dict[str, Any] = {}
+        if f.dataset_kind(ref.facets) == "model":
+            values["kind"] = "model"
+        if (doc := f.description(ref.facets)) is not None:
+            values["description"] = doc
+        if not values and state is None:
+            return
+        ds = s.datasets.c
+        if values:
+            self.conn.execute(
+                update(s.datasets).where(ds.id == identity.id).values(updated_at=self.at, **values)
+            )
+        if state is not None:
+            # lifecycle follows eventTime: an older DROP never hides a newer CREATE
+            self.conn.execute(
+                update(s.datasets)
+                .where(ds.id == identity.id)
+                .where((ds.lifecycle_time.is_(None)) | (ds.lifecycle_time <= self.at))
+                .values(lifecycle_state=state, lifecycle_time=self.at, is_dropped=state == "DROP")
+            )
+        row = self.conn.execute(select(ds.kind, ds.is_dropped).where(ds.id == identity.id)).one()
+        self.changes.nodes[identity.key] = NodeState(kind=row.kind, dropped=row.is_dropped)
+
+    def _version(
+        self, dataset_id: int, fields: list[dict[str, Any]] | None, version: str | None
+    ) -> None:
+        schema_hash = f.schema_hash(fields) if fields is not None else None
+        self.conn.execute(
+            insert_ignore(self.conn, s.dataset_versions, ["dataset_id", "version"]),
+            {
+                "dataset_id": dataset_id,
+                "version": version or schema_hash,
+                "schema_hash": schema_hash,
+                "fields": orjson.dumps(fields).decode() if fields is not None else None,
+                "run_id": self.event.run_id,
+                "created_at": self.at,
+            },
+        )
+
+    def job(self) -> ids.Identity:
+        """Upsert the event's job and the columns its facets feed."""
+        event = self.event
+        assert event.job_namespace is not None and event.job_name is not None
+        identity = ids.job(
+            self.conn, self.cache, self.changes, event.job_namespace, event.job_name, self.at
+        )
+        self._facets("job", str(identity.id), event.job_facets, deletable=True)
+        values: dict[str, Any] = {}
+        if (jt := f.job_type(event.job_facets)) is not None:
+            values.update(
+                integration=jt["integration"],
+                job_type=jt["jobType"],
+                processing_type=jt["processingType"],
+            )
+        if (query := f.sql_query(event.job_facets)) is not None:
+            values["sql"] = query
+        if (doc := f.description(event.job_facets)) is not None:
+            values["description"] = doc
+        location = event.job_facets.get("sourceCodeLocation")
+        if isinstance(location, dict) and isinstance(location.get("url"), str):
+            values["location"] = location["url"]
+        parent = f.parent(event.run_facets)
+        state = self.changes.nodes.get(identity.key)
+        if parent is not None:
+            parent_job = ids.job(
+                self.conn, self.cache, self.changes, parent.job_namespace, parent.job_name, self.at
+            )
+            if parent_job.id != identity.id:
+                values["parent_job_id"] = parent_job.id
+                state = state or NodeState(kind="job")
+                state.parent = parent_job.key
+        if values:
+            self.conn.execute(
+                update(s.jobs)
+                .where(s.jobs.c.id == identity.id)
+                .values(updated_at=self.at, **values)
+            )
+        if state is not None:
+            if state.parent is None:
+                state.parent = self._parent_key(identity.id)
+            state.incomplete = self._incomplete(identity.id)
+            self.changes.nodes[identity.key] = state
+        return identity
+
+    def _parent_key(self, job_id: int) -> Any:
+        parent = s.jobs.alias("parent")
+        row = self.conn.execute(
+            select(parent.c.namespace, parent.c.name)
+            .select_from(s.jobs.join(parent, s.jobs.c.parent_job_id == parent.c.id))
+            .where(s.jobs.c.id == job_id)
+        ).first()
+        return ("job", row.namespace, row.name) if row else None
+
+    def _incomplete(self, job_id: int) -> bool:
+        return bool(
+            self.conn.execute(
+                select(s.jobs.c.lineage_incomplete).where(s.jobs.c.id == job_id)
+            ).scalar()
+        )
+
+    # --- event kinds ----------------------------------------------------------------------
+
+    def run_event(self) -> None:
+        """RunEvent: job, run state, run facets, datasets, run inputs/outputs, lineage."""
+        event = self.event
+        job = self.job()
+        self._run(job)
+        assert event.run_id is not None
+        self._facets("run", event.run_id, event.run_facets, deletable=False)
+        inputs, outputs = (
+            self._datasets(event.inputs, "input"),
+            self._datasets(event.outputs, "output"),
+        )
+        rows = [
+            {
+                "run_id": event.run_id,
+                "dataset_id": d.id,
+                "direction": direction,
+                "first_seen": self.at,
+            }
+            for direction, group in (("in", inputs), ("out", outputs))
+            for d in group
+        ]
+        if rows:
+            self.conn.execute(
+                insert_ignore(self.conn, s.run_io, ["run_id", "dataset_id", "direction"]), rows
+            )
+        self._lineage(job, inputs, outputs, settle=event.event_type == "COMPLETE", origin="run")
+        if f.lineage_incomplete(event.run_facets) or event.event_type == "COMPLETE":
+            self._mark_incomplete(job, f.lineage_incomplete(event.run_facets))
+
+    def job_event(self) -> None:
+        """JobEvent: declared (static) lineage; replaces the job's current edges."""
+        job = self.job()
+        inputs = self._datasets(self.event.inputs, None)
+        outputs = self._datasets(self.event.outputs, None)
+        self._lineage(job, inputs, outputs, settle=True, origin="job")
+
+    def _datasets(self, refs: list[DatasetRef], io_owner: str | None) -> list[ids.Identity]:
+        identities = []
+        for ref in refs:
+            identity = self.dataset(ref)
+            identities.append(identity)
+            if io_owner and ref.io_facets and self.event.run_id:
+                self._facets(
+                    io_owner, f"{self.event.run_id}:{identity.id}", ref.io_facets, deletable=False
+                )
+        return identities
+
+    def _lineage(
+        self,
+        job: ids.Identity,
+        inputs: list[ids.Identity],
+        outputs: list[ids.Identity],
+        *,
+        settle: bool,
+        origin: str,
+    ) -> None:
+        flows = f.explicit_flows(self.event.job_facets)
+        if flows is not None:
+            flow_inputs, flow_outputs, pairs = flows
+            inputs = inputs + [self._dataset_of(r) for r in flow_inputs]
+            outputs = outputs + [self._dataset_of(r) for r in flow_outputs]
+            self.changes.flows[job.key] = frozenset(
+                (("dataset", *a), ("dataset", *b)) for a, b in pairs
+            )
+        edges.update_job_edges(
+            self.conn,
+            self.changes,
+            job=job,
+            inputs=inputs,
+            outputs=outputs,
+            at=self.at,
+            run_id=self.event.run_id if origin == "run" else None,
+            settle=settle,
+            origin=origin,
+        )
+        for ref in self.event.outputs:
+            column_edges = f.column_edges(ref.facets)
+            if column_edges is not None:
+                out = self._dataset_of(ref)
+                edges.update_column_edges(
+                    self.conn,
+                    self.cache,
+                    self.changes,
+                    job=job,
+                    output=out,
+                    edges=column_edges,
+                    at=self.at,
+                )
+
+    def _dataset_of(self, ref: DatasetRef) -> ids.Identity:
+        return ids.dataset(self.conn, self.cache, self.changes, ref.namespace, ref.name, self.at)
+
+    def _mark_incomplete(self, job: ids.Identity, incomplete: bool) -> None:
+        self.conn.execute(
+            update(s.jobs).where(s.jobs.c.id == job.id).values(lineage_incomplete=incomplete)
+        )
+        state = self.changes.nodes.get(job.key) or NodeState(
+            kind="job", parent=self._parent_key(job.id)
+        )
+        state.incomplete = incomplete
+        self.changes.nodes[job.key] = state
+
+    # --- runs -----------------------------------------------------------------------------
+
+    def _run(self, job: ids.Identity) -> None:
+        event = self.event
+        assert event.run_id is not None and event.run_id_raw is not None
+        parent = f.parent(event.run_facets)
+        if parent is not None and parent.run_id != event.run_id:
+            self._placeholder_parent(parent)
+        existing = self.conn.execute(select(s.runs).where(s.runs.c.id == event.run_id)).first()
+        values = self._run_values(existing, parent)
+        if existing is None:
+            values.update(
+                id=event.run_id,
+                external_id=event.run_id_raw,
+                job_id=job.id,
+                created_at=self.at,
+                updated_at=self.at,
+            )
+            values.setdefault("state", "NEW")
+            values.setdefault("state_time", self.at)
+            self.conn.execute(s.runs.insert(), values)
+            return
+        if existing.created_at > self.at:
+            values["created_at"] = self.at
+        if existing.updated_at < self.at:
+            values["updated_at"] = self.at
+        if existing.job_id != job.id:
+            values["job_id"] = job.id
+        if values:
+            self.conn.execute(update(s.runs).where(s.runs.c.id == event.run_id).values(**values))
+
+    def _run_values(self, existing: Any, parent: f.ParentRef | None) -> dict[str, Any]:
+        """Columns this event sets on its run: state, times, nominal time, error, parent."""
+        event, at = self.event, self.at
+        values: dict[str, Any] = {}
+        event_type = event.event_type
+        new_state = TERMINAL_STATES.get(event_type or "") or (
+            "RUNNING" if event_type in ("START", "RUNNING") else None
+        )
+        if new_state is not None:
+            if existing is None or _decides(at, new_state, existing.state_time, existing.state):
+                values.update(state=new_state, state_time=at)
+                if new_state in FINISHED:
+                    values["ended_at"] = at
+                elif existing is not None and existing.state in FINISHED:
+                    values.update(ended_at=None, started_at=at)  # a re-run reopens the run
+            if event_type == "START" and "started_at" not in values:
+                started = existing.started_at if existing is not None else None
+                values["started_at"] = at if started is None else min(started, at)
+        nominal_start, nominal_end = f.nominal_times(event.run_facets)
+        if nominal_start is not None:
+            values.update(nominal_start=nominal_start, nominal_end=nominal_end)
+        error = f.error_message(event.run_facets)
+        if error is not None:
+            values["error_message"] = orjson.dumps(error).decode()
+        if parent is not None:
+            values.update(parent_run_id=parent.run_id, root_run_id=parent.root_run_id)
+        if f.lineage_incomplete(event.run_facets):
+            values["lineage_incomplete"] = True
+        return values
+
+    def _placeholder_parent(self, parent: f.ParentRef) -> None:
+        """A parent run referenced before it was seen gets a NEW row that real events override."""
+        parent_job = ids.job(
+            self.conn, self.cache, self.changes, parent.job_namespace, parent.job_name, self.at
+        )
+        self.conn.execute(
+            insert_ignore(self.conn, s.runs, ["id"]),
+            {
+                "id": parent.run_id,
+                "external_id": parent.run_id_raw,
+                "job_id": parent_job.id,
+                "state": "NEW",
+                "state_time": _EPOCH,
+                "started_at": self.at,
+                "created_at": self.at,
+                "updated_at": self.at,
+                "lineage_incomplete": False,
+            },
+        )
+        runs = s.runs.c
+        self.conn.execute(
+            update(s.runs)
+            .where(runs.id == parent.run_id, runs.state == "NEW", runs.started_at > self.at)
+            .values(started_at=self.at, created_at=self.at)
+        )
+
+    # --- facets ---------------------------------------------------------------------------
+
+    def _facets(self, owner: str, key: str, facets: dict[str, Any], *, deletable: bool) -> None:
+        for name, facet in facets.items():
+            if deletable and f.is_deleted(facet):
+                self.deleted_facets.append((owner, key, name))
+                continue
+            self.facet_rows.append(
+                {
+                    "owner_type": owner,
+                    "owner_key": key,
+                    "name": name[:255],
+                    "payload": orjson.dumps(facet).decode(),
+                    "event_time": self.at,
+                }
+            )
+
+    def flush_facets(self) -> None:
+        """Write the event's facets: the latest eventTime wins per (owner, key)."""
+        if self.facet_rows:
+            self.conn.execute(
+                upsert_newer(
+                    self.conn,
+                    s.facets,
+                    ["owner_type", "owner_key", "name"],
+                    ["payload", "event_time"],
+                    "event_time",
+                ),
+                self.facet_rows,
+            )
+        fc = s.facets.c
+        for owner, key, name in self.deleted_facets:
+            self.conn.execute(
+                delete(s.facets).where(
+                    fc.owner_type == owner,
+                    fc.owner_key == key,
+                    fc.name == name,
+                    fc.event_time <= self.at,
+                )
+            )
+
+
+def _decides(at: datetime, state: str, current_time: datetime, current_state: str) -> bool:
+    """Does an event at `at` replace the current state? Later wins; a tie goes to terminal."""
+    if at != current_time:
+        return at > current_time
+    return state in FINISHED and current_state not in FINISHED

@@ -1,0 +1,514 @@
+"""Read queries: entity lists and details, run history, the event log, the graph snapshot.
+
+Functions return plain dicts shaped like the API's response models (camelCase keys), so the
+API layer only validates and serializes them.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Row, and_, func, or_, select
+
+from lineage.facets import explicit_flows
+from lineage.graph import Snapshot
+from lineage.store import schema as s
+from lineage.store.changes import NodeState, dataset_key, job_key
+
+ds, jb, rn = s.datasets.c, s.jobs.c, s.runs.c
+
+
+def load_snapshot(conn: Connection) -> Snapshot:
+    """Everything the in-memory graph needs, read in a few streaming queries."""
+    snap = Snapshot()
+    dataset_keys: dict[int, Any] = {}
+    canonical_of: dict[int, int] = {}
+    for row in conn.execute(
+        select(ds.id, ds.namespace, ds.name, ds.kind, ds.is_dropped, ds.canonical_id, ds.deleted_at)
+    ):
+        key = dataset_key(row.namespace, row.name)
+        dataset_keys[row.id] = key
+        if row.canonical_id is not None:
+            canonical_of[row.id] = row.canonical_id
+            continue
+        snap.nodes[key] = NodeState(kind=row.kind, dropped=row.is_dropped)
+        if row.deleted_at is not None:
+            snap.hidden.add(key)
+    for alias_id, target in canonical_of.items():
+        snap.aliases[dataset_keys[alias_id]] = dataset_keys[target]
+    job_keys: dict[int, Any] = {}
+    parents: dict[int, int] = {}
+    for row in conn.execute(
+        select(jb.id, jb.namespace, jb.name, jb.parent_job_id, jb.lineage_incomplete, jb.deleted_at)
+    ):
+        key = job_key(row.namespace, row.name)
+        job_keys[row.id] = key
+        snap.nodes[key] = NodeState(kind="job", incomplete=row.lineage_incomplete)
+        if row.parent_job_id is not None:
+            parents[row.id] = row.parent_job_id
+        if row.deleted_at is not None:
+            snap.hidden.add(key)
+    for child, parent in parents.items():
+        snap.nodes[job_keys[child]].parent = job_keys[parent]
+    le = s.lineage_edges.c
+    for row in conn.execute(
+        select(le.job_id, le.dataset_id, le.direction).where(le.valid_to.is_(None))
+    ):
+        job, dataset = job_keys[row.job_id], dataset_keys[row.dataset_id]
+        snap.edges.add((dataset, job) if row.direction == "in" else (job, dataset))
+    ce = s.column_edges.c
+    for row in conn.execute(
+        select(
+            ce.job_id,
+            ce.out_dataset_id,
+            ce.out_field,
+            ce.in_dataset_id,
+            ce.in_field,
+            ce.type,
+            ce.subtype,
+        ).where(ce.valid_to.is_(None))
+    ):
+        snap.columns.add(
+            (
+                (dataset_keys[row.in_dataset_id], row.in_field),
+                (dataset_keys[row.out_dataset_id], row.out_field),
+                job_keys[row.job_id],
+                row.type,
+                row.subtype,
+            )
+        )
+    fc = s.facets.c
+    for row in conn.execute(
+        select(fc.owner_key, fc.payload).where(fc.owner_type == "job", fc.name == "lineage")
+    ):
+        flows = explicit_flows({"lineage": orjson.loads(row.payload)})
+        if flows is not None:
+            snap.flows[job_keys[int(row.owner_key)]] = frozenset(
+                (dataset_key(*a), dataset_key(*b)) for a, b in flows[2]
+            )
+    return snap
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def iso(value: datetime | None) -> str | None:
+    """RFC 3339 with a Z suffix, as every API time is written."""
+    if value is None:
+        return None
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def node_id(kind: str, namespace: str, name: str) -> str:
+    """Marquez-style node id."""
+    return f"{kind}:{namespace}:{name}"
+
+
+def facets_of(conn: Connection, owner: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+    """Current facets of several owners of one type: owner key -> {facet name: json}."""
+    out: dict[str, dict[str, Any]] = {k: {} for k in keys}
+    if not keys:
+        return out
+    fc = s.facets.c
+    for row in conn.execute(
+        select(fc.owner_key, fc.name, fc.payload).where(
+            fc.owner_type == owner, fc.owner_key.in_(keys)
+        )
+    ):
+        out[row.owner_key][row.name] = orjson.loads(row.payload)
+    return out
+
+
+def _page(conn: Connection, query: Any, limit: int, offset: int) -> tuple[list[Row[Any]], int]:
+    total = conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar()
+    rows = list(conn.execute(query.limit(limit).offset(offset)))
+    return rows, int(total or 0)
+
+
+# --- namespaces --------------------------------------------------------------------------------
+
+
+def list_namespaces(
+    conn: Connection, *, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Namespaces by name."""
+    ns = s.namespaces.c
+    rows, total = _page(conn, select(s.namespaces).order_by(ns.name), limit, offset)
+    return [
+        {"name": r.name, "createdAt": iso(r.created_at), "updatedAt": iso(r.updated_at)}
+        for r in rows
+    ], total
+
+
+# --- datasets ----------------------------------------------------------------------------------
+
+
+def find_dataset(conn: Connection, namespace: str, name: str) -> Row[Any] | None:
+    """The canonical dataset row for an identity or any of its aliases."""
+    row = conn.execute(select(s.datasets).where(ds.ident == s.ident(namespace, name))).first()
+    if row is not None and row.canonical_id is not None:
+        row = conn.execute(select(s.datasets).where(ds.id == row.canonical_id)).first()
+    return row
+
+
+def list_datasets(
+    conn: Connection, namespace: str, *, limit: int, offset: int, kind: str | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """Canonical, non-deleted datasets of a namespace."""
+    query = select(s.datasets).where(
+        ds.namespace == namespace, ds.canonical_id.is_(None), ds.deleted_at.is_(None)
+    )
+    if kind:
+        query = query.where(ds.kind == kind)
+    rows, total = _page(conn, query.order_by(ds.name), limit, offset)
+    return [dataset_detail(conn, r, brief=True) for r in rows], total
+
+
+def identity_ids(conn: Connection, dataset_id: int) -> list[int]:
+    """The dataset's id and the ids of all identities aliased to it."""
+    query = select(ds.id).where(ds.canonical_id == dataset_id)
+    aliases: list[int] = list(conn.execute(query).scalars())
+    return [dataset_id, *aliases]
+
+
+def latest_fields(conn: Connection, dataset_ids: list[int]) -> list[dict[str, Any]]:
+    """The most recent recorded schema of a dataset (any of its identities)."""
+    dv = s.dataset_versions.c
+    payload = conn.execute(
+        select(dv.fields)
+        .where(dv.dataset_id.in_(dataset_ids), dv.fields.is_not(None))
+        .order_by(dv.created_at.desc(), dv.id.desc())
+        .limit(1)
+    ).scalar()
+    return _fields_out(orjson.loads(payload)) if payload else []
+
+
+def _fields_out(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": f.get("name"),
+            "type": f.get("type"),
+            "description": f.get("description"),
+            "fields": _fields_out(f.get("fields") or []),
+        }
+        for f in fields
+        if isinstance(f, dict)
+    ]
+
+
+def dataset_detail(conn: Connection, row: Row[Any], *, brief: bool = False) -> dict[str, Any]:
+    """A dataset as the API shows it."""
+    ids = identity_ids(conn, row.id)
+    out: dict[str, Any] = {
+        "id": {"namespace": row.namespace, "name": row.name},
+        "nodeId": node_id("dataset", row.namespace, row.name),
+        "type": "DATASET",
+        "namespace": row.namespace,
+        "name": row.name,
+        "kind": row.kind,
+        "description": row.description,
+        "isDropped": row.is_dropped,
+        "isDeleted": row.deleted_at is not None,
+        "lifecycleState": row.lifecycle_state,
+        "createdAt": iso(row.created_at),
+        "updatedAt": iso(row.updated_at),
+        "fields": latest_fields(conn, ids),
+        "facets": facets_of(conn, "dataset", [str(row.id)])[str(row.id)],
+    }
+    if brief:
+        return out
+    aliases = conn.execute(
+        select(ds.namespace, ds.name)
+        .where(ds.canonical_id == row.id)
+        .order_by(ds.namespace, ds.name)
+    )
+    out["aliases"] = [{"namespace": a.namespace, "name": a.name} for a in aliases]
+    out["producers"], out["consumers"] = _dataset_jobs(conn, row.id)
+    return out
+
+
+def _dataset_jobs(
+    conn: Connection, dataset_id: int
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    le = s.lineage_edges.c
+    rows = conn.execute(
+        select(jb.namespace, jb.name, le.direction)
+        .join(s.jobs, jb.id == le.job_id)
+        .where(le.dataset_id == dataset_id, le.valid_to.is_(None), jb.deleted_at.is_(None))
+        .order_by(jb.namespace, jb.name)
+        .distinct()
+    )
+    producers: list[dict[str, str]] = []
+    consumers: list[dict[str, str]] = []
+    for r in rows:
+        (producers if r.direction == "out" else consumers).append(
+            {"namespace": r.namespace, "name": r.name}
+        )
+    return producers, consumers
+
+
+def dataset_versions(
+    conn: Connection, dataset_id: int, *, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Schema/data versions of a dataset, newest first."""
+    dv = s.dataset_versions.c
+    query = (
+        select(s.dataset_versions)
+        .where(dv.dataset_id.in_(identity_ids(conn, dataset_id)))
+        .order_by(dv.created_at.desc(), dv.id.desc())
+    )
+    rows, total = _page(conn, query, limit, offset)
+    return [
+        {
+            "version": r.version,
+            "schemaHash": r.schema_hash,
+            "fields": _fields_out(orjson.loads(r.fields)) if r.fields else [],
+            "runId": r.run_id,
+            "createdAt": iso(r.created_at),
+        }
+        for r in rows
+    ], total
+
+
+# --- jobs and runs -----------------------------------------------------------------------------
+
+
+def find_job(conn: Connection, namespace: str, name: str) -> Row[Any] | None:
+    """The job row for (namespace, name)."""
+    return conn.execute(select(s.jobs).where(jb.ident == s.ident(namespace, name))).first()
+
+
+def list_jobs(
+    conn: Connection, namespace: str, *, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Non-deleted jobs of a namespace."""
+    query = (
+        select(s.jobs).where(jb.namespace == namespace, jb.deleted_at.is_(None)).order_by(jb.name)
+    )
+    rows, total = _page(conn, query, limit, offset)
+    return [job_detail(conn, r) for r in rows], total
+
+
+def job_detail(conn: Connection, row: Row[Any]) -> dict[str, Any]:
+    """A job as the API shows it, with its current inputs/outputs and latest run."""
+    parent = None
+    if row.parent_job_id is not None:
+        parent = conn.execute(
+            select(jb.namespace, jb.name).where(jb.id == row.parent_job_id)
+        ).first()
+    le = s.lineage_edges.c
+    io = conn.execute(
+        select(ds.namespace, ds.name, le.direction)
+        .join(s.datasets, ds.id == le.dataset_id)
+        .where(le.job_id == row.id, le.valid_to.is_(None))
+        .order_by(ds.namespace, ds.name)
+        .distinct()
+    )
+    inputs: list[dict[str, str]] = []
+    outputs: list[dict[str, str]] = []
+    for r in io:
+        (inputs if r.direction == "in" else outputs).append(
+            {"namespace": r.namespace, "name": r.name}
+        )
+    latest = conn.execute(
+        select(s.runs)
+        .where(rn.job_id == row.id)
+        .order_by(rn.created_at.desc(), rn.id.desc())
+        .limit(1)
+    ).first()
+    simple = row.name
+    if parent is not None and row.name.startswith(parent.name + "."):
+        simple = row.name[len(parent.name) + 1 :]
+    return {
+        "id": {"namespace": row.namespace, "name": row.name},
+        "nodeId": node_id("job", row.namespace, row.name),
+        "type": "JOB",
+        "namespace": row.namespace,
+        "name": row.name,
+        "simpleName": simple,
+        "parentJobName": parent.name if parent else None,
+        "parentJobNamespace": parent.namespace if parent else None,
+        "jobType": (
+            {
+                "integration": row.integration,
+                "jobType": row.job_type,
+                "processingType": row.processing_type,
+            }
+            if row.integration or row.job_type or row.processing_type
+            else None
+        ),
+        "description": row.description,
+        "location": row.location,
+        "sql": row.sql,
+        "inputs": inputs,
+        "outputs": outputs,
+        "lineageIncomplete": row.lineage_incomplete,
+        "isDeleted": row.deleted_at is not None,
+        "createdAt": iso(row.created_at),
+        "updatedAt": iso(row.updated_at),
+        "latestRun": run_detail(conn, latest, with_facets=False) if latest else None,
+        "facets": facets_of(conn, "job", [str(row.id)])[str(row.id)],
+    }
+
+
+def job_runs(
+    conn: Connection, job_id: int, *, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """A job's runs, newest first."""
+    query = select(s.runs).where(rn.job_id == job_id).order_by(rn.created_at.desc(), rn.id.desc())
+    rows, total = _page(conn, query, limit, offset)
+    return [run_detail(conn, r) for r in rows], total
+
+
+def find_run(conn: Connection, run_id: str) -> Row[Any] | None:
+    """A run by its UUID or by the raw id a producer sent."""
+    row = conn.execute(select(s.runs).where(rn.id == run_id)).first()
+    if row is None:
+        row = conn.execute(select(s.runs).where(rn.external_id == run_id).limit(1)).first()
+    return row
+
+
+def run_detail(conn: Connection, row: Row[Any], *, with_facets: bool = True) -> dict[str, Any]:
+    """A run as the API shows it."""
+    job = conn.execute(select(jb.namespace, jb.name).where(jb.id == row.job_id)).one()
+    io = conn.execute(
+        select(ds.namespace, ds.name, s.run_io.c.direction)
+        .join(s.datasets, ds.id == s.run_io.c.dataset_id)
+        .where(s.run_io.c.run_id == row.id)
+        .order_by(ds.namespace, ds.name)
+    )
+    inputs: list[dict[str, str]] = []
+    outputs: list[dict[str, str]] = []
+    for r in io:
+        (inputs if r.direction == "in" else outputs).append(
+            {"namespace": r.namespace, "name": r.name}
+        )
+    duration = None
+    if row.started_at is not None and row.ended_at is not None:
+        duration = int((row.ended_at - row.started_at).total_seconds() * 1000)
+    out = {
+        "id": row.id,
+        "externalId": row.external_id,
+        "state": row.state,
+        "jobNamespace": job.namespace,
+        "jobName": job.name,
+        "createdAt": iso(row.created_at),
+        "updatedAt": iso(row.updated_at),
+        "startedAt": iso(row.started_at),
+        "endedAt": iso(row.ended_at),
+        "durationMs": duration,
+        "nominalStartTime": iso(row.nominal_start),
+        "nominalEndTime": iso(row.nominal_end),
+        "parentRunId": row.parent_run_id,
+        "rootRunId": row.root_run_id,
+        "lineageIncomplete": row.lineage_incomplete,
+        "errorMessage": orjson.loads(row.error_message) if row.error_message else None,
+        "inputs": inputs,
+        "outputs": outputs,
+    }
+    if with_facets:
+        out["facets"] = facets_of(conn, "run", [row.id])[row.id]
+    return out
+
+
+def child_runs(conn: Connection, run_id: str) -> list[Row[Any]]:
+    """Runs whose parent is `run_id`, oldest first."""
+    return list(
+        conn.execute(
+            select(s.runs).where(rn.parent_run_id == run_id).order_by(rn.created_at, rn.id)
+        )
+    )
+
+
+def latest_runs(conn: Connection, job_ids: list[int]) -> dict[int, Row[Any]]:
+    """The newest run of each job."""
+    if not job_ids:
+        return {}
+    newest = (
+        select(rn.job_id, func.max(rn.created_at).label("created"))
+        .where(rn.job_id.in_(job_ids))
+        .group_by(rn.job_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(s.runs).join(
+            newest, and_(rn.job_id == newest.c.job_id, rn.created_at == newest.c.created)
+        )
+    )
+    return {r.job_id: r for r in rows}
+
+
+# --- event log and search ----------------------------------------------------------------------
+
+
+def list_events(
+    conn: Connection,
+    *,
+    before: datetime | None,
+    after: datetime | None,
+    limit: int,
+    offset: int,
+    ascending: bool = False,
+) -> tuple[list[Any], int]:
+    """Raw events by eventTime, decompressed."""
+    ev = s.events.c
+    query = select(ev.payload)
+    if before is not None:
+        query = query.where(ev.event_time <= before)
+    if after is not None:
+        query = query.where(ev.event_time >= after)
+    order = (
+        (ev.event_time.asc(), ev.id.asc()) if ascending else (ev.event_time.desc(), ev.id.desc())
+    )
+    rows, total = _page(conn, query.order_by(*order), limit, offset)
+    return [orjson.loads(zlib.decompress(r.payload)) for r in rows], total
+
+
+def search(conn: Connection, q: str, *, kind: str | None, limit: int) -> list[dict[str, Any]]:
+    """Datasets and jobs whose name (or namespace) contains `q`, best matches first."""
+    pattern = f"%{q.lower()}%"
+    results: list[dict[str, Any]] = []
+    if kind in (None, "DATASET", "MODEL"):
+        query = select(ds.namespace, ds.name, ds.kind, ds.updated_at).where(
+            ds.canonical_id.is_(None),
+            ds.deleted_at.is_(None),
+            or_(func.lower(ds.name).like(pattern), func.lower(ds.namespace).like(pattern)),
+        )
+        if kind == "MODEL":
+            query = query.where(ds.kind == "model")
+        for r in conn.execute(query.limit(limit * 4)):
+            results.append(_hit("dataset", r, "MODEL" if r.kind == "model" else "DATASET"))
+    if kind in (None, "JOB"):
+        query = select(jb.namespace, jb.name, jb.updated_at).where(
+            jb.deleted_at.is_(None),
+            or_(func.lower(jb.name).like(pattern), func.lower(jb.namespace).like(pattern)),
+        )
+        for r in conn.execute(query.limit(limit * 4)):
+            results.append(_hit("job", r, "JOB"))
+    needle = q.lower()
+    results.sort(
+        key=lambda h: (not h["name"].lower().startswith(needle), len(h["name"]), h["name"])
+    )
+    return results[:limit]
+
+
+def _hit(kind: str, row: Row[Any], type_: str) -> dict[str, Any]:
+    return {
+        "type": type_,
+        "name": row.name,
+        "namespace": row.namespace,
+        "nodeId": node_id(kind, row.namespace, row.name),
+        "updatedAt": iso(row.updated_at),
+    }
+
+
+def counts(conn: Connection) -> dict[str, int]:
+    """Row counts for status pages."""
+    tables = {"events": s.events, "datasets": s.datasets, "jobs": s.jobs, "runs": s.runs}
+    return {
+        name: int(conn.execute(select(func.count()).select_from(t)).scalar() or 0)
+        for name, t in tables.items()
+    }

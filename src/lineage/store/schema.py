@@ -1,0 +1,236 @@
+"""SQLAlchemy Core tables: the event log and the normalized model derived from it.
+
+Portable types only, so the same code runs on SQLite and PostgreSQL. Times are stored in UTC.
+Identities are looked up by `ident`, a hash of (namespace, name): names can be longer than
+an index entry may be, and hashing keeps the unique index small.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always returned timezone-aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def ident(namespace: str, name: str) -> str:
+    """The lookup key of a (namespace, name) identity."""
+    return hashlib.sha1(f"{namespace}\x00{name}".encode()).hexdigest()
+
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("hash", String(64), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("event_type", String(16)),
+    Column("event_time", UtcDateTime, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("run_id", String(36)),
+    Column("job_namespace", Text),
+    Column("job_name", Text),
+    Column("producer", Text),
+    Column("payload", LargeBinary, nullable=False),
+    Index("ix_events_event_time", "event_time"),
+    Index("ix_events_run_id", "run_id"),
+)
+
+namespaces = Table(
+    "namespaces",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),
+    Column("ident", String(40), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("ident", String(40), nullable=False, unique=True),
+    Column("namespace", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("kind", String(16), nullable=False, default="dataset"),
+    Column("canonical_id", Id, ForeignKey("datasets.id"), index=True),
+    Column("is_dropped", Boolean, nullable=False, default=False),
+    Column("lifecycle_state", String(16)),
+    Column("lifecycle_time", UtcDateTime),
+    Column("description", Text),
+    Column("deleted_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_datasets_namespace", "namespace"),
+)
+
+dataset_versions = Table(
+    "dataset_versions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("dataset_id", Id, ForeignKey("datasets.id"), nullable=False),
+    Column("version", String(128), nullable=False),
+    Column("schema_hash", String(32)),
+    Column("fields", Text),
+    Column("run_id", String(36)),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("dataset_id", "version"),
+    Index("ix_dataset_versions_dataset_created", "dataset_id", "created_at"),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("ident", String(40), nullable=False, unique=True),
+    Column("namespace", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("parent_job_id", Id, ForeignKey("jobs.id"), index=True),
+    Column("integration", String(64)),
+    Column("job_type", String(64)),
+    Column("processing_type", String(32)),
+    Column("sql", Text),
+    Column("description", Text),
+    Column("location", Text),
+    Column("io_time", UtcDateTime),
+    Column("lineage_incomplete", Boolean, nullable=False, default=False),
+    Column("deleted_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_jobs_namespace", "namespace"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("external_id", Text, nullable=False),
+    Column("job_id", Id, ForeignKey("jobs.id"), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("state_time", UtcDateTime, nullable=False),
+    Column("started_at", UtcDateTime),
+    Column("ended_at", UtcDateTime),
+    Column("nominal_start", UtcDateTime),
+    Column("nominal_end", UtcDateTime),
+    Column("error_message", Text),
+    Column("parent_run_id", String(36), index=True),
+    Column("root_run_id", String(36)),
+    Column("lineage_incomplete", Boolean, nullable=False, default=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_runs_job_created", "job_id", "created_at"),
+)
+
+run_io = Table(
+    "run_io",
+    metadata,
+    Column("run_id", String(36), primary_key=True),
+    Column("dataset_id", Id, ForeignKey("datasets.id"), primary_key=True),
+    Column("direction", String(3), primary_key=True),
+    Column("first_seen", UtcDateTime, nullable=False),
+    Index("ix_run_io_dataset", "dataset_id"),
+)
+
+facets = Table(
+    "facets",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("owner_type", String(8), nullable=False),
+    Column("owner_key", String(80), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("event_time", UtcDateTime, nullable=False),
+    UniqueConstraint("owner_type", "owner_key", "name"),
+)
+
+lineage_edges = Table(
+    "lineage_edges",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("job_id", Id, ForeignKey("jobs.id"), nullable=False),
+    Column("dataset_id", Id, ForeignKey("datasets.id"), nullable=False),
+    Column("direction", String(3), nullable=False),
+    Column("origin", String(8), nullable=False),
+    Column("valid_from", UtcDateTime, nullable=False),
+    Column("valid_to", UtcDateTime),
+    Index("ix_lineage_edges_job", "job_id", "direction"),
+    Index("ix_lineage_edges_dataset", "dataset_id", "direction"),
+)
+
+column_edges = Table(
+    "column_edges",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("job_id", Id, ForeignKey("jobs.id"), nullable=False),
+    Column("out_dataset_id", Id, ForeignKey("datasets.id"), nullable=False),
+    Column("out_field", Text, nullable=False),
+    Column("in_dataset_id", Id, ForeignKey("datasets.id"), nullable=False),
+    Column("in_field", Text, nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("subtype", String(64)),
+    Column("description", Text),
+    Column("masking", Boolean, nullable=False, default=False),
+    Column("valid_from", UtcDateTime, nullable=False),
+    Column("valid_to", UtcDateTime),
+    Index("ix_column_edges_out", "out_dataset_id", "job_id"),
+    Index("ix_column_edges_in", "in_dataset_id"),
+)
+
+NORMALIZED_TABLES = (
+    column_edges,
+    lineage_edges,
+    facets,
+    run_io,
+    runs,
+    dataset_versions,
+    jobs,
+    datasets,
+    namespaces,
+)

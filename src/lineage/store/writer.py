@@ -1,0 +1,151 @@
+"""Group commit: one writer thread writes concurrent requests together in one transaction.
+
+Each event gets its own savepoint, so one bad event never takes its neighbours down, and
+every request is answered only after the shared COMMIT (and after the graph has applied
+the changes, so a client reading right after its 201 sees its own write).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from lineage.errors import InvalidEvent, LineageError, StoreUnavailable
+from lineage.events import Event
+from lineage.store.changes import Changes
+from lineage.store.db import is_unavailable
+from lineage.store.identities import IdCache
+from lineage.store.ingest import store_event
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one event: stored, a duplicate of a stored one, or rejected."""
+
+    stored: bool
+    error: LineageError | None = None
+
+
+@dataclass(slots=True)
+class _Request:
+    events: list[Event]
+    future: Future[list[Outcome]]
+
+
+class GroupCommitWriter:
+    """The single writer of a collector process."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        on_commit: Callable[[list[Changes]], None],
+        max_events: int = 2000,
+    ) -> None:
+        self._engine = engine
+        self._on_commit = on_commit
+        self._max_events = max_events
+        self._queue: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
+        self._cache = IdCache()
+        self._thread = threading.Thread(target=self._run, name="lineage-writer", daemon=True)
+        self.committed_groups = 0
+
+    def start(self) -> None:
+        """Start the writer thread."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Finish queued work, then stop the thread."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def submit(self, events: list[Event]) -> Future[list[Outcome]]:
+        """Queue events; the future resolves after they are committed (or rejected)."""
+        future: Future[list[Outcome]] = Future()
+        self._queue.put(_Request(events, future))
+        return future
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                return
+            group, count = [first], len(first.events)
+            while count < self._max_events:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stopping = True
+                    break
+                group.append(nxt)
+                count += len(nxt.events)
+            self._write(group)
+
+    def _write(self, group: list[_Request]) -> None:
+        received_at = datetime.now(UTC)
+        outcomes: list[list[Outcome]] = []
+        changes: list[Changes] = []
+        try:
+            with self._engine.connect() as conn:
+                conn = conn.execution_options(sqlite_immediate=True)
+                with conn.begin():
+                    for request in group:
+                        outcomes.append(
+                            [self._write_one(conn, e, received_at, changes) for e in request.events]
+                        )
+            self._cache.commit()
+        except Exception as exc:
+            self._cache.rollback()
+            error = _unavailable(exc)
+            for request in group:
+                request.future.set_result(
+                    [Outcome(stored=False, error=error)] * len(request.events)
+                )
+            return
+        self.committed_groups += 1
+        try:
+            self._on_commit(changes)
+        except Exception:  # the store is the truth; a graph bug must not lose an answer
+            log.exception("applying committed changes to the graph failed")
+        for request, result in zip(group, outcomes, strict=True):
+            request.future.set_result(result)
+
+    def _write_one(
+        self, conn: Connection, event: Event, received_at: datetime, changes: list[Changes]
+    ) -> Outcome:
+        savepoint = conn.begin_nested()
+        try:
+            change = store_event(conn, event, cache=self._cache, received_at=received_at)
+            savepoint.commit()
+        except Exception as exc:
+            if isinstance(exc, DBAPIError) and is_unavailable(exc):
+                raise
+            savepoint.rollback()
+            self._cache.rollback()
+            log.exception("event could not be stored; it was rolled back")
+            reason = exc.orig if isinstance(exc, DBAPIError) else f"{type(exc).__name__}: {exc}"
+            return Outcome(False, InvalidEvent(f"the event could not be stored: {reason}"))
+        if change is not None:
+            changes.append(change)
+        return Outcome(stored=change is not None)
+
+
+def _unavailable(exc: Exception) -> LineageError:
+    if isinstance(exc, DBAPIError) and is_unavailable(exc):
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        return StoreUnavailable(f"database unavailable, event not stored: {reason}")
+    log.exception("group commit failed", exc_info=exc)
+    return StoreUnavailable(f"event not stored: {type(exc).__name__}: {exc}")
