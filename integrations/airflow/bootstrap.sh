@@ -10,7 +10,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VENV="${LINEAGE_AIRFLOW_VENV:-$HOME/.cache/lineage/airflow-venv}"
-PYTHON="${LINEAGE_AIRFLOW_PYTHON:-python3.11}"
+PYTHON="${LINEAGE_AIRFLOW_PYTHON:-$(command -v python3.11 || command -v python3)}"
 REQS="$HERE/requirements.txt"
 CONS="$HERE/constraints.txt"
 
@@ -29,12 +29,21 @@ if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$VENV/bin/airflow" ]]; 
 fi
 
 echo "bootstrap: building Airflow venv at $VENV (hash $want); this takes a few minutes" >&2
+if [[ -e "$VENV" && ! -f "$VENV/pyvenv.cfg" ]]; then
+    echo "bootstrap: $VENV exists and is not a virtualenv; refusing to replace it" >&2
+    exit 1
+fi
 rm -rf "$VENV"
 "$PYTHON" -m venv "$VENV"
-"$VENV/bin/python" -m pip install --quiet --upgrade pip >&2
 cons_args=()
 [[ -f "$CONS" ]] && cons_args=(--constraint "$CONS")
-"$VENV/bin/python" -m pip install --quiet -r "$REQS" "${cons_args[@]}" >&2
+log="$VENV.install.log"
+if ! "$VENV/bin/python" -m pip install --disable-pip-version-check -r "$REQS" \
+        "${cons_args[@]}" >"$log" 2>&1; then
+    grep -v "is ignored: it is neither a file nor a directory" "$log" | tail -30 >&2
+    echo "bootstrap: pip install failed (full log: $log)" >&2
+    exit 1
+fi
 "$VENV/bin/airflow" version >/dev/null
 echo "$want" >"$stamp"
 echo "bootstrap: done" >&2
