@@ -53,9 +53,11 @@ class Collector:
         return response.json()
 
     def events(self, job_name: str | None = None) -> list[dict[str, Any]]:
-        """Raw events stored by the collector, optionally only those of one job."""
-        events = self.get("/api/v1/events/lineage", limit=1000)["events"]
-        return [e for e in events if job_name is None or e.get("job", {}).get("name") == job_name]
+        """Raw events stored by the collector (oldest first), optionally only one job's."""
+        body = self.get("/api/v1/events/lineage", limit=1000)
+        assert body["totalCount"] == len(body["events"])
+        events = [e for e in body["events"] if job_name in (None, e.get("job", {}).get("name"))]
+        return sorted(events, key=lambda e: str(e["eventTime"]))
 
     def runs(self, namespace: str, job: str) -> list[dict[str, Any]]:
         """The runs of a job as the collector reports them."""
