@@ -256,3 +256,17 @@ def test_openlineage_disabled_is_respected(
 def test_input_role_validation() -> None:
     with pytest.raises(ValueError, match="role must be one of"):
         training_input("file", "/x.csv", role="training")
+
+
+def test_keyboard_interrupt_aborts_and_clean_exit_completes(collector: Collector) -> None:
+    with pytest.raises(KeyboardInterrupt), training_run("interrupted", url=collector.url) as run:
+        raise KeyboardInterrupt
+    assert run.state == "ABORTED"
+    with pytest.raises(SystemExit), training_run("exits-cleanly", url=collector.url) as clean:
+        raise SystemExit(0)
+    assert clean.state == "COMPLETED"
+    assert [e["eventType"] for e in collector.events("interrupted")] == ["START", "ABORT"]
+    assert [e["eventType"] for e in collector.events("exits-cleanly")] == ["START", "COMPLETE"]
+    [stored] = collector.runs("default", "interrupted")
+    assert stored["state"] == "ABORTED"
+    assert stored["errorMessage"]["message"] == "KeyboardInterrupt"

@@ -7,8 +7,6 @@ the real openlineage-python ``HttpTransport`` and read back through the collecto
 
 from __future__ import annotations
 
-import os
-import shlex
 import socket
 import subprocess
 import sys
@@ -34,9 +32,6 @@ def free_port() -> int:
 
 def serve_command() -> list[str]:
     """The ``lineage`` console script of this interpreter's environment."""
-    override = os.environ.get("LINEAGE_TEST_SERVE_CMD")
-    if override:
-        return shlex.split(override)
     return [str(Path(sys.executable).with_name("lineage"))]
 
 
