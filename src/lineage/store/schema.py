@@ -223,6 +223,18 @@ column_edges = Table(
     Index("ix_column_edges_in", "in_dataset_id"),
 )
 
+graph_changes = Table(
+    "graph_changes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("event_id", Id, ForeignKey("events.id"), nullable=False),
+    Column("origin", String(36), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    sqlite_autoincrement=True,  # ids never reused, even after `lineage db replay` clears it
+)
+"""The change log replicas follow: one row per stored event that changed the graph."""
+
 NORMALIZED_TABLES = (
     column_edges,
     lineage_edges,

@@ -50,10 +50,12 @@ class GroupCommitWriter:
         engine: Engine,
         *,
         on_commit: Callable[[list[Changes]], None],
+        on_stored: Callable[[Connection, Event, Changes], None] | None = None,
         max_events: int = 2000,
     ) -> None:
         self._engine = engine
         self._on_commit = on_commit
+        self._on_stored = on_stored  # runs inside the event's savepoint (the change log)
         self._max_events = max_events
         self._queue: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
         self._cache = IdCache()
@@ -129,6 +131,8 @@ class GroupCommitWriter:
         savepoint = conn.begin_nested()
         try:
             change = store_event(conn, event, cache=self._cache, received_at=received_at)
+            if change and self._on_stored is not None:
+                self._on_stored(conn, event, change)
             savepoint.commit()
         except Exception as exc:
             if isinstance(exc, DBAPIError) and is_unavailable(exc):

@@ -1,0 +1,134 @@
+"""The graph change log: what each stored event changed in the graph, as JSON rows.
+
+The writer appends one row per event that changed the graph, inside that event's savepoint,
+so the log and the normalized model commit (or roll back) together. Replicas read the rows
+by increasing id and apply them to their in-memory graph (see `lineage.follow`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, func, insert, select
+
+from lineage.events import Event
+from lineage.store import schema as s
+from lineage.store.changes import Changes, ColumnKey, NodeKey, NodeState
+
+_gc = s.graph_changes.c
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedChange:
+    """One row of the change log."""
+
+    id: int
+    origin: str
+    changes: Changes
+
+
+def encode(changes: Changes) -> str:
+    """The JSON text of a `Changes` (tuples become lists, sets become sorted lists)."""
+    body = {
+        "nodes": [
+            [key, state.kind, state.dropped, state.incomplete, state.parent]
+            for key, state in changes.nodes.items()
+        ],
+        "removed": sorted(changes.removed_nodes),
+        "edgesAdded": sorted(changes.edges_added),
+        "edgesRemoved": sorted(changes.edges_removed),
+        "columnsAdded": sorted(changes.columns_added, key=_column_order),
+        "columnsRemoved": sorted(changes.columns_removed, key=_column_order),
+        "merges": changes.merges,
+        "flows": [
+            [job, None if flows is None else sorted(flows)] for job, flows in changes.flows.items()
+        ],
+    }
+    return orjson.dumps(body).decode()
+
+
+def decode(text: str) -> Changes:
+    """The `Changes` a JSON text from `encode` holds."""
+    body = orjson.loads(text)
+    return Changes(
+        nodes={
+            _node(key): NodeState(kind, dropped, incomplete, _node(parent) if parent else None)
+            for key, kind, dropped, incomplete, parent in body["nodes"]
+        },
+        removed_nodes={_node(key) for key in body["removed"]},
+        edges_added={_pair(edge) for edge in body["edgesAdded"]},
+        edges_removed={_pair(edge) for edge in body["edgesRemoved"]},
+        columns_added={_column(column) for column in body["columnsAdded"]},
+        columns_removed={_column(column) for column in body["columnsRemoved"]},
+        merges=[_pair(merge) for merge in body["merges"]],
+        flows={
+            _node(job): None if flows is None else frozenset(_pair(flow) for flow in flows)
+            for job, flows in body["flows"]
+        },
+    )
+
+
+def recorder(origin: str) -> Callable[[Connection, Event, Changes], None]:
+    """The writer's `on_stored` hook: log an event's changes in its own transaction."""
+
+    def record(conn: Connection, event: Event, changes: Changes) -> None:
+        event_id = select(s.events.c.id).where(s.events.c.hash == event.hash).scalar_subquery()
+        conn.execute(
+            insert(s.graph_changes).values(
+                event_id=event_id,
+                origin=origin,
+                payload=encode(changes),
+                created_at=datetime.now(UTC),
+            )
+        )
+
+    return record
+
+
+def head(conn: Connection) -> int:
+    """The highest id in the log (0 when empty)."""
+    return int(conn.execute(select(func.coalesce(func.max(_gc.id), 0))).scalar_one())
+
+
+def missing_below(conn: Connection, top: int, *, window: int) -> list[int]:
+    """Ids in (top - window, top] with no visible row: in flight, or burnt by a rollback."""
+    low = max(top - window, 0)
+    present: set[int] = set(
+        conn.execute(select(_gc.id).where(_gc.id > low, _gc.id <= top)).scalars()
+    )
+    return [i for i in range(low + 1, top + 1) if i not in present]
+
+
+def read_after(
+    conn: Connection, after: int, also: Sequence[int] = (), *, limit: int = 5000
+) -> list[LoggedChange]:
+    """Rows with id > `after` (at most `limit`), plus the rows among `also`, in id order."""
+    condition = _gc.id > after
+    if also:
+        condition = condition | _gc.id.in_(list(also))
+    rows = conn.execute(
+        select(_gc.id, _gc.origin, _gc.payload).where(condition).order_by(_gc.id).limit(limit)
+    )
+    return [LoggedChange(row.id, row.origin, decode(row.payload)) for row in rows]
+
+
+def _node(key: Sequence[str]) -> NodeKey:
+    kind, namespace, name = key
+    return (kind, namespace, name)
+
+
+def _pair(pair: Sequence[Any]) -> tuple[NodeKey, NodeKey]:
+    return (_node(pair[0]), _node(pair[1]))
+
+
+def _column(column: Sequence[Any]) -> ColumnKey:
+    src, dst, job, kind, subtype = column
+    return ((_node(src[0]), src[1]), (_node(dst[0]), dst[1]), _node(job), kind, subtype)
+
+
+def _column_order(column: ColumnKey) -> tuple[Any, ...]:
+    return (column[0], column[1], column[2], column[3], column[4] or "")
