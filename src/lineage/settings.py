@@ -51,3 +51,8 @@ class Settings(BaseSettings):
         500,
         description="How often a replica applies events that other replicas committed.",
     )
+    graph_follow_gap_grace_ms: int = Field(
+        30_000,
+        description="How long a replica keeps looking for a change-log id that another "
+        "replica's still-open transaction holds (ids are assigned before commit).",
+    )

@@ -1,0 +1,135 @@
+"""Keeping a replica's in-memory graph in step with the change log that every replica writes.
+
+One `ChangeFollower` per process: it loads the graph from a consistent snapshot (in the
+background, so ingest starts at once), remembers the change-log id that snapshot covers, then
+applies newer log rows by increasing id, its own and other replicas' alike. It runs after
+every local group commit (so a client reads its own writes) and every `interval_ms`.
+
+PostgreSQL assigns ids at INSERT, not at COMMIT, so a lower id can become visible after a
+higher one. Every id skipped over is remembered as a gap and looked for again on each pass
+until `gap_grace_ms` has passed (ids burnt by rolled-back events stay gaps until then).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+
+from lineage.graph import LineageGraph
+from lineage.store import changelog, read
+from lineage.store.changelog import LoggedChange
+
+log = logging.getLogger(__name__)
+
+GAP_WINDOW = 10_000  # most ids below the newest one that may still be in flight
+BATCH = 5_000  # log rows read per query
+
+
+class ChangeFollower:
+    """Owns one process's graph: loads it, then applies the change log to it."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        interval_ms: int,
+        gap_grace_ms: int,
+        on_loaded: Callable[[LineageGraph], None],
+    ) -> None:
+        self.replica_id = uuid.uuid4().hex
+        self.graph: LineageGraph | None = None
+        self.applied_id = 0
+        self._engine = engine
+        self._interval_s = interval_ms / 1000
+        self._grace_s = gap_grace_ms / 1000
+        self._on_loaded = on_loaded
+        self._gaps: dict[int, float] = {}
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lineage-follower", daemon=True)
+
+    @property
+    def pending_ids(self) -> int:
+        """How many skipped ids are still being looked for."""
+        return len(self._gaps)
+
+    def start(self) -> None:
+        """Load the graph in the background, then follow the log."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop following (waits for the current pass)."""
+        self._stopping.set()
+        self._thread.join()
+
+    def load(self) -> LineageGraph:
+        """Build the graph from one consistent snapshot and start the cursor where it ends."""
+        with self._engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                top = changelog.head(conn)
+                in_flight = changelog.missing_below(conn, top, window=GAP_WINDOW)
+                graph = LineageGraph.from_snapshot(read.load_snapshot(conn))
+        now = time.monotonic()
+        with self._lock:
+            self.applied_id = top
+            self._gaps = dict.fromkeys(in_flight, now)
+            self.graph = graph
+        self._on_loaded(graph)
+        return graph
+
+    def catch_up(self) -> int:
+        """Apply every visible log row not applied yet; returns how many rows were applied."""
+        with self._lock:
+            if self.graph is None:
+                return 0
+            total = 0
+            while True:
+                with self._engine.connect() as conn:
+                    rows = changelog.read_after(
+                        conn, self.applied_id, sorted(self._gaps), limit=BATCH
+                    )
+                self._apply(self.graph, rows)
+                total += len(rows)
+                if len(rows) < BATCH:
+                    break
+            self._expire_gaps()
+            return total
+
+    def _apply(self, graph: LineageGraph, rows: list[LoggedChange]) -> None:
+        now = time.monotonic()
+        fresh = []
+        for row in rows:
+            if self._gaps.pop(row.id, None) is None:
+                if row.id <= self.applied_id:
+                    continue
+                skipped = range(max(self.applied_id + 1, row.id - GAP_WINDOW), row.id)
+                self._gaps.update(dict.fromkeys(skipped, now))
+                self.applied_id = row.id
+            fresh.append(row.changes)
+        graph.apply(fresh)
+
+    def _expire_gaps(self) -> None:
+        oldest = time.monotonic() - self._grace_s
+        for missing in [i for i, seen in self._gaps.items() if seen < oldest]:
+            del self._gaps[missing]
+
+    def _run(self) -> None:
+        while self.graph is None and not self._stopping.is_set():
+            try:
+                graph = self.load()
+                log.info("graph loaded: %d nodes, change log at %d", len(graph), self.applied_id)
+            except Exception:
+                log.exception("loading the graph failed; retrying")
+                self._stopping.wait(self._interval_s)
+        while not self._stopping.wait(self._interval_s):
+            try:
+                self.catch_up()
+            except Exception:  # the database may be down for a while; keep trying
+                log.exception("following the change log failed; retrying")
