@@ -25,6 +25,7 @@ def replay(
     with engine.begin() as conn:
         for table in s.NORMALIZED_TABLES:
             conn.execute(delete(table))
+        conn.execute(delete(s.graph_changes))  # replicas reload from the rebuilt tables
     ev = s.events.c
     done, last_id = 0, 0
     while True:
