@@ -1,0 +1,116 @@
+"""DDL text -> proposed schema changes, parsed with sqlglot in the caller's dialect.
+
+Only what can break readers is kept: dropped, renamed and retyped columns, dropped and
+renamed tables. Added columns and constraints are ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lineage.errors import BadRequest
+
+CHANGE_KINDS = ("drop_column", "rename_column", "change_type", "drop_dataset")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One proposed change to a dataset; `column` is None for `drop_dataset`."""
+
+    kind: str
+    column: str | None = None
+    new_name: str | None = None
+    new_type: str | None = None
+
+    def describe(self) -> str:
+        """A short human phrase, e.g. `rename column a -> b`."""
+        if self.kind == "drop_dataset":
+            return "drop dataset"
+        if self.kind == "rename_column":
+            return f"rename column {self.column} -> {self.new_name}"
+        if self.kind == "change_type":
+            return f"change type of {self.column} to {self.new_type}"
+        return f"drop column {self.column}"
+
+    def to_dict(self) -> dict[str, str]:
+        """Wire form (camelCase, only the keys that are set)."""
+        out = {"kind": self.kind, "column": self.column}
+        out.update(newName=self.new_name, newType=self.new_type)
+        return {k: v for k, v in out.items() if v is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class TableChange:
+    """A change aimed at a table named in DDL: its name parts, outermost first."""
+
+    table: tuple[str, ...]
+    change: Change
+
+
+def parse_ddl(text: str, *, dialect: str | None = None) -> list[TableChange]:
+    """Every breaking change in `text` (one or more statements)."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    try:
+        statements = sqlglot.parse(text, read=dialect or None)
+    except (SqlglotError, ValueError) as exc:
+        raise BadRequest(f"cannot parse DDL: {str(exc).splitlines()[0]}", field="ddl") from exc
+    out: list[TableChange] = []
+    for statement in statements:
+        if isinstance(statement, exp.Drop) and statement.args.get("kind") in ("TABLE", "VIEW"):
+            for table in statement.expressions or [statement.this]:
+                out.append(TableChange(_parts(table), Change("drop_dataset")))
+        elif isinstance(statement, exp.Alter):
+            table = _parts(statement.this)
+            out.extend(TableChange(table, c) for c in _alter_actions(statement, dialect))
+    if not out:
+        raise BadRequest("the DDL holds no drop, rename or type change", field="ddl")
+    return out
+
+
+def _parts(table: object) -> tuple[str, ...]:
+    from sqlglot import exp
+
+    if not isinstance(table, exp.Table):
+        raise BadRequest("the DDL names no table", field="ddl")
+    return tuple(p.name for p in table.parts)
+
+
+def _alter_actions(statement: object, dialect: str | None) -> list[Change]:
+    from sqlglot import exp
+
+    assert isinstance(statement, exp.Alter)
+    changes: list[Change] = []
+    for action in statement.args.get("actions") or []:
+        if isinstance(action, exp.Drop) and action.args.get("kind") == "COLUMN":
+            changes.extend(Change("drop_column", col.name) for col in action.expressions)
+        elif isinstance(action, exp.RenameColumn):
+            changes.append(
+                Change("rename_column", action.this.name, new_name=action.args["to"].name)
+            )
+        elif isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None:
+            new_type = action.args["dtype"].sql(dialect=dialect)
+            changes.append(Change("change_type", action.this.name, new_type=new_type))
+        elif isinstance(action, exp.AlterRename):
+            changes.append(Change("drop_dataset"))
+        elif isinstance(action, getattr(exp, "ModifyColumn", ())):
+            changes.extend(_modify_column(action, dialect))
+    return changes
+
+
+def _modify_column(action: object, dialect: str | None) -> list[Change]:
+    """MySQL `MODIFY` / `CHANGE COLUMN`: a retype, maybe with a rename."""
+    from sqlglot import exp
+
+    assert isinstance(action, exp.Expression)
+    column = action.this
+    old = action.args.get("rename_from")
+    new_type = column.args["kind"].sql(dialect=dialect) if column.args.get("kind") else None
+    changes = []
+    if old is not None and old.name != column.name:
+        changes.append(Change("rename_column", old.name, new_name=column.name))
+    if new_type is not None:
+        changes.append(Change("change_type", old.name if old else column.name, new_type=new_type))
+    return changes

@@ -1,0 +1,254 @@
+"""Schema-change impact: what breaks downstream if a column is dropped, renamed or retyped.
+
+One implementation for the server route and the offline CLI. Propagation goes dataset by
+dataset along current lineage; each hop through a job is judged by the best evidence there is:
+column lineage (DIRECT = breaking, INDIRECT = possibly), else the job's SQL parsed with sqlglot,
+else the downstream dataset's recorded schema, else "possibly affected, unknown coverage".
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from lineage import ids
+from lineage.ddl import Change
+from lineage.graph import INCOMPLETE, LineageGraph
+from lineage.impact_context import StoreFacts, describe_context
+from lineage.impact_targets import Target, resolve_targets
+
+BREAKING, POSSIBLY = 2, 1
+CLASS_NAMES = {BREAKING: "breaking", POSSIBLY: "possibly"}
+
+
+@dataclass
+class Hit:
+    """How one downstream dataset is affected (merged over every path and change)."""
+
+    node: int
+    cls: int
+    coverage: str
+    reason: str
+    path: list[int]
+    columns: frozenset[str] | None
+    fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+    causes: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """What one job does to the affected columns of one of its inputs."""
+
+    cls: int
+    coverage: str
+    reason: str
+    columns: frozenset[str] | None
+    fields: dict[str, dict[str, Any]]
+
+
+def analyze_request(
+    graph: LineageGraph, conn: Connection, request: dict[str, Any]
+) -> dict[str, Any]:
+    """Resolve the request (dataset + changes, DDL or proposed schema) and analyze it."""
+    with graph.lock:
+        targets = resolve_targets(graph, conn, request)
+        return analyze(graph, conn, targets)
+
+
+def analyze(graph: LineageGraph, conn: Connection, targets: list[Target]) -> dict[str, Any]:
+    """The impact report of every change on every target dataset."""
+    facts = StoreFacts(conn)
+    hits: dict[int, Hit] = {}
+    incomplete: set[int] = set()
+    for target in targets:
+        walk = graph.walk(target.node, downstream=True)
+        incomplete.update(n for n in walk.depths if graph.flags(n) & INCOMPLETE)
+        successors: dict[int, list[int]] = {}
+        for a, b in walk.edges:
+            successors.setdefault(a, []).append(b)
+        for change in target.changes:
+            _propagate(graph, facts, target.node, change, successors, hits)
+    items = sorted(hits.values(), key=lambda h: (-h.cls, len(h.path), graph.key(h.node)))
+    report: dict[str, Any] = {
+        "targets": [
+            {"dataset": _id(graph, t.node), "changes": [c.to_dict() for c in t.changes]}
+            for t in targets
+        ],
+        "summary": {
+            name: sum(1 for h in items if h.cls == cls) for cls, name in CLASS_NAMES.items()
+        },
+        "items": [_item(graph, h) for h in items],
+    }
+    report.update(describe_context(graph, facts, [h.path for h in items], incomplete))
+    return report
+
+
+def _propagate(
+    graph: LineageGraph,
+    facts: StoreFacts,
+    root: int,
+    change: Change,
+    successors: dict[int, list[int]],
+    hits: dict[int, Hit],
+) -> None:
+    """Spread one change downstream; a dataset is revisited only when its state grows."""
+    columns = None if change.column is None else frozenset([change.column])
+    state: dict[int, tuple[frozenset[str] | None, int, list[int]]] = {
+        root: (columns, BREAKING, [root])
+    }
+    queue = deque([root])
+    while queue:
+        node = queue.popleft()
+        cols, cls, path = state[node]
+        for job in successors.get(node, ()):
+            for out in successors.get(job, ()):
+                hop = _hop(graph, facts, node, cols, job, out)
+                if hop is None or out == root:
+                    continue
+                new_cls = min(cls, hop.cls)
+                if _record(hits, state, out, hop, new_cls, [*path, job, out], change):
+                    queue.append(out)
+
+
+def _record(
+    hits: dict[int, Hit],
+    state: dict[int, tuple[frozenset[str] | None, int, list[int]]],
+    node: int,
+    hop: Hop,
+    cls: int,
+    path: list[int],
+    change: Change,
+) -> bool:
+    """Merge a hop's result into the hits; True when the dataset must be visited again."""
+    for info in hop.fields.values():
+        info["class"] = CLASS_NAMES[min(cls, info.pop("_cls", cls))]
+    hit = hits.get(node)
+    if hit is None or cls > hit.cls:
+        merged_fields = {**(hit.fields if hit else {}), **hop.fields}
+        causes = hit.causes if hit else set()
+        hit = hits[node] = Hit(
+            node, cls, hop.coverage, hop.reason, path, hop.columns, merged_fields
+        )
+        hit.causes = causes
+    else:
+        for name, info in hop.fields.items():
+            hit.fields.setdefault(name, info)
+    hit.causes.add(change.describe())
+    old = state.get(node)
+    columns = hop.columns
+    if old is not None:
+        columns = None if old[0] is None or columns is None else old[0] | columns
+        if columns == old[0] and cls <= old[1]:
+            return False
+        cls = max(cls, old[1])
+    state[node] = (columns, cls, path if old is None or cls > old[1] else old[2])
+    return True
+
+
+def _hop(
+    graph: LineageGraph,
+    facts: StoreFacts,
+    source: int,
+    cols: frozenset[str] | None,
+    job: int,
+    out: int,
+) -> Hop | None:
+    """Judge the hop source -> job -> out; None when the job does not use the columns."""
+    if cols is None:
+        return Hop(BREAKING, "dataset", "downstream of a dataset affected as a whole", None, {})
+    if facts.has_column_lineage(graph.key(job)):
+        return _column_hop(graph, source, cols, job, out)
+    sql = facts.job_sql(graph.key(job))
+    if sql is not None:
+        used = sql_uses(sql, cols)
+        if used is None:
+            return _unknown_hop(graph, facts, cols, out)
+        if not used:
+            return None
+        names = ", ".join(sorted(used))
+        return Hop(BREAKING, "sql", f"job SQL uses {names}", frozenset(used), {})
+    return _unknown_hop(graph, facts, cols, out)
+
+
+def _column_hop(
+    graph: LineageGraph, source: int, cols: frozenset[str], job: int, out: int
+) -> Hop | None:
+    roots = [f for c in sorted(cols) if (f := graph.find_field(source, c)) is not None]
+    _, edges = graph.column_walk(roots, downstream=True, depth=1)
+    fields: dict[str, dict[str, Any]] = {}
+    for a, b, transformations in edges:
+        dataset, name = graph.field_key(b)
+        used = sorted((kind, sub or "") for j, kind, sub in transformations if j == job)
+        if dataset != out or not used:
+            continue
+        direct = any(kind == "DIRECT" for kind, _ in used)
+        info = fields.setdefault(name, {"name": name, "_cls": POSSIBLY, "from": [], "via": []})
+        info["_cls"] = max(info["_cls"], BREAKING if direct else POSSIBLY)
+        info["from"].append(_field_id(graph, a))
+        info["via"].extend(f"{kind}/{sub}" if sub else kind for kind, sub in used)
+    if not fields:
+        return None
+    whole = fields.pop("", None)
+    if whole is not None and not fields:
+        return Hop(whole["_cls"], "column", "column lineage: whole-dataset use", None, {})
+    for info in fields.values():
+        info["id"] = _field_id(graph, graph.find_field(out, info["name"]) or 0)
+    cls = max(info["_cls"] for info in fields.values())
+    reason = "column lineage: " + ("DIRECT derivation" if cls == BREAKING else "INDIRECT use")
+    return Hop(cls, "column", reason, frozenset(fields), fields)
+
+
+def _unknown_hop(graph: LineageGraph, facts: StoreFacts, cols: frozenset[str], out: int) -> Hop:
+    recorded = facts.schema_names(graph.key(out))
+    shared = {c for c in cols if c.lower() in recorded}
+    if shared:
+        names = ", ".join(sorted(shared))
+        return Hop(BREAKING, "schema", f"recorded schema has {names}", frozenset(shared), {})
+    return Hop(POSSIBLY, "unknown", "no column lineage or SQL recorded", None, {})
+
+
+def sql_uses(sql: str, cols: frozenset[str]) -> set[str] | None:
+    """The columns of `cols` that the SQL mentions (all of them for `*`); None if unparsable."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    try:
+        statements = sqlglot.parse(sql)
+    except (SqlglotError, ValueError):
+        return None
+    mentioned: set[str] = set()
+    for statement in statements:
+        if statement is None:
+            continue
+        if any(True for _ in statement.find_all(exp.Star)):
+            return set(cols)
+        mentioned.update(c.name.lower() for c in statement.find_all(exp.Column))
+    return {c for c in cols if c.lower() in mentioned}
+
+
+def _id(graph: LineageGraph, node: int) -> str:
+    return ids.format_id(*graph.key(node))
+
+
+def _field_id(graph: LineageGraph, field_node: int) -> str:
+    dataset, name = graph.field_key(field_node)
+    _, namespace, dataset_name = graph.key(dataset)
+    return ids.format_id("datasetField", namespace, dataset_name, name)
+
+
+def _item(graph: LineageGraph, hit: Hit) -> dict[str, Any]:
+    return {
+        "id": _id(graph, hit.node),
+        "kind": graph.kind(hit.node),
+        "class": CLASS_NAMES[hit.cls],
+        "coverage": hit.coverage,
+        "reason": hit.reason,
+        "causes": sorted(hit.causes),
+        "columns": sorted(hit.columns) if hit.columns is not None else None,
+        "fields": [hit.fields[name] for name in sorted(hit.fields)],
+        "path": [_id(graph, n) for n in hit.path],
+    }

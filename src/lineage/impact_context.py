@@ -1,0 +1,143 @@
+"""Store facts the impact analysis needs (job SQL, schemas, coverage, owners, latest runs)
+and the context section of a report: jobs, DAGs, models and owners on the way, warnings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, select
+
+from lineage import ids
+from lineage.facets import flatten_fields
+from lineage.graph import LineageGraph
+from lineage.store import read
+from lineage.store import schema as s
+from lineage.store.changes import NodeKey
+
+
+class StoreFacts:
+    """Cached per-node reads from the store, done only for nodes the analysis reaches."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._jobs: dict[NodeKey, Any] = {}
+        self._coverage: dict[NodeKey, bool] = {}
+        self._schemas: dict[NodeKey, set[str]] = {}
+
+    def job_row(self, key: NodeKey) -> Any:
+        """The jobs row of a job key (None if the store lost it)."""
+        if key not in self._jobs:
+            self._jobs[key] = read.find_job(self.conn, key[1], key[2])
+        return self._jobs[key]
+
+    def has_column_lineage(self, key: NodeKey) -> bool:
+        """Whether the job reports any current column lineage."""
+        if key not in self._coverage:
+            row = self.job_row(key)
+            ce = s.column_edges.c
+            found = (
+                row is not None
+                and self.conn.execute(
+                    select(ce.id).where(ce.job_id == row.id, ce.valid_to.is_(None)).limit(1)
+                ).first()
+            )
+            self._coverage[key] = bool(found)
+        return self._coverage[key]
+
+    def job_sql(self, key: NodeKey) -> str | None:
+        """The job's SQL (`sql` job facet, kept in jobs.sql)."""
+        row = self.job_row(key)
+        return row.sql if row is not None else None
+
+    def schema_names(self, key: NodeKey) -> set[str]:
+        """Lower-cased field names (nested as a.b) of the dataset's latest recorded schema."""
+        if key not in self._schemas:
+            self._schemas[key] = {f.lower() for f in self.schema_fields(key)}
+        return self._schemas[key]
+
+    def schema_fields(self, key: NodeKey) -> dict[str, str | None]:
+        """Field name -> type of the dataset's latest recorded schema."""
+        row = read.find_dataset(self.conn, key[1], key[2])
+        if row is None:
+            return {}
+        fields = read.latest_fields(self.conn, read.identity_ids(self.conn, row.id))
+        return {f.name: f.type for f in flatten_fields(fields)}
+
+    def owners(self, key: NodeKey) -> list[dict[str, str]]:
+        """Owners from the `ownership` facet of a job or dataset."""
+        row = self.job_row(key) if key[0] == "job" else read.find_dataset(self.conn, key[1], key[2])
+        if row is None:
+            return []
+        fc = s.facets.c
+        payload = self.conn.execute(
+            select(fc.payload).where(
+                fc.owner_type == key[0], fc.owner_key == str(row.id), fc.name == "ownership"
+            )
+        ).scalar()
+        owners = orjson.loads(payload).get("owners", []) if payload else []
+        return [
+            {"name": str(o["name"]), "type": str(o.get("type") or "")}
+            for o in owners
+            if isinstance(o, dict) and o.get("name")
+        ]
+
+    def latest_runs(self, keys: list[NodeKey]) -> dict[NodeKey, dict[str, Any]]:
+        """The newest run of each job, as {id, state, startedAt, endedAt}."""
+        rows = {k: r for k in keys if (r := self.job_row(k)) is not None}
+        runs = read.latest_runs(self.conn, [r.id for r in rows.values()])
+        out = {}
+        for key, row in rows.items():
+            run = runs.get(row.id)
+            if run is not None:
+                out[key] = {
+                    "id": run.id,
+                    "state": run.state,
+                    "startedAt": read.iso(run.started_at),
+                    "endedAt": read.iso(run.ended_at),
+                }
+        return out
+
+
+def describe_context(
+    graph: LineageGraph, facts: StoreFacts, paths: list[list[int]], incomplete: set[int]
+) -> dict[str, Any]:
+    """Jobs, DAGs (parent jobs), models and owners on the impact paths, plus warnings."""
+    on_way = {n for path in paths for n in path}
+    jobs = sorted((n for n in on_way if graph.kind(n) == "job"), key=graph.key)
+    dags: set[int] = set()
+    for job in jobs:
+        parent = graph.parent(job)
+        while parent is not None and parent not in dags:
+            dags.add(parent)
+            parent = graph.parent(parent)
+    dag_list = sorted(dags, key=graph.key)
+    runs = facts.latest_runs([graph.key(n) for n in (*jobs, *dag_list)])
+    owners = []
+    for node in sorted(on_way | dags, key=graph.key):
+        for owner in facts.owners(graph.key(node)):
+            owners.append({**owner, "of": _id(graph, node)})
+
+    def job_out(node: int) -> dict[str, Any]:
+        parent = graph.parent(node)
+        return {
+            "id": _id(graph, node),
+            "parent": _id(graph, parent) if parent is not None else None,
+            "latestRun": runs.get(graph.key(node)),
+        }
+
+    models = sorted(n for n in on_way if graph.kind(n) == "model")
+    return {
+        "jobs": [job_out(n) for n in jobs],
+        "dags": [job_out(n) for n in dag_list],
+        "models": sorted(_id(graph, n) for n in models),
+        "owners": owners,
+        "warnings": [
+            f"{_id(graph, n)} reported incomplete lineage: nodes downstream of it may be missing"
+            for n in sorted(incomplete, key=graph.key)
+        ],
+    }
+
+
+def _id(graph: LineageGraph, node: int) -> str:
+    return ids.format_id(*graph.key(node))
