@@ -6,6 +6,8 @@ table are generated from this one model.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -47,6 +49,9 @@ class Settings(BaseSettings):
     api_keys_file: str = Field("", description="File with one API key entry per line.")
     cors_origins: str = Field("", description="Comma-separated origins allowed by CORS.")
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log line format: text, or json (one object per line)."
+    )
     graph_follow_interval_ms: int = Field(
         500,
         description="How often a replica applies events that other replicas committed.",

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from lineage import __version__
-from lineage.api import entities, errors, ingest, lineage
+from lineage.api import admin, auth, entities, errors, ingest, lineage, metrics
 from lineage.api.errors import FastJSONResponse
 from lineage.api.impact import router as impact_router
 from lineage.api.paths import EncodedSlashMiddleware
@@ -35,6 +35,7 @@ def load_graph(engine: Any) -> LineageGraph:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the collector app for `settings` (read from the environment when omitted)."""
     settings = settings or Settings()
+    app_metrics = metrics.Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -46,7 +47,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await asyncio.to_thread(ensure_current, engine)
         graph = await asyncio.to_thread(load_graph, engine)
         writer = GroupCommitWriter(
-            engine, on_commit=graph.apply, max_events=settings.group_commit_max_events
+            engine,
+            on_commit=graph.apply,
+            max_events=settings.group_commit_max_events,
+            on_group=app_metrics.record_group,
         )
         writer.start()
         app.state.settings, app.state.engine = settings, engine
@@ -66,10 +70,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_response_class=FastJSONResponse,
     )
     errors.install(app)
-    for router in (ingest.router, entities.router, lineage.router):
+    for router in (ingest.router, entities.router, lineage.router, admin.router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(impact_router, prefix="/api/v1")
     _health_routes(app)
+    metrics.install(app, app_metrics)
+    auth.install(app, settings)
     app.add_middleware(EncodedSlashMiddleware)
     return app
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from lineage.api.deps import SettingsDep, WriterDep
 from lineage.api.errors import FastJSONResponse
+from lineage.api.metrics import MetricsDep
 from lineage.errors import LineageError, PayloadTooLarge, UnsupportedMediaType
 from lineage.events import Limits, decompress, load_batch, load_json, parse_event
 from lineage.settings import Settings
@@ -85,12 +86,19 @@ async def _body(request: Request, limits: Limits) -> bytes:
     openapi_extra=_EVENT_BODY,
     responses={201: {"description": "Stored (or an exact duplicate of a stored event)."}},
 )
-async def post_event(request: Request, settings: SettingsDep, writer: WriterDep) -> Response:
+async def post_event(
+    request: Request, settings: SettingsDep, writer: WriterDep, metrics: MetricsDep
+) -> Response:
     """Store one event; 201 with an empty body once it is committed."""
     limits = limits_of(settings)
-    body = await _body(request, limits)
-    event = parse_event(load_json(body), limits=limits, raw_bytes=body)
+    try:
+        body = await _body(request, limits)
+        event = parse_event(load_json(body), limits=limits, raw_bytes=body)
+    except LineageError as exc:
+        metrics.record_rejection(exc)
+        raise
     (outcome,) = await asyncio.wrap_future(writer.submit([event]))
+    metrics.record_outcomes([outcome])
     if outcome.error is not None:
         raise outcome.error
     return Response(status_code=201)
@@ -105,15 +113,23 @@ async def post_event(request: Request, settings: SettingsDep, writer: WriterDep)
         200: {"description": "Partial success: the spec's summary with failed_events."},
     },
 )
-async def post_batch(request: Request, settings: SettingsDep, writer: WriterDep) -> Response:
+async def post_batch(
+    request: Request, settings: SettingsDep, writer: WriterDep, metrics: MetricsDep
+) -> Response:
     """A JSON array (or NDJSON) of events: 204 when all stored, else 200 with a summary."""
     limits = limits_of(settings)
-    items = load_batch(await _body(request, limits))
+    try:
+        items = load_batch(await _body(request, limits))
+    except LineageError as exc:
+        metrics.record_rejection(exc)
+        raise
     if len(items) > limits.max_batch_events:
-        raise PayloadTooLarge(
+        too_many = PayloadTooLarge(
             f"batch has {len(items)} events, over max_batch_events ({limits.max_batch_events})",
             field="body",
         )
+        metrics.record_rejection(too_many, len(items))
+        raise too_many
     failed: list[dict[str, Any]] = []
     parsed, positions = [], []
     for index, item in enumerate(items):
@@ -121,8 +137,10 @@ async def post_batch(request: Request, settings: SettingsDep, writer: WriterDep)
             parsed.append(parse_event(item, limits=limits))
             positions.append(index)
         except LineageError as exc:
+            metrics.record_rejection(exc)
             failed.append({"index": index, "reason": _reason(exc), "retriable": False})
     outcomes = await asyncio.wrap_future(writer.submit(parsed)) if parsed else []
+    metrics.record_outcomes(outcomes)
     for index, outcome in zip(positions, outcomes, strict=True):
         if outcome.error is not None:
             retriable = outcome.error.status == 503

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import Annotated, Any
 
@@ -58,12 +57,11 @@ def serve(
     import uvicorn
 
     from lineage.api.app import create_app
+    from lineage.logs import configure_logging
     from lineage.store.db import redact
 
     settings = _settings(host=host, port=port, database_url=database_url, log_level=log_level)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(level=settings.log_level, log_format=settings.log_format)
     err.print(
         f"lineage collector on http://{settings.host}:{settings.port}"
         f" (store: {redact(settings.database_url)})"
@@ -73,6 +71,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        log_config=None,  # uvicorn's records go through our handler (text or json)
         access_log=False,
     )
 
@@ -114,3 +113,6 @@ def main() -> None:
             raise
         err.print(f"[red]error:[/red] {exc.message}")
         sys.exit(3 if exc.status == 503 else 2)
+
+
+from lineage.cli import explore as _explore, impact as _impact  # noqa: E402, F401  (register commands)

@@ -52,10 +52,12 @@ class GroupCommitWriter:
         on_commit: Callable[[list[Changes]], None],
         on_stored: Callable[[Connection, Event, Changes], None] | None = None,
         max_events: int = 2000,
+        on_group: Callable[[int], None] | None = None,
     ) -> None:
         self._engine = engine
         self._on_commit = on_commit
         self._on_stored = on_stored  # runs inside the event's savepoint (the change log)
+        self._on_group = on_group
         self._max_events = max_events
         self._queue: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
         self._cache = IdCache()
@@ -118,6 +120,8 @@ class GroupCommitWriter:
                 )
             return
         self.committed_groups += 1
+        if self._on_group is not None:
+            self._on_group(sum(len(request.events) for request in group))
         try:
             self._on_commit(changes)
         except Exception:  # the store is the truth; a graph bug must not lose an answer
