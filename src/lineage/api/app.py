@@ -12,8 +12,9 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from lineage import __version__
-from lineage.api import admin, auth, entities, errors, ingest, lineage, metrics
+from lineage.api import entities, errors, ingest, lineage
 from lineage.api.errors import FastJSONResponse
+from lineage.api.freshness import AppliedIdHeader, readiness, start_replica
 from lineage.api.impact import router as impact_router
 from lineage.api.paths import EncodedSlashMiddleware
 from lineage.graph import LineageGraph
@@ -21,7 +22,6 @@ from lineage.settings import Settings
 from lineage.store import read
 from lineage.store.db import make_engine, unavailable_as_503
 from lineage.store.migrate import ensure_current
-from lineage.store.writer import GroupCommitWriter
 
 log = logging.getLogger("lineage")
 
@@ -35,7 +35,6 @@ def load_graph(engine: Any) -> LineageGraph:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the collector app for `settings` (read from the environment when omitted)."""
     settings = settings or Settings()
-    app_metrics = metrics.Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,21 +44,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             connect_timeout_s=settings.db_connect_timeout_s,
         )
         await asyncio.to_thread(ensure_current, engine)
-        graph = await asyncio.to_thread(load_graph, engine)
-        writer = GroupCommitWriter(
-            engine,
-            on_commit=graph.apply,
-            max_events=settings.group_commit_max_events,
-            on_group=app_metrics.record_group,
-        )
+        # ingest starts now; the graph loads in the background
+        writer = start_replica(app, engine, settings)
         writer.start()
-        app.state.settings, app.state.engine = settings, engine
-        app.state.graph, app.state.writer = graph, writer
-        log.info("lineage collector ready: %d nodes, %d edges", len(graph), graph.edge_count())
+        app.state.settings, app.state.engine, app.state.writer = settings, engine, writer
+        log.info("lineage collector accepting events; loading the graph")
         try:
             yield
         finally:
             writer.stop()
+            app.state.follower.stop()
             engine.dispose()
 
     app = FastAPI(
@@ -70,13 +64,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_response_class=FastJSONResponse,
     )
     errors.install(app)
-    for router in (ingest.router, entities.router, lineage.router, admin.router):
+    for router in (ingest.router, entities.router, lineage.router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(impact_router, prefix="/api/v1")
     _health_routes(app)
-    metrics.install(app, app_metrics)
-    auth.install(app, settings)
     app.add_middleware(EncodedSlashMiddleware)
+    app.add_middleware(AppliedIdHeader)
     return app
 
 
@@ -91,5 +84,4 @@ def _health_routes(app: FastAPI) -> None:
         """The database answers and the graph is loaded."""
         with unavailable_as_503("checking readiness"), app.state.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-        graph = app.state.graph
-        return {"status": "ok", "graphNodes": len(graph), "graphEdges": graph.edge_count()}
+        return {"status": "ok", **readiness(app)}
