@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import lineage.store.ml_schema  # noqa: F401  (registers the ML tables on `metadata`)
 from lineage.store.schema import metadata
 
 

@@ -16,6 +16,7 @@ from lineage.api import entities, errors, ingest, lineage
 from lineage.api.errors import FastJSONResponse
 from lineage.api.freshness import AppliedIdHeader, readiness, start_replica
 from lineage.api.impact import router as impact_router
+from lineage.api.models import router as models_router
 from lineage.api.paths import EncodedSlashMiddleware
 from lineage.graph import LineageGraph
 from lineage.settings import Settings
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for router in (ingest.router, entities.router, lineage.router):
         app.include_router(router, prefix="/api/v1")
+    app.include_router(models_router, prefix="/api/v1")
     app.include_router(impact_router, prefix="/api/v1")
     _health_routes(app)
     app.add_middleware(EncodedSlashMiddleware)

@@ -18,6 +18,7 @@ from lineage import facets as f
 from lineage.events import DATASET_EVENT, JOB_EVENT, DatasetRef, Event
 from lineage.store import edges
 from lineage.store import identities as ids
+from lineage.store import ml
 from lineage.store import schema as s
 from lineage.store.changes import Changes, NodeState
 from lineage.store.sql import insert_ignore, upsert_newer
@@ -215,6 +216,7 @@ class _EventWriter:
             self._datasets(event.inputs, "input"),
             self._datasets(event.outputs, "output"),
         )
+        ml.record_run_event(self.conn, event, inputs=inputs, outputs=outputs)
         rows = [
             {
                 "run_id": event.run_id,

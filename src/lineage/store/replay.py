@@ -13,6 +13,7 @@ from lineage.store import schema as s
 from lineage.store.changes import Changes
 from lineage.store.identities import IdCache
 from lineage.store.ingest import apply_event
+from lineage.store.ml_schema import ML_TABLES
 
 _NO_LIMITS = Limits(max_body_bytes=1 << 62, max_json_depth=10_000, max_name_chars=1 << 30)
 
@@ -23,7 +24,7 @@ def replay(
     """Empty the derived tables and re-derive them from the log in id order; returns events."""
     cache = IdCache()
     with engine.begin() as conn:
-        for table in s.NORMALIZED_TABLES:
+        for table in (*ML_TABLES, *s.NORMALIZED_TABLES):
             conn.execute(delete(table))
         conn.execute(delete(s.graph_changes))  # replicas reload from the rebuilt tables
     ev = s.events.c

@@ -1,0 +1,120 @@
+"""ML model routes: the model list, one model with its training run and upstream chain, and
+the comparison of two training runs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from lineage.api.deps import ConnDep, GraphDep
+from lineage.api.lineage import directed
+from lineage.api.paths import restore
+from lineage.errors import NodeNotFound
+from lineage.store import ml_read
+
+router = APIRouter(tags=["models"])
+
+RunIdQuery = Annotated[str, Query(min_length=1, description="A training run id.")]
+
+
+@router.get("/models", summary="List ML models")
+def models(
+    conn: ConnDep,
+    namespace: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Models (datasets of kind `model`) with their latest version, its metrics and run."""
+    items, total = ml_read.list_models(conn, namespace=namespace, limit=limit, offset=offset)
+    return {"models": items, "totalCount": total}
+
+
+@router.get("/models/compare", summary="Compare two training runs")
+def compare(conn: ConnDep, a: RunIdQuery, b: RunIdQuery) -> dict[str, Any]:
+    """Hyperparameter and metric differences of run `b` against run `a`."""
+    run_a, run_b = _training_run(conn, a), _training_run(conn, b)
+    return {
+        "a": _run_ref(run_a),
+        "b": _run_ref(run_b),
+        "sameConfig": run_a["configHash"] is not None
+        and run_a["configHash"] == run_b["configHash"],
+        "hyperparameters": diff_params(run_a["hyperparameters"], run_b["hyperparameters"]),
+        "metrics": diff_metrics(run_a["metrics"], run_b["metrics"]),
+    }
+
+
+@router.get("/models/{namespace}/{name:path}", summary="One ML model")
+def model(graph: GraphDep, conn: ConnDep, namespace: str, name: str) -> dict[str, Any]:
+    """A model's versions, the run that trained its latest version and its upstream chain."""
+    namespace, name = restore(namespace), restore(name)
+    row = ml_read.find_model(conn, namespace, name)
+    if row is None:
+        raise NodeNotFound(f"model {name!r} not found in namespace {namespace!r}")
+    summary = ml_read.model_summary(conn, row)
+    latest = summary["latestVersion"]
+    upstream = directed(
+        graph,
+        conn,
+        downstream=False,
+        node_id=None,
+        namespace=row.namespace,
+        name=row.name,
+        type_="dataset",
+        depth=None,
+        as_of=None,
+        kinds=None,
+        limit=100_000,
+    )
+    return {
+        "namespace": row.namespace,
+        "name": row.name,
+        "nodeId": summary["nodeId"],
+        "versions": ml_read.model_versions(conn, row.id),
+        "latestVersion": latest,
+        "trainingRun": ml_read.training_run(conn, latest["runId"]) if latest else None,
+        "lastTrainingRun": summary["lastTrainingRun"],
+        "upstream": {
+            "nodes": upstream["nodes"],
+            "edges": upstream["edges"],
+            "truncated": upstream["truncated"],
+        },
+    }
+
+
+def _training_run(conn: ConnDep, run_id: str) -> dict[str, Any]:
+    found = ml_read.training_run(conn, run_id)
+    if found is None:
+        raise NodeNotFound(f"run {run_id!r} is not a known training run (no ML facets)")
+    return found
+
+
+def _run_ref(run: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id", "jobNamespace", "jobName", "state", "configHash")
+    return {key: run[key] for key in keys}
+
+
+def diff_params(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Keys only in `b` (added), only in `a` (removed), and in both with different values."""
+    return {
+        "added": {k: b[k] for k in sorted(b.keys() - a.keys())},
+        "removed": {k: a[k] for k in sorted(a.keys() - b.keys())},
+        "changed": {k: {"a": a[k], "b": b[k]} for k in sorted(a.keys() & b.keys()) if a[k] != b[k]},
+        "unchangedCount": sum(1 for k in a.keys() & b.keys() if a[k] == b[k]),
+    }
+
+
+def diff_metrics(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Final metric values: added, removed, and every common metric with `delta` = b - a."""
+    va = {name: metric["value"] for name, metric in a.items()}
+    vb = {name: metric["value"] for name, metric in b.items()}
+    common = {}
+    for name in sorted(va.keys() & vb.keys()):
+        x, y = va[name], vb[name]
+        delta = y - x if x is not None and y is not None else None
+        common[name] = {"a": x, "b": y, "delta": delta}
+    return {
+        "added": {k: vb[k] for k in sorted(vb.keys() - va.keys())},
+        "removed": {k: va[k] for k in sorted(va.keys() - vb.keys())},
+        "common": common,
+    }
