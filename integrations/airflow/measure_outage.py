@@ -18,11 +18,13 @@ and two transports: ``recommended`` (airflow.env: timeout 2 s, no retries) and `
 from __future__ import annotations
 
 import argparse
+import re
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -87,8 +89,33 @@ class Collector:
         self.process.wait(timeout=10)
 
 
-def measure(scenario: str, transport: str, work_dir: Path, dag: str, up_url: str | None) -> float:
-    """Wall time of one ``airflow dags test`` of ``dag`` in the given conditions."""
+_STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+)Z")
+
+
+def emission_wait(log: Path) -> tuple[int, float]:
+    """(events that failed to send, seconds the DAG run waited on them), read from the log.
+
+    The provider logs one "Failed to emit" warning per lost event, right after the attempt;
+    the gap to the previous log line is the time that attempt blocked. Unlike wall time this
+    does not depend on how busy the machine is.
+    """
+    failed, waited, previous = 0, 0.0, None
+    for line in log.read_text().splitlines():
+        match = _STAMP.match(line)
+        if not match:
+            continue
+        stamp = datetime.fromisoformat(match.group(1))
+        if "Failed to emit" in line and previous is not None:
+            failed += 1
+            waited += (stamp - previous).total_seconds()
+        previous = stamp
+    return failed, waited
+
+
+def measure(
+    scenario: str, transport: str, work_dir: Path, dag: str, up_url: str | None
+) -> tuple[float, int, float]:
+    """(wall time, lost events, seconds blocked on them) of one ``airflow dags test``."""
     target: Blackhole | Collector | None = None
     if scenario == "up":
         if up_url:
@@ -111,7 +138,7 @@ def measure(scenario: str, transport: str, work_dir: Path, dag: str, up_url: str
     (result,) = results
     if not result.as_expected:
         print(f"  ! {dag} exit {result.returncode}, see {result.log}", file=sys.stderr)
-    return result.seconds
+    return (result.seconds, *emission_wait(result.log))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,13 +152,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     base = args.work_dir or Path(tempfile.mkdtemp(prefix="lineage-outage-"))
     run_examples.ensure_venv()
-    print("| collector | transport | dags test wall time |\n|---|---|---|")
+    print("| collector | transport | wall time | events lost | time blocked sending |")
+    print("|---|---|---|---|---|")
     for scenario in args.scenario or SCENARIOS:
         for transport in args.transport or TRANSPORTS:
-            seconds = measure(
+            seconds, lost, blocked = measure(
                 scenario, transport, base / f"{scenario}-{transport}", args.dag, args.up_url
             )
-            print(f"| {scenario} | {transport} | {seconds:.1f} s |", flush=True)
+            print(
+                f"| {scenario} | {transport} | {seconds:.1f} s | {lost} | {blocked:.1f} s |",
+                flush=True,
+            )
     return 0
 
 

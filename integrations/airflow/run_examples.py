@@ -89,8 +89,14 @@ def airflow_env(
     warehouse: dict,
     backend: str,
     recommended: bool = True,
+    data_dir: Path | None = None,
 ) -> dict[str, str]:
-    """Environment of an isolated Airflow (own AIRFLOW_HOME, SQLite metadata DB)."""
+    """Environment of an isolated Airflow (own AIRFLOW_HOME, SQLite metadata DB).
+
+    The features CSV goes to ``data_dir``, else ``$LINEAGE_DEMO_DATA_DIR``, else
+    ``<work_dir>/data``.
+    """
+    data_dir = data_dir or Path(os.environ.get("LINEAGE_DEMO_DATA_DIR") or work_dir / "data")
     env = {
         k: v
         for k, v in os.environ.items()
@@ -107,7 +113,7 @@ def airflow_env(
             "AIRFLOW__OPENLINEAGE__TRANSPORT": transport_settings(collector_url, recommended),
             "AIRFLOW_CONN_WAREHOUSE": json.dumps(warehouse),
             "LINEAGE_DEMO_WAREHOUSE": backend,
-            "LINEAGE_DEMO_DATA_DIR": str(work_dir / "data"),
+            "LINEAGE_DEMO_DATA_DIR": str(data_dir.absolute()),
         }
     )
     return env
@@ -191,6 +197,7 @@ def run_examples(
     recommended: bool = True,
     dags: tuple[str, ...] = EXAMPLE_DAGS,
     venv: Path | None = None,
+    data_dir: Path | None = None,
 ) -> list[DagResult]:
     """Migrate a fresh Airflow home in ``work_dir`` and run ``dags`` in order."""
     venv = venv or ensure_venv()
@@ -201,7 +208,7 @@ def run_examples(
         warehouse = postgres_warehouse(postgres_database)
     else:
         warehouse = sqlite_warehouse(work_dir)
-    env = airflow_env(venv, work_dir, collector_url, warehouse, backend, recommended)
+    env = airflow_env(venv, work_dir, collector_url, warehouse, backend, recommended, data_dir)
     log_dir = work_dir / "logs"
     migrate(env, log_dir)
     return [run_dag(env, dag_id, log_dir) for dag_id in dags]

@@ -321,7 +321,9 @@ def test_dags_finish_when_collector_is_down(tmp_path: Path, airflow_venv: Path) 
     """With nothing listening on the collector port, every DAG still ends as it should."""
     closed = f"http://127.0.0.1:{free_port()}"
     started = time.monotonic()
-    results = runner.run_examples(tmp_path, closed, "sqlite", venv=airflow_venv)
+    results = runner.run_examples(
+        tmp_path, closed, "sqlite", venv=airflow_venv, data_dir=tmp_path / "data"
+    )
     total = time.monotonic() - started
     print(f"\ncollector down (connection refused): all DAGs in {total:.1f} s")
     for r in results:
