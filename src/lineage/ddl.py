@@ -60,7 +60,7 @@ def parse_ddl(text: str, *, dialect: str | None = None) -> list[TableChange]:
     out: list[TableChange] = []
     for statement in statements:
         if isinstance(statement, exp.Drop) and statement.args.get("kind") in ("TABLE", "VIEW"):
-            for table in statement.expressions or [statement.this]:
+            for table in statement.args.get("tables") or [statement.this]:
                 out.append(TableChange(_parts(table), Change("drop_dataset")))
         elif isinstance(statement, exp.Alter):
             table = _parts(statement.this)
@@ -85,7 +85,7 @@ def _alter_actions(statement: object, dialect: str | None) -> list[Change]:
     changes: list[Change] = []
     for action in statement.args.get("actions") or []:
         if isinstance(action, exp.Drop) and action.args.get("kind") == "COLUMN":
-            changes.extend(Change("drop_column", col.name) for col in action.expressions)
+            changes.extend(Change("drop_column", c.name) for c in action.args.get("tables") or [])
         elif isinstance(action, exp.RenameColumn):
             changes.append(
                 Change("rename_column", action.this.name, new_name=action.args["to"].name)

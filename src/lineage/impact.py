@@ -136,6 +136,8 @@ def _record(
     else:
         for name, info in hop.fields.items():
             hit.fields.setdefault(name, info)
+    if hit.columns is not None and hop.columns is not None:
+        hit.columns = hit.columns | hop.columns
     hit.causes.add(change.describe())
     old = state.get(node)
     columns = hop.columns

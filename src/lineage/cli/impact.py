@@ -1,0 +1,120 @@
+"""`lineage impact`: what breaks downstream of a proposed schema change (exit codes for CI)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from lineage.cli.common import DatabaseUrlOpt, UrlOpt, guarded
+from lineage.cli.main import app
+from lineage.errors import BadRequest
+
+FAIL_LEVELS = {"breaking": 2, "possibly": 1, "never": 3}
+
+
+def _pairs(values: list[str], option: str) -> list[tuple[str, str]]:
+    out = []
+    for value in values:
+        left, sep, right = value.partition("=")
+        if not sep or not left or not right:
+            raise BadRequest(f"{option} takes OLD=NEW, got {value!r}", field=option)
+        out.append((left, right))
+    return out
+
+
+def build_request(
+    dataset: str | None,
+    *,
+    namespace: str | None,
+    drop_column: list[str],
+    rename_column: list[str],
+    change_type: list[str],
+    drop_dataset: bool,
+    ddl: str | None,
+    dialect: str | None,
+    schema: dict[str, Any] | list[Any] | None,
+) -> dict[str, Any]:
+    """The wire request of `POST /api/v1/impact` from the command's options."""
+    changes: list[dict[str, str]] = [{"kind": "drop_column", "column": c} for c in drop_column]
+    changes += [
+        {"kind": "rename_column", "column": a, "newName": b}
+        for a, b in _pairs(rename_column, "--rename-column")
+    ]
+    changes += [
+        {"kind": "change_type", "column": a, "newType": b}
+        for a, b in _pairs(change_type, "--change-type")
+    ]
+    if drop_dataset:
+        changes.append({"kind": "drop_dataset"})
+    request = {
+        "dataset": dataset,
+        "namespace": namespace,
+        "changes": changes,
+        "ddl": ddl,
+        "dialect": dialect,
+        "schema": schema,
+    }
+    return {k: v for k, v in request.items() if v not in (None, [])}
+
+
+@app.command()
+def impact(
+    dataset: Annotated[
+        str | None, typer.Argument(help="Node id, or a name with --namespace.")
+    ] = None,
+    namespace: Annotated[
+        str | None, typer.Option(help="Namespace of DATASET / DDL tables.")
+    ] = None,
+    drop_column: Annotated[list[str] | None, typer.Option(help="Column to drop.")] = None,
+    rename_column: Annotated[list[str] | None, typer.Option(help="OLD=NEW.")] = None,
+    change_type: Annotated[list[str] | None, typer.Option(help="COLUMN=TYPE.")] = None,
+    drop_dataset: Annotated[bool, typer.Option(help="Drop the whole dataset.")] = False,
+    ddl: Annotated[str | None, typer.Option(help="ALTER/DROP statements.")] = None,
+    ddl_file: Annotated[Path | None, typer.Option(help="File of DDL statements.")] = None,
+    dialect: Annotated[str | None, typer.Option(help="sqlglot dialect of the DDL.")] = None,
+    schema: Annotated[Path | None, typer.Option(help="Proposed schema (JSON fields).")] = None,
+    format: Annotated[str, typer.Option(help="table, json or markdown.")] = "table",
+    fail_on: Annotated[str, typer.Option(help="breaking, possibly or never.")] = "breaking",
+    url: UrlOpt = None,
+    database_url: DatabaseUrlOpt = None,
+) -> None:
+    """Breaking and possibly affected downstream datasets of a proposed schema change.
+
+    Exit 0 when clean, 1 when impact at or above --fail-on, 2 usage error, 3 collector down.
+    """
+    from lineage.cli.impact_output import RENDERERS
+
+    with guarded():
+        if format not in RENDERERS or fail_on not in FAIL_LEVELS:
+            raise BadRequest("--format is table|json|markdown, --fail-on breaking|possibly|never")
+        if ddl_file is not None:
+            ddl = "\n".join(filter(None, [ddl, _read(ddl_file)]))
+        request = build_request(
+            dataset,
+            namespace=namespace,
+            drop_column=drop_column or [],
+            rename_column=rename_column or [],
+            change_type=change_type or [],
+            drop_dataset=drop_dataset,
+            ddl=ddl,
+            dialect=dialect,
+            schema=json.loads(_read(schema)) if schema is not None else None,
+        )
+        from lineage.cli.backend import open_backend
+
+        report = open_backend(url, database_url).impact(request)
+    RENDERERS[format](report, Console(width=200))
+    level = FAIL_LEVELS[fail_on]
+    worst = 2 if report["summary"]["breaking"] else (1 if report["summary"]["possibly"] else 0)
+    raise typer.Exit(1 if worst >= level else 0)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError as exc:
+        raise BadRequest(f"cannot read {path}: {exc.strerror}") from exc

@@ -1,0 +1,151 @@
+"""`lineage impact` end to end: offline on a real database, over HTTP to a real collector."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from lineage.cli.main import app
+
+GOLDEN = Path(__file__).parent / "golden"
+CHANGES = [
+    "--drop-column",
+    "amount",
+    "--rename-column",
+    "status=state",
+    "--change-type",
+    "id=bigint",
+]
+runner = CliRunner()
+
+
+def _impact(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["impact", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_golden_json_and_markdown(store_url: str) -> None:
+    base = ["dataset:warehouse:raw.orders", *CHANGES, "--database-url", store_url]
+    code, out, _ = _impact(*base, "--format", "json")
+    assert code == 1
+    assert json.loads(out) == json.loads((GOLDEN / "impact.json").read_text())
+    code, out, _ = _impact(*base, "--format", "markdown")
+    assert (code, out) == (1, (GOLDEN / "impact.md").read_text())
+
+
+def test_exit_codes_offline(store_url: str) -> None:
+    db = ["--database-url", store_url, "--format", "json"]
+    # export.status only reads id and status: dropping customer_id breaks nothing
+    code, out, _ = _impact(
+        "raw.orders", "--namespace", "warehouse", "--drop-column", "customer_id", *db
+    )
+    assert (code, json.loads(out)["summary"]) == (0, {"breaking": 0, "possibly": 0})
+    code, _, _ = _impact(
+        "raw.orders", "--rename-column", "status=state", "--fail-on", "breaking", *db
+    )
+    assert code == 0
+    code, _, _ = _impact(
+        "raw.orders", "--rename-column", "status=state", "--fail-on", "possibly", *db
+    )
+    assert code == 1
+    code, _, _ = _impact("raw.orders", "--drop-column", "amount", "--fail-on", "never", *db)
+    assert code == 0
+    code, _, err = _impact("raw.ordres", "--drop-column", "amount", *db)
+    assert (code, err) == (2, "error: unknown dataset 'raw.ordres'; closest: raw.orders\n")
+    code, _, err = _impact("raw.orders", "--drop-column", "amout", *db)
+    assert (code, err) == (
+        2,
+        "error: unknown column 'amout' in dataset:warehouse:raw.orders; closest: amount\n",
+    )
+
+
+def test_ddl_maps_tables_to_datasets(store_url: str) -> None:
+    ddl = "ALTER TABLE prod.raw.orders DROP COLUMN amount; ALTER TABLE export.status RENAME TO x;"
+    code, out, _ = _impact(
+        "--ddl",
+        ddl,
+        "--dialect",
+        "postgres",
+        "--namespace",
+        "warehouse",
+        "--database-url",
+        store_url,
+        "--format",
+        "json",
+    )
+    report = json.loads(out)
+    assert code == 1
+    assert report["targets"] == [
+        {
+            "dataset": "dataset:warehouse:raw.orders",
+            "changes": [{"kind": "drop_column", "column": "amount"}],
+        },
+        {"dataset": "dataset:warehouse:export.status", "changes": [{"kind": "drop_dataset"}]},
+    ]
+
+
+def test_closed_port_is_exit_3() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    code, _, err = _impact(
+        "raw.orders", "--drop-column", "amount", "--url", f"http://127.0.0.1:{port}"
+    )
+    assert code == 3
+    assert err.startswith(f"error: collector unreachable at http://127.0.0.1:{port}")
+    assert err.count("\n") == 1
+
+
+@pytest.fixture
+def collector(store_url: str) -> Iterator[str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lineage.cli.main",
+            "serve",
+            "--port",
+            str(port),
+            "--database-url",
+            store_url,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{url}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_http_mode_matches_golden(collector: str) -> None:
+    code, out, _ = _impact(
+        "dataset:warehouse:raw.orders", *CHANGES, "--url", collector, "--format", "json"
+    )
+    assert code == 1
+    assert json.loads(out) == json.loads((GOLDEN / "impact.json").read_text())
+    code, _, err = _impact("raw.orders", "--drop-column", "amout", "--url", collector)
+    assert (code, err) == (
+        2,
+        "error: unknown column 'amout' in dataset:warehouse:raw.orders; closest: amount\n",
+    )
