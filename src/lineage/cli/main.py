@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Annotated, Any
 
@@ -62,9 +63,11 @@ def serve(
 
     settings = _settings(host=host, port=port, database_url=database_url, log_level=log_level)
     configure_logging(level=settings.log_level, log_format=settings.log_format)
-    err.print(
-        f"lineage collector on http://{settings.host}:{settings.port}"
-        f" (store: {redact(settings.database_url)})"
+    logging.getLogger("lineage").info(
+        "lineage collector on http://%s:%d (store: %s)",
+        settings.host,
+        settings.port,
+        redact(settings.database_url),
     )
     uvicorn.run(
         create_app(settings),
@@ -116,3 +119,4 @@ def main() -> None:
 
 
 from lineage.cli import explore as _explore, impact as _impact  # noqa: E402, F401  (register commands)
+from lineage.cli import prune as _prune  # noqa: E402, F401  (registers `db prune`)

@@ -1,0 +1,115 @@
+"""`lineage db prune`: retention for run history and the raw event log.
+
+Removes runs whose state time is older than the cutoff (with their run_io rows and their
+run / input / output facets) and raw events older than the cutoff. The current graph is never
+touched: datasets, jobs, lineage_edges and column_edges stay, every job keeps its latest run,
+and the raw events of kept runs are kept too. `lineage db replay` rebuilds derived tables from
+the event log, so after a prune it can only rebuild what the remaining events describe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    Table,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+)
+
+from lineage.store import schema as s
+
+_CHUNK_ROWS = 500
+_RUN_ID_CHARS = 36
+
+
+@dataclass(frozen=True, slots=True)
+class PruneCounts:
+    """Rows removed (or, in a dry run, that would be removed), per table."""
+
+    runs: int
+    run_io: int
+    facets: int
+    events: int
+
+
+def prune(engine: Engine, *, older_than: datetime, dry_run: bool) -> PruneCounts:
+    """Remove run history and raw events older than `older_than`, in one transaction."""
+    with engine.begin() as conn:
+        run_ids = _prunable_runs(conn, older_than)
+        counts = PruneCounts(
+            runs=len(run_ids),
+            run_io=_count_run_io(conn, run_ids),
+            facets=_count_facets(conn, run_ids),
+            events=_count(conn, _prunable_events(older_than)),
+        )
+        if not dry_run:
+            _delete_runs(conn, run_ids)
+            conn.execute(delete(s.events).where(_prunable_events(older_than)))
+    return counts
+
+
+def _latest_run_ids() -> Select[Any]:
+    rn = s.runs.c
+    newest = (
+        select(rn.job_id, func.max(rn.created_at).label("created")).group_by(rn.job_id).subquery()
+    )
+    return select(rn.id).join(
+        newest, and_(rn.job_id == newest.c.job_id, rn.created_at == newest.c.created)
+    )
+
+
+def _prunable_runs(conn: Connection, older_than: datetime) -> list[str]:
+    rn = s.runs.c
+    query = select(rn.id).where(rn.state_time < older_than, rn.id.not_in(_latest_run_ids()))
+    return list(conn.execute(query).scalars())
+
+
+def _prunable_events(older_than: datetime) -> ColumnElement[bool]:
+    """Old events, except those of runs that stay (recent runs and every job's latest)."""
+    ev, rn = s.events.c, s.runs.c
+    kept_runs = select(rn.id).where(or_(rn.state_time >= older_than, rn.id.in_(_latest_run_ids())))
+    return and_(ev.event_time < older_than, or_(ev.run_id.is_(None), ev.run_id.not_in(kept_runs)))
+
+
+def _chunks(run_ids: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(run_ids), _CHUNK_ROWS):
+        yield run_ids[start : start + _CHUNK_ROWS]
+
+
+def _facets_of_runs(chunk: list[str]) -> ColumnElement[bool]:
+    fc = s.facets.c
+    io_owner = and_(
+        fc.owner_type.in_(("input", "output")),
+        func.substr(fc.owner_key, 1, _RUN_ID_CHARS).in_(chunk),
+    )
+    return or_(and_(fc.owner_type == "run", fc.owner_key.in_(chunk)), io_owner)
+
+
+def _count(conn: Connection, where: ColumnElement[bool], table: Table = s.events) -> int:
+    return int(conn.execute(select(func.count()).select_from(table).where(where)).scalar() or 0)
+
+
+def _count_run_io(conn: Connection, run_ids: list[str]) -> int:
+    return sum(_count(conn, s.run_io.c.run_id.in_(chunk), s.run_io) for chunk in _chunks(run_ids))
+
+
+def _count_facets(conn: Connection, run_ids: list[str]) -> int:
+    return sum(_count(conn, _facets_of_runs(chunk), s.facets) for chunk in _chunks(run_ids))
+
+
+def _delete_runs(conn: Connection, run_ids: list[str]) -> None:
+    for chunk in _chunks(run_ids):
+        conn.execute(delete(s.facets).where(_facets_of_runs(chunk)))
+        conn.execute(delete(s.run_io).where(s.run_io.c.run_id.in_(chunk)))
+        conn.execute(delete(s.runs).where(s.runs.c.id.in_(chunk)))
