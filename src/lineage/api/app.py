@@ -18,6 +18,7 @@ from lineage.api.freshness import AppliedIdHeader, readiness, start_replica
 from lineage.api.impact import router as impact_router
 from lineage.api.models import router as models_router
 from lineage.api.paths import EncodedSlashMiddleware
+from lineage.api.ui import mount as mount_ui
 from lineage.graph import LineageGraph
 from lineage.settings import Settings
 from lineage.store import read
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(models_router, prefix="/api/v1")
     app.include_router(impact_router, prefix="/api/v1")
     _health_routes(app)
+    mount_ui(app)
     app.add_middleware(EncodedSlashMiddleware)
     app.add_middleware(AppliedIdHeader)
     return app

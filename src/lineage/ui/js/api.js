@@ -1,0 +1,62 @@
+// The collector's HTTP API, as the explorer uses it. Every error arrives in one shape:
+// {"error": {"code", "message", "field"?}}.
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const error = (body && body.error) || {};
+    super(error.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = error.code || "http_error";
+    this.suggestions = error.suggestions || [];
+  }
+
+  /** True when the route itself does not exist on this collector (an older server). */
+  get missingRoute() {
+    return (this.status === 404 && this.message === "Not Found") || this.status === 405;
+  }
+}
+
+const BASE = "/api/v1";
+
+function query(params) {
+  const q = new URLSearchParams();
+  for (const [key, value] of Object.entries(params || {})) {
+    if (value !== null && value !== undefined && value !== "") q.set(key, value);
+  }
+  const text = q.toString();
+  return text ? `?${text}` : "";
+}
+
+/** GET or POST a path under /api/v1 and return the decoded JSON. */
+export async function call(path, { params, body, signal } = {}) {
+  const init = { signal, headers: { Accept: "application/json" } };
+  if (body !== undefined) {
+    init.method = "POST";
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(`${BASE}${path}${query(params)}`, init);
+  const data = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+/** A path segment; namespaces such as postgres://db:5432 keep their slashes encoded. */
+export const seg = (value) => encodeURIComponent(value);
+
+export const api = {
+  search: (q, signal) => call("/search", { params: { q, limit: 12 }, signal }),
+  walk: (direction, nodeId, depth, asOf) =>
+    call(`/lineage/${direction}`, { params: { nodeId, depth, as_of: asOf } }),
+  neighbourhood: (nodeId, depth) => call("/lineage", { params: { nodeId, depth } }),
+  path: (from, to) => call("/lineage/path", { params: { from, to } }),
+  columns: (nodeId) => call("/column-lineage", { params: { nodeId, withDownstream: true } }),
+  dataset: (ns, name) => call(`/namespaces/${seg(ns)}/datasets/${seg(name)}`),
+  versions: (ns, name) => call(`/namespaces/${seg(ns)}/datasets/${seg(name)}/versions`),
+  job: (ns, name) => call(`/namespaces/${seg(ns)}/jobs/${seg(name)}`),
+  runs: (ns, name) => call(`/namespaces/${seg(ns)}/jobs/${seg(name)}/runs`, { params: { limit: 50 } }),
+  children: (ns, name) => call(`/jobs/${seg(ns)}/${seg(name)}/children`),
+  models: () => call("/models"),
+  model: (ns, name) => call(`/models/${seg(ns)}/${seg(name)}`),
+  impact: (request) => call("/impact", { body: request }),
+};

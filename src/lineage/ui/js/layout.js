@@ -1,0 +1,126 @@
+// Layered left-to-right layout: a node's column is its signed depth from the root
+// (upstream negative, downstream positive). Fan-outs wider than a threshold collapse into a
+// "+N more" node, so a 2,000-node neighbourhood draws as a readable picture.
+
+export const SIZE = { width: 200, height: 36, column: 270, row: 50, margin: 24 };
+
+function adjacency(edges) {
+  const out = new Map();
+  const inn = new Map();
+  for (const { from, to } of edges) {
+    if (!out.has(from)) out.set(from, []);
+    if (!inn.has(to)) inn.set(to, []);
+    out.get(from).push(to);
+    inn.get(to).push(from);
+  }
+  return { out, inn };
+}
+
+const byName = (nodes) => (a, b) => {
+  const x = nodes.get(a);
+  const y = nodes.get(b);
+  return x.name < y.name ? -1 : x.name > y.name ? 1 : a < b ? -1 : 1;
+};
+
+/** The outward neighbours of `id` on one side (+1 downstream, -1 upstream), one level further. */
+export function outward(model, adj, id, side) {
+  const depth = model.nodes.get(id).depth;
+  const next = (side > 0 ? adj.out : adj.inn).get(id) || [];
+  return next.filter((n) => model.nodes.has(n) && model.nodes.get(n).depth === depth + side);
+}
+
+function sidesOf(depth) {
+  return depth === 0 ? [1, -1] : [Math.sign(depth)];
+}
+
+/**
+ * Choose what to draw: breadth-first from the root, skipping collapsed nodes' subtrees and
+ * replacing the tail of each fan-out wider than `fanout` by one "+N more" node.
+ */
+export function visible(model, { fanout = 12, collapsed = new Set(), opened = new Set() } = {}) {
+  const adj = adjacency(model.edges);
+  const shown = new Map([[model.root, model.nodes.get(model.root)]]);
+  const more = [];
+  let frontier = [model.root];
+  const order = byName(model.nodes);
+  while (frontier.length) {
+    const next = [];
+    for (const id of frontier) {
+      if (collapsed.has(id)) continue;
+      for (const side of sidesOf(model.nodes.get(id).depth)) {
+        const fresh = outward(model, adj, id, side).filter((n) => !shown.has(n)).sort(order);
+        const key = `more:${side}:${id}`;
+        const keep = fanout > 0 && fresh.length > fanout && !opened.has(key) ? fanout : fresh.length;
+        for (const n of fresh.slice(0, keep)) {
+          shown.set(n, model.nodes.get(n));
+          next.push(n);
+        }
+        if (keep < fresh.length) {
+          const depth = model.nodes.get(id).depth + side;
+          more.push({ id: key, type: "MORE", owner: id, side, depth, count: fresh.length - keep,
+            name: `+${fresh.length - keep} more` });
+        }
+      }
+    }
+    frontier = next;
+  }
+  return { shown, more, adj };
+}
+
+function columnsOf(nodes) {
+  const columns = new Map();
+  for (const node of nodes) {
+    if (!columns.has(node.depth)) columns.set(node.depth, []);
+    columns.get(node.depth).push(node);
+  }
+  return columns;
+}
+
+function orderColumn(column, toward, position) {
+  const score = (node) => {
+    if (node.type === "MORE") return (position.get(node.owner) ?? 0) + 0.5;
+    const near = toward(node.id).filter((n) => position.has(n));
+    if (!near.length) return Number.MAX_SAFE_INTEGER;
+    return near.reduce((sum, n) => sum + position.get(n), 0) / near.length;
+  };
+  const scored = column.map((node) => [score(node), node]);
+  scored.sort((a, b) => a[0] - b[0] || (a[1].name < b[1].name ? -1 : 1));
+  scored.forEach(([, node], index) => position.set(node.id, index));
+  return scored.map(([, node]) => node);
+}
+
+/**
+ * Lay out `model` ({root, nodes: Map id -> {id, type, name, depth}, edges: [{from, to}]}).
+ * Returns {nodes: [{...node, x, y}], edges: [{from, to}], width, height, adj}.
+ */
+export function layout(model, options = {}) {
+  const { shown, more, adj } = visible(model, options);
+  const all = [...shown.values(), ...more];
+  const columns = columnsOf(all);
+  const depths = [...columns.keys()].sort((a, b) => a - b);
+  const tallest = Math.max(...[...columns.values()].map((c) => c.length));
+  const position = new Map();
+  const placed = [];
+  const walkOrder = [0, ...depths.filter((d) => d > 0), ...depths.filter((d) => d < 0).reverse()];
+  for (const depth of walkOrder) {
+    if (!columns.has(depth)) continue;
+    const toward = (id) => (depth > 0 ? adj.inn : adj.out).get(id) || [];
+    const column = orderColumn(columns.get(depth), toward, position);
+    const top = ((tallest - column.length) * SIZE.row) / 2 + SIZE.margin;
+    column.forEach((node, index) => {
+      placed.push({ ...node, x: (depth - depths[0]) * SIZE.column + SIZE.margin,
+        y: top + index * SIZE.row });
+    });
+  }
+  const edges = model.edges.filter((e) => shown.has(e.from) && shown.has(e.to));
+  for (const m of more) {
+    edges.push(m.side > 0 ? { from: m.owner, to: m.id } : { from: m.id, to: m.owner });
+  }
+  return {
+    nodes: placed,
+    edges,
+    width: (depths.at(-1) - depths[0]) * SIZE.column + SIZE.width + 2 * SIZE.margin,
+    height: tallest * SIZE.row + 2 * SIZE.margin,
+    adj,
+  };
+}

@@ -1,0 +1,43 @@
+// Entry point: theme, search, and the hash router choosing a view.
+
+import { h, show } from "./dom.js";
+import { current, link } from "./router.js";
+import { setupSearch } from "./search.js";
+import { setupTheme } from "./theme.js";
+import { columnsView } from "./views/columns.js";
+import { datasetView } from "./views/dataset.js";
+import { impactView } from "./views/impact.js";
+import { jobView } from "./views/job.js";
+import { lineageView } from "./views/lineage.js";
+import { modelsView, modelView } from "./views/model.js";
+
+const VIEWS = {
+  node: lineageView,
+  dataset: datasetView,
+  job: jobView,
+  columns: columnsView,
+  model: modelView,
+  models: modelsView,
+  impact: impactView,
+};
+
+function home() {
+  show("", h("h1", {}, "Lineage explorer"),
+    h("p", {}, "Search for a dataset, job or model above, or open the ",
+      h("a", { href: link("impact") }, "impact view"), " or the ",
+      h("a", { href: link("models") }, "models"), "."),
+    h("p", { class: "sub" }, "Every view has its own address: copy the URL to share it."));
+}
+
+async function route() {
+  const { view, args, params } = current();
+  delete document.body.dataset.graph;
+  const render = VIEWS[view];
+  await (render ? render(args, params) : home());
+  document.body.dataset.view = view || "home";
+}
+
+setupTheme();
+setupSearch();
+window.addEventListener("hashchange", route);
+route();
