@@ -1,4 +1,4 @@
-"""Fixtures for the training-integration tests: a fresh collector per test, clean environment."""
+"""Fixtures for the training-integration tests: a real collector per module, clean environment."""
 
 from __future__ import annotations
 
@@ -11,9 +11,14 @@ import pytest
 from training_harness import Collector, free_port, serve_command, wait_ready
 
 
-@pytest.fixture
-def collector(tmp_path: Path) -> Iterator[Collector]:
-    """A fresh collector on its own SQLite database, stopped after the test."""
+@pytest.fixture(scope="module")
+def collector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Collector]:
+    """A collector on a fresh SQLite database, shared by one test module, then stopped.
+
+    Tests in a module use distinct job names, so sharing the process (whose start-up dominates
+    the suite's run time) does not couple their assertions.
+    """
+    workdir = tmp_path_factory.mktemp("collector")
     port = free_port()
     command = [
         *serve_command(),
@@ -23,10 +28,11 @@ def collector(tmp_path: Path) -> Iterator[Collector]:
         "--port",
         str(port),
         "--database-url",
-        f"sqlite:///{tmp_path / 'l.db'}",
+        f"sqlite:///{workdir / 'l.db'}",
     ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LINEAGE_", "OPENLINEAGE"))}
     process = subprocess.Popen(
-        command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -270,3 +270,34 @@ def test_keyboard_interrupt_aborts_and_clean_exit_completes(collector: Collector
     [stored] = collector.runs("default", "interrupted")
     assert stored["state"] == "ABORTED"
     assert stored["errorMessage"]["message"] == "KeyboardInterrupt"
+
+
+def test_client_configuration_from_openlineage_yml(collector: Collector, tmp_path: Path) -> None:
+    (tmp_path / "openlineage.yml").write_text(
+        f"transport:\n  type: http\n  url: {collector.url}\n  timeout: 5\n"
+    )  # the autouse fixture made tmp_path the working directory
+    with training_run("yml-configured", namespace=NS) as run:
+        pass
+    [stored] = collector.runs(NS, "yml-configured")
+    assert (stored["id"], stored["state"]) == (run.run_id, "COMPLETED")
+
+
+def test_bad_recording_calls_are_logged_not_raised(
+    collector: Collector, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        caplog.at_level(logging.WARNING, logger="lineage.emit"),
+        training_run("sloppy", namespace=NS, url=collector.url) as run,
+    ):
+        run.log_params(object())
+        run.log_metric("loss", "not a number")  # type: ignore[arg-type]
+        run.log_metric("loss", 0.25)
+    [stored] = collector.runs(NS, "sloppy")
+    assert stored["state"] == "COMPLETED"
+    assert stored["facets"]["ml_metrics"]["metrics"] == {"loss": 0.25}
+    messages = [r.getMessage() for r in caplog.records if r.name.startswith("lineage.emit")]
+    assert (
+        messages[0]
+        == "lineage: log_params failed and was skipped: cannot read parameters from object"
+    )
+    assert messages[1].startswith("lineage: log_metric failed and was skipped:")

@@ -76,6 +76,23 @@ def _upsert(items: list[Any], new: Any) -> None:
     items.append(new)
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail_soft(method: F) -> F:
+    """Recording must not break training: log a warning instead of raising."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except Exception as exc:
+            log.warning("lineage: %s failed and was skipped: %s", method.__name__, exc)
+            return None
+
+    return wrapper  # type: ignore[return-value]
+
+
 def _error_facet(exc: BaseException) -> error_message_run.ErrorMessageRunFacet:
     trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     if len(trace) > MAX_STACK_TRACE_CHARS:
@@ -134,6 +151,7 @@ class TrainingRun:
             self.log_params(params)
 
     # ----------------------------------------------------------------- recording
+    @_fail_soft
     def log_params(self, config: Any = None, /, **params: Any) -> None:
         """Merge parameters: a (nested) mapping, an OmegaConf config, a dataclass, or kwargs."""
         if config is not None:
@@ -141,16 +159,19 @@ class TrainingRun:
         if params:
             self.params.update(flatten_params(params))
 
+    @_fail_soft
     def log_config(self, cfg: Any) -> None:
         """Record a Hydra/OmegaConf config (resolved) as the hyperparameters."""
         self.log_params(cfg)
 
+    @_fail_soft
     def log_metric(self, name: str, value: float, step: int | None = None) -> None:
         """Record one value; the last value is the final metric, all are summarised."""
         series = self.series.setdefault(name, MetricSeries())
         series.add(value, step)
         self.metrics[name] = series.last
 
+    @_fail_soft
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
         """Record several metrics at one step."""
         for name, value in metrics.items():
@@ -164,6 +185,7 @@ class TrainingRun:
         """Declare (or replace) an output dataset."""
         _upsert(self.outputs, _as_output(dataset))
 
+    @_fail_soft
     def log_model(
         self,
         uri: str | os.PathLike[str],
@@ -174,8 +196,11 @@ class TrainingRun:
         version: str | int | None = None,
         namespace: str | None = None,
         name: str | None = None,
-    ) -> OutputDataset:
-        """Record the model artifact (hashing a local file) as an output dataset."""
+    ) -> OutputDataset | None:
+        """Record the model artifact (hashing a local file) as an output dataset.
+
+        Returns the output dataset, or ``None`` when it could not be recorded (logged).
+        """
         model = datasets.model_dataset(
             uri,
             framework=framework,
