@@ -111,7 +111,7 @@ class LineageView {
     const hidden = this.model.nodes.size - this.drawn.nodes.filter((n) => n.type !== "MORE").length;
     this.status.textContent = `${this.model.nodes.size} nodes, ${this.model.edges.length} edges` +
       (hidden > 0 ? ` (${hidden} folded)` : "") + (this.asOf ? `, as of ${this.asOf}` : "") +
-      (this.model.truncated ? " (truncated by the server)" : "");
+      (this.model.truncated ? "; more lineage lies beyond this depth (+ expands)" : "");
     if (this.focusId) picture.querySelector(`[data-id="${CSS.escape(this.focusId)}"]`)?.focus();
   }
 
