@@ -50,7 +50,7 @@ function drawNode(node, marks) {
   g.append(text);
   if (marks.toggle(node) !== null) {
     const sign = svg("text", { class: "toggle", x: node.depth < 0 ? -12 : SIZE.width + 4,
-      y: SIZE.height / 2 + 4 });
+      y: SIZE.height / 2 - 6 });
     sign.textContent = marks.toggle(node);
     g.append(sign);
   }
