@@ -77,6 +77,13 @@ def test_active_mlflow_run_is_referenced(
     }
     assert "ml_mlflow" not in collector.runs(NS, "without-mlflow")[0]["facets"]
 
+    with training_run("mlflow-inside", namespace=NS, url=collector.url) as run:
+        with mlflow.start_run(experiment_id=experiment_id) as inner:
+            run.log_metric("loss", 0.3)
+        assert mlflow.active_run() is None
+    [stored] = collector.runs(NS, "mlflow-inside")
+    assert stored["facets"]["ml_mlflow"]["runId"] == inner.info.run_id
+
 
 def test_sklearn_pipeline_fit_is_reported(collector: Collector, tmp_path: Path) -> None:
     rng = np.random.default_rng(0)

@@ -34,6 +34,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from lineage.emit import file_input, output_dataset, training_run
+from lineage.emit.datasets import file_digest
 from lineage.emit.sklearn_adapter import tracked_fit
 
 COLUMNS = ["customer_id", "country", "order_count", "total_amount", "last_order_at"]
@@ -116,7 +117,14 @@ def main() -> None:
     with training_run(
         "churn_model.train",
         namespace=os.environ.get("LINEAGE_TRAINING_NAMESPACE", "ml"),
-        inputs=[file_input(source, role="train", row_count=len(ids))],
+        inputs=[
+            file_input(
+                source,
+                role="train",
+                row_count=len(ids),
+                dataset_version=file_digest(source)[0],  # content hash of the CSV read
+            )
+        ],
         outputs=[output_dataset(scores_path)],
     ) as run:
         model = build_model(labels)

@@ -136,8 +136,11 @@ def environment(device: str | None = None) -> MLEnvironmentRunFacet:
     )
 
 
-def active_mlflow_run() -> MLflowRunFacet | None:
-    """The active MLflow run as a facet, if the user imported mlflow and started one."""
+def active_mlflow_run(known: MLflowRunFacet | None = None) -> MLflowRunFacet | None:
+    """The active MLflow run as a facet, if the user imported mlflow and started one.
+
+    ``known`` is returned as is when it describes the run still active (no store lookup).
+    """
     mlflow = sys.modules.get("mlflow")
     if mlflow is None:
         return None
@@ -145,6 +148,8 @@ def active_mlflow_run() -> MLflowRunFacet | None:
         active = mlflow.active_run()
         if active is None:
             return None
+        if known is not None and known.runId == active.info.run_id:
+            return known
         experiment_id = active.info.experiment_id
         experiment = mlflow.get_experiment(experiment_id) if experiment_id else None
         return MLflowRunFacet(

@@ -158,6 +158,7 @@ class TrainingRun:
             self.params.update(flatten_params(as_param_mapping(config)))
         if params:
             self.params.update(flatten_params(params))
+        self._probe_mlflow()
 
     @_fail_soft
     def log_config(self, cfg: Any) -> None:
@@ -170,6 +171,7 @@ class TrainingRun:
         series = self.series.setdefault(name, MetricSeries())
         series.add(value, step)
         self.metrics[name] = series.last
+        self._probe_mlflow()
 
     @_fail_soft
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
@@ -277,7 +279,7 @@ class TrainingRun:
     def _probe_mlflow(self) -> None:
         if not self.emitting:
             return
-        found = probes.active_mlflow_run()
+        found = probes.active_mlflow_run(self._mlflow)
         if found is not None:
             self._mlflow = found
 
