@@ -75,8 +75,8 @@ def model(graph: GraphDep, conn: ConnDep, namespace: str, name: str) -> dict[str
         "trainingRun": ml_read.training_run(conn, latest["runId"]) if latest else None,
         "lastTrainingRun": summary["lastTrainingRun"],
         "upstream": {
-            "nodes": upstream["nodes"],
-            "edges": upstream["edges"],
+            "nodes": sorted(upstream["nodes"], key=lambda n: (n["depth"], n["id"])),
+            "edges": sorted(upstream["edges"], key=lambda e: (e["from"], e["to"])),
             "truncated": upstream["truncated"],
         },
     }
