@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -16,6 +18,14 @@ from tests.conftest import Server
 AppClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
+async def wait_ready(client: httpx.AsyncClient, *, timeout_s: float = 30.0) -> None:
+    """Wait until /readyz answers 200 (the graph loads in the background at start-up)."""
+    deadline = time.monotonic() + timeout_s
+    while (await client.get("/readyz")).status_code != 200:
+        assert time.monotonic() < deadline, "collector not ready in time"
+        await asyncio.sleep(0.05)
+
+
 @pytest.fixture
 def app_client(sqlite_url: str) -> AppClient:
     """Open an in-process client of an app with extra settings (SQLite unless given a URL)."""
@@ -28,6 +38,7 @@ def app_client(sqlite_url: str) -> AppClient:
             app.router.lifespan_context(app),
             httpx.AsyncClient(transport=transport, base_url="http://test") as client,
         ):
+            await wait_ready(client)
             yield client
 
     return open_client

@@ -49,6 +49,7 @@ def db_prune(
     verb = "would remove" if dry_run else "removed"
     typer.echo(
         f"{verb} (before {cutoff.isoformat(timespec='seconds')}): {counts.runs} runs, "
-        f"{counts.run_io} run_io rows, {counts.facets} facets, {counts.events} events"
+        f"{counts.run_io} run_io rows, {counts.facets} facets, "
+        f"{counts.dependent_rows} dependent rows, {counts.events} events"
     )
     err.print("note: pruned events can no longer be replayed (lineage db replay)")

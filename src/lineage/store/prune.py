@@ -1,10 +1,12 @@
 """`lineage db prune`: retention for run history and the raw event log.
 
-Removes runs whose state time is older than the cutoff (with their run_io rows and their
-run / input / output facets) and raw events older than the cutoff. The current graph is never
-touched: datasets, jobs, lineage_edges and column_edges stay, every job keeps its latest run,
-and the raw events of kept runs are kept too. `lineage db replay` rebuilds derived tables from
-the event log, so after a prune it can only rebuild what the remaining events describe.
+Removes runs whose state time is older than the cutoff, with their run_io rows, their
+run / input / output facets and their rows in any table with a foreign key to runs (ML
+metrics), and raw events older than the cutoff (with rows that reference them, such as the
+replicas' graph change log, long since applied). The current graph is never touched: datasets, jobs,
+lineage_edges and column_edges stay, every job keeps its latest run, and the raw events of
+kept runs are kept too. `lineage db replay` rebuilds derived tables from the event log, so
+after a prune it can only rebuild what the remaining events describe.
 """
 
 from __future__ import annotations
@@ -15,16 +17,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnClause,
     ColumnElement,
     Connection,
     Engine,
     Select,
     Table,
+    TableClause,
     and_,
+    column,
     delete,
     func,
+    inspect,
     or_,
     select,
+    table,
 )
 
 from lineage.store import schema as s
@@ -40,6 +47,7 @@ class PruneCounts:
     runs: int
     run_io: int
     facets: int
+    dependent_rows: int
     events: int
 
 
@@ -51,10 +59,14 @@ def prune(engine: Engine, *, older_than: datetime, dry_run: bool) -> PruneCounts
             runs=len(run_ids),
             run_io=_count_run_io(conn, run_ids),
             facets=_count_facets(conn, run_ids),
+            dependent_rows=_count_dependents(conn, run_ids, older_than),
             events=_count(conn, _prunable_events(older_than)),
         )
         if not dry_run:
             _delete_runs(conn, run_ids)
+            old_events = select(s.events.c.id).where(_prunable_events(older_than))
+            for source, col in _references(conn, "events"):
+                conn.execute(delete(source).where(col.in_(old_events)))
             conn.execute(delete(s.events).where(_prunable_events(older_than)))
     return counts
 
@@ -96,8 +108,11 @@ def _facets_of_runs(chunk: list[str]) -> ColumnElement[bool]:
     return or_(and_(fc.owner_type == "run", fc.owner_key.in_(chunk)), io_owner)
 
 
-def _count(conn: Connection, where: ColumnElement[bool], table: Table = s.events) -> int:
-    return int(conn.execute(select(func.count()).select_from(table).where(where)).scalar() or 0)
+def _count(
+    conn: Connection, where: ColumnElement[bool], source: Table | TableClause = s.events
+) -> int:
+    query = select(func.count()).select_from(source).where(where)
+    return int(conn.execute(query).scalar() or 0)
 
 
 def _count_run_io(conn: Connection, run_ids: list[str]) -> int:
@@ -108,8 +123,37 @@ def _count_facets(conn: Connection, run_ids: list[str]) -> int:
     return sum(_count(conn, _facets_of_runs(chunk), s.facets) for chunk in _chunks(run_ids))
 
 
+def _count_dependents(conn: Connection, run_ids: list[str], older_than: datetime) -> int:
+    old_events = select(s.events.c.id).where(_prunable_events(older_than))
+    of_events = sum(
+        _count(conn, col.in_(old_events), source) for source, col in _references(conn, "events")
+    )
+    of_runs = sum(
+        _count(conn, col.in_(chunk), source)
+        for source, col in _references(conn, "runs")
+        for chunk in _chunks(run_ids)
+    )
+    return of_events + of_runs
+
+
+def _references(conn: Connection, target: str) -> list[tuple[TableClause, ColumnClause[Any]]]:
+    """(table, column) pairs with a foreign key to `target`, found in the live schema."""
+    inspector = inspect(conn)
+    found = []
+    for name in inspector.get_table_names():
+        for fk in inspector.get_foreign_keys(name):
+            if fk["referred_table"] == target and name not in ("runs", "run_io"):
+                for col_name in fk["constrained_columns"]:
+                    col: ColumnClause[Any] = column(col_name)
+                    found.append((table(name, col), col))
+    return found
+
+
 def _delete_runs(conn: Connection, run_ids: list[str]) -> None:
+    references = _references(conn, "runs")
     for chunk in _chunks(run_ids):
+        for source, col in references:
+            conn.execute(delete(source).where(col.in_(chunk)))
         conn.execute(delete(s.facets).where(_facets_of_runs(chunk)))
         conn.execute(delete(s.run_io).where(s.run_io.c.run_id.in_(chunk)))
         conn.execute(delete(s.runs).where(s.runs.c.id.in_(chunk)))
