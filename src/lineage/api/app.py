@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from lineage import __version__
-from lineage.api import entities, errors, ingest, lineage
+from lineage.api import admin, auth, entities, errors, ingest, lineage, metrics
 from lineage.api.errors import FastJSONResponse
 from lineage.api.freshness import AppliedIdHeader, readiness, start_replica
 from lineage.api.impact import router as impact_router
@@ -37,6 +37,7 @@ def load_graph(engine: Any) -> LineageGraph:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the collector app for `settings` (read from the environment when omitted)."""
     settings = settings or Settings()
+    app_metrics = metrics.Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         await asyncio.to_thread(ensure_current, engine)
         # ingest starts now; the graph loads in the background
-        writer = start_replica(app, engine, settings)
+        writer = start_replica(app, engine, settings, on_group=app_metrics.record_group)
         writer.start()
         app.state.settings, app.state.engine, app.state.writer = settings, engine, writer
         log.info("lineage collector accepting events; loading the graph")
@@ -66,12 +67,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_response_class=FastJSONResponse,
     )
     errors.install(app)
-    for router in (ingest.router, entities.router, lineage.router):
+    for router in (ingest.router, entities.router, lineage.router, admin.router):
         app.include_router(router, prefix="/api/v1")
-    app.include_router(models_router, prefix="/api/v1")
     app.include_router(impact_router, prefix="/api/v1")
+    app.include_router(models_router, prefix="/api/v1")
     _health_routes(app)
     mount_ui(app)
+    metrics.install(app, app_metrics)
+    auth.install(app, settings)
     app.add_middleware(EncodedSlashMiddleware)
     app.add_middleware(AppliedIdHeader)
     return app
