@@ -61,3 +61,12 @@ class Settings(BaseSettings):
         description="How long a replica keeps looking for a change-log id that another "
         "replica's still-open transaction holds (ids are assigned before commit).",
     )
+
+
+def markdown_table() -> str:
+    """The README's configuration table, generated from the model (a test keeps them equal)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    prefix = Settings.model_config.get("env_prefix", "")
+    for name, field in Settings.model_fields.items():
+        rows.append(f"| `{prefix}{name.upper()}` | `{field.default}` | {field.description} |")
+    return "\n".join(rows)
