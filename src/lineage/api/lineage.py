@@ -130,19 +130,18 @@ def directed(
         root = resolve(graph, node_id, namespace, name, type_)
         walk = graph.walk(root, downstream=downstream, depth=depth, max_nodes=limit)
         nodes = []
+        kept: dict[int, str] = {}  # node -> its id, so each id is written once
         for node, d in walk.depths.items():
             if wanted is None or graph.kind(node) in wanted or node == root:
                 summary = node_summary(graph, node)
                 summary["depth"] = d
                 nodes.append(summary)
-        kept = {n["id"] for n in nodes}
-        edges = []
-        for a, b in walk.edges:
-            ida, idb = ids.format_id(*graph.key(a)), ids.format_id(*graph.key(b))
-            if ida in kept and idb in kept:
-                edges.append({"from": ida, "to": idb})
+                kept[node] = summary["id"]
+        edges = [
+            {"from": kept[a], "to": kept[b]} for a, b in walk.edges if a in kept and b in kept
+        ]
         return {
-            "root": ids.format_id(*graph.key(root)),
+            "root": kept[root],
             "direction": "downstream" if downstream else "upstream",
             "nodes": nodes,
             "edges": edges,

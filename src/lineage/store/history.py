@@ -104,7 +104,7 @@ def _step(
 CLOSURE_SQL = text(
     """
     WITH RECURSIVE walk(dataset_id) AS (
-        SELECT :start
+        SELECT CAST(:start AS BIGINT)
         UNION
         SELECT o.dataset_id
         FROM walk w
