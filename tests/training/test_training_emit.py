@@ -301,3 +301,18 @@ def test_bad_recording_calls_are_logged_not_raised(
         == "lineage: log_params failed and was skipped: cannot read parameters from object"
     )
     assert messages[1].startswith("lineage: log_metric failed and was skipped:")
+
+
+def test_bare_decorator_uses_the_function_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LINEAGE_EMIT_DISABLED", "1")
+
+    @track_training
+    def fit_everything() -> tuple[str, str | None]:
+        run = current_run()
+        assert run is not None
+        return run.name, run.state
+
+    assert fit_everything() == (
+        "test_bare_decorator_uses_the_function_name.<locals>.fit_everything",
+        "RUNNING",
+    )
