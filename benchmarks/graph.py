@@ -1,0 +1,340 @@
+"""Graph benchmark (issue 4): a generated 1M-node / 1.5M-edge estate (see estate.py).
+
+Measures, side by side in one run: the downstream query of a DAG's landing table (closure
+~1,000 nodes, answer built by `lineage.api.lineage.directed`, the API's own code path)
+in-process and over HTTP against `lineage serve`; the same closure as the recursive CTE
+`lineage.store.history.closure_cte` on SQLite and PostgreSQL; graph memory (RSS delta) and the
+start-up rebuild from the store (`lineage.api.app.load_graph`). Prints; asserts nothing.
+
+    .venv/bin/python benchmarks/graph.py [--scale 0.1] [--database sqlite|postgres|both]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import gc
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).parent))
+import estate as est
+from common import (
+    VENV_BIN,
+    free_port,
+    median,
+    pct,
+    pg_database,
+    row,
+    rss_mb,
+    server,
+)
+from ingest import NODELAY
+
+from lineage import ids
+from lineage.api.app import load_graph
+from lineage.api.lineage import directed
+from lineage.graph import LineageGraph, Snapshot
+from lineage.store.changes import NodeState, dataset_key, job_key
+from lineage.store.db import make_engine
+from lineage.store.history import closure_cte
+from lineage.store.migrate import ensure_current
+
+PID = __import__("os").getpid()
+
+
+def trimmed_rss() -> float:
+    """RSS after a full collection and handing freed heap pages back to the OS."""
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    return rss_mb(PID)
+
+
+CPU_MS: list[float] = []  # CPU time (this thread) of every in-process query, for a loaded host
+
+
+def timed(fn: Callable[[], Any], repeats: int) -> tuple[list[float], Any]:
+    """Run `fn` `repeats` times; wall latencies in ms (CPU ms go to CPU_MS) and the last answer."""
+    out, times = None, []
+    for _ in range(repeats):
+        c0, t0 = time.thread_time(), time.perf_counter()
+        out = fn()
+        times.append((time.perf_counter() - t0) * 1000)
+        CPU_MS.append((time.thread_time() - c0) * 1000)
+    return times, out
+
+
+# --- the estate as a Snapshot, and in SQL ------------------------------------------------------
+
+
+def snapshot(estate: est.Estate) -> Snapshot:
+    """The estate in the graph's plain-key form."""
+    snap = Snapshot()
+    ds_keys = [None] + [dataset_key(est.DS_NS, name) for _, name in est.datasets(estate)]
+    job_keys: list[Any] = [None]
+    for _, name, parent in est.jobs(estate):
+        key = job_key(est.JOB_NS, name)
+        job_keys.append(key)
+        snap.nodes[key] = NodeState(kind="job", parent=job_keys[parent] if parent else None)
+    for key in ds_keys[1:]:
+        snap.nodes[key] = NodeState()
+    for job, dataset, direction in est.edges(estate):
+        a, b = ds_keys[dataset], job_keys[job]
+        snap.edges.add((a, b) if direction == "in" else (b, a))
+    return snap
+
+
+def load_store(engine: Any, estate: est.Estate) -> float:
+    """Bulk-insert the estate into our own tables (executemany / COPY); seconds taken."""
+    ensure_current(engine)
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    from lineage.store.schema import ident
+
+    t0 = time.perf_counter()
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        is_pg = engine.dialect.name == "postgresql"
+        stamp: Any = now if is_pg else now.replace(tzinfo=None).isoformat(" ")
+        false: Any = False if is_pg else 0
+        bulk = _copy if is_pg else _executemany
+        if not is_pg:
+            cur.execute("BEGIN")  # our SQLite engine runs the driver in autocommit mode
+        bulk(
+            cur,
+            "namespaces",
+            ["name", "ident", "created_at", "updated_at"],
+            [(ns, ident(ns, ""), stamp, stamp) for ns in (est.DS_NS, est.JOB_NS)],
+        )
+        bulk(
+            cur,
+            "datasets",
+            ["id", "ident", "namespace", "name", "kind", "is_dropped", "created_at", "updated_at"],
+            (
+                (i, ident(est.DS_NS, n), est.DS_NS, n, "dataset", false, stamp, stamp)
+                for i, n in est.datasets(estate)
+            ),
+        )
+        bulk(
+            cur,
+            "jobs",
+            [
+                "id",
+                "ident",
+                "namespace",
+                "name",
+                "parent_job_id",
+                "lineage_incomplete",
+                "created_at",
+                "updated_at",
+            ],
+            (
+                (i, ident(est.JOB_NS, n), est.JOB_NS, n, p, false, stamp, stamp)
+                for i, n, p in est.jobs(estate)
+            ),
+        )
+        bulk(
+            cur,
+            "lineage_edges",
+            ["job_id", "dataset_id", "direction", "origin", "valid_from"],
+            ((j, d, direction, "io", stamp) for j, d, direction in est.edges(estate)),
+        )
+        if is_pg:
+            for table in ("datasets", "jobs"):
+                cur.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT max(id) FROM {table}))"
+                )
+        raw.commit()
+        cur.execute("ANALYZE")
+        raw.commit()
+    finally:
+        raw.close()
+    return time.perf_counter() - t0
+
+
+def _executemany(cur: Any, table: str, columns: list[str], rows: Any) -> None:
+    marks = ", ".join("?" * len(columns))
+    cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+
+def _copy(cur: Any, table: str, columns: list[str], rows: Any) -> None:
+    with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for r in rows:
+            copy.write_row(r)
+
+
+# --- measurements ------------------------------------------------------------------------------
+
+
+def query_in_process(
+    graph: LineageGraph, roots: list[str], repeats: int
+) -> tuple[list[float], int]:
+    """Latencies (ms) of `directed(...)` downstream from each root; closure size."""
+    times, sizes = [], set()
+    for node_id in roots:
+        lat, answer = timed(
+            lambda n=node_id: directed(
+                graph,
+                None,
+                downstream=True,
+                node_id=n,
+                namespace=None,
+                name=None,
+                type_=None,
+                depth=None,
+                as_of=None,
+                kinds=None,
+                limit=100_000,
+            ),
+            repeats,
+        )
+        times += lat
+        sizes.add(len(answer["nodes"]))
+    return times, max(sizes)
+
+
+def query_cte(engine: Any, dataset_ids: list[int], repeats: int) -> tuple[list[float], int]:
+    """Latencies (ms) of the recursive CTE closure; datasets in the closure."""
+    times, size = [], 0
+    with engine.connect() as conn:
+        for dataset_id in dataset_ids:
+            lat, answer = timed(lambda d=dataset_id: closure_cte(conn, d), repeats)
+            times += lat
+            size = max(size, len(answer))
+    return times, size
+
+
+def query_http(url: str, roots: list[str], repeats: int) -> list[float]:
+    """Latencies (ms) of GET /api/v1/lineage/downstream, one keep-alive connection."""
+    times = []
+    transport = httpx.HTTPTransport(socket_options=NODELAY)
+    with httpx.Client(base_url=url, transport=transport, timeout=60) as client:
+        for node_id in roots:
+
+            def get(n: str = node_id) -> None:
+                resp = client.get("/api/v1/lineage/downstream", params={"nodeId": n})
+                if resp.status_code != 200:
+                    raise RuntimeError(f"{resp.status_code}: {resp.text[:500]}")
+
+            get()  # warm
+            times += timed(get, repeats)[0]
+    return times
+
+
+def ms(values: list[float]) -> tuple[str, str]:
+    """p50 and p99 formatted."""
+    return f"{median(values):.2f}", f"{pct(values, 99):.2f}"
+
+
+def in_memory(estate: est.Estate, roots: list[str], repeats: int) -> list[float]:
+    """Build the graph straight from a Snapshot; print build time, memory and query figures."""
+    rss0 = trimmed_rss()
+    t0 = time.perf_counter()
+    snap = snapshot(estate)
+    t1 = time.perf_counter()
+    graph = LineageGraph.from_snapshot(snap)
+    t2 = time.perf_counter()
+    rss_both = rss_mb(PID)
+    del snap
+    graph_mb = trimmed_rss() - rss0
+    CPU_MS.clear()
+    times, closure = query_in_process(graph, roots, repeats)
+    cpu = list(CPU_MS)
+    print(f"\n== in memory: {len(graph):,} nodes, {graph.edge_count():,} edges")
+    print(row("snapshot generated, s", f"{t1 - t0:.1f}"))
+    print(row("LineageGraph.from_snapshot, s", f"{t2 - t1:.1f}"))
+    print(row("RSS delta, graph + snapshot, MB", f"{rss_both - rss0:.0f}"))
+    print(row("RSS delta, graph alone, MB (<= 1024)", f"{graph_mb:.0f}"))
+    print(row("", "p50 ms", "p99 ms", "closure"))
+    print(row("downstream in-process (<= 2 ms)", *ms(times), closure))
+    print(row("  same, CPU time of the query", *ms(cpu)))
+    return times
+
+
+def on_database(
+    kind: str,
+    url: str,
+    estate: est.Estate,
+    roots: list[str],
+    landing_ids: list[int],
+    in_process: list[float],
+    repeats: int,
+) -> None:
+    """Store the estate in `url`, then rebuild, CTE and HTTP figures next to in-process."""
+    engine = make_engine(url)
+    load_s = load_store(engine, estate)
+    rebuild, graph = timed(lambda: load_graph(engine), 1)
+    rebuilt_closure = query_in_process(graph, roots[:1], 1)[1]
+    del graph
+    trimmed_rss()
+    cte, cte_size = query_cte(engine, landing_ids, repeats)
+    engine.dispose()
+    port = free_port()
+    cmd = [
+        str(VENV_BIN / "lineage"),
+        "serve",
+        "--port",
+        str(port),
+        "--database-url",
+        url,
+        "--log-level",
+        "warning",
+    ]
+    with server(cmd, port, ready_path="/readyz") as collector:  # 200 once the graph is loaded
+        http = query_http(collector["url"], roots, repeats)
+        server_rss = rss_mb(collector["pid"])
+    print(f"\n== {kind}")
+    print(row("bulk load of the estate, s", f"{load_s:.1f}"))
+    print(row("load_graph(engine) rebuild, s (<= 20)", f"{rebuild[0] / 1000:.1f}"))
+    print(row("collector start-up to /readyz 200, s", f"{collector['startup_s']:.1f}"))
+    print(row("collector RSS with the graph, MB", f"{server_rss:.0f}"))
+    print(row("", "p50 ms", "p99 ms", "closure"))
+    print(row("downstream in-process", *ms(in_process), rebuilt_closure))
+    print(row("downstream over HTTP (<= 10 ms)", *ms(http)))
+    print(row(f"closure_cte on {kind}", *ms(cte), f"{cte_size} ds"))
+    print(row("CTE p50 / in-process p50 (>= 3)", f"{median(cte) / median(in_process):.1f}x"))
+
+
+def main() -> None:
+    """Parse options, run in memory, then each database."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 1,000,000 nodes")
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--roots", type=int, default=10, help="distinct DAGs queried")
+    parser.add_argument("--repeats", type=int, default=20, help="queries per root")
+    args = parser.parse_args()
+    estate = est.for_nodes(int(1_000_000 * args.scale))
+    picked = [d * estate.dags // args.roots for d in range(args.roots)]
+    landing_ids = [estate.landing(d) for d in picked]
+    roots = [ids.format_id("dataset", est.DS_NS, f"landing.dag_{d}_raw") for d in picked]
+    print(
+        f"estate: {estate.dags} DAGs, {estate.datasets + estate.jobs:,} nodes; "
+        f"{args.roots} roots x {args.repeats} queries each"
+    )
+    in_process = in_memory(estate, roots, args.repeats)
+    if args.database in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            on_database(
+                "sqlite",
+                f"sqlite:///{tmp}/estate.db",
+                estate,
+                roots,
+                landing_ids,
+                in_process,
+                args.repeats,
+            )
+    if args.database in ("postgres", "both"):
+        with pg_database("bench_graph") as url:
+            on_database("postgres", url, estate, roots, landing_ids, in_process, args.repeats)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,384 @@
+"""Ingest benchmark (issue 3): the collector against baselines measured in the same run.
+
+(a) single-event POST /api/v1/lineage, 16 concurrent clients, against `lineage serve`
+    (1 uvicorn worker) and against a bare FastAPI echo endpoint (its own uvicorn);
+(b) POST /api/v1/lineage/batch (500 events a request) against a raw `executemany` of the same
+    event bytes into one table of the same database, same durability (SQLite: WAL,
+    synchronous=FULL; PostgreSQL: default synchronous_commit=on).
+Events are ~7 KB Airflow-like RunEvents (schema + columnLineage facets, parent, nominalTime,
+jobType, an airflow run facet), a fresh runId each. Prints figures; asserts nothing.
+
+    .venv/bin/python benchmarks/ingest.py [--database sqlite|postgres|both] [--seconds 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import resource
+import socket
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import (
+    VENV_BIN,
+    cpu_s,
+    free_port,
+    median,
+    pct,
+    pg_database,
+    psycopg_url,
+    row,
+    rss_mb,
+    server,
+)
+
+NODELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+RUN_PLACEHOLDER = b"11111111-2222-4333-8444-555555555555"
+CONCURRENCY = 16
+
+# --- events -----------------------------------------------------------------------------------
+
+
+def _fields(prefix: str, count: int) -> list[dict]:
+    types = ["BIGINT", "VARCHAR(255)", "TIMESTAMP", "NUMERIC(18,2)", "BOOLEAN", "DATE"]
+    return [
+        {"name": f"{prefix}_{i}", "type": types[i % len(types)], "description": f"{prefix} {i}"}
+        for i in range(count)
+    ]
+
+
+def _dataset(name: str, fields: list[dict]) -> dict:
+    return {
+        "namespace": "postgres://warehouse.internal:5432",
+        "name": name,
+        "facets": {
+            "schema": {
+                "_producer": "https://github.com/apache/airflow/tree/providers-openlineage/2.1.0",
+                "_schemaURL": "https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json",
+                "fields": fields,
+            },
+            "dataSource": {
+                "_producer": "https://github.com/apache/airflow",
+                "_schemaURL": "https://openlineage.io/spec/facets/1-0-1/DatasourceDatasetFacet.json",
+                "name": "postgres://warehouse.internal:5432",
+                "uri": "postgres://warehouse.internal:5432/analytics",
+            },
+        },
+    }
+
+
+def event_template(dag: int, task: int) -> bytes:
+    """One ~7 KB COMPLETE RunEvent of task `task` of DAG `dag`, with a runId placeholder."""
+    producer = "https://github.com/apache/airflow/tree/providers-openlineage/2.1.0"
+    src_a, src_b = _fields("order", 9), _fields("customer", 8)
+    out_fields = _fields("fact", 10)
+    column_lineage = {
+        f["name"]: {
+            "inputFields": [
+                {
+                    "namespace": "postgres://warehouse.internal:5432",
+                    "name": f"analytics.raw_{dag}_{task}_{'a' if i % 2 else 'b'}",
+                    "field": (src_a if i % 2 else src_b)[i % 8]["name"],
+                    "transformations": [{"type": "DIRECT", "subtype": "TRANSFORMATION"}],
+                }
+            ]
+        }
+        for i, f in enumerate(out_fields)
+    }
+    dag_id = f"warehouse_dag_{dag}"
+    event: dict[str, Any] = {
+        "eventType": "COMPLETE",
+        "eventTime": "2026-11-20T03:14:15.926535+00:00",
+        "producer": producer,
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {
+            "runId": RUN_PLACEHOLDER.decode(),
+            "facets": {
+                "nominalTime": {
+                    "_producer": producer,
+                    "_schemaURL": "https://openlineage.io/spec/facets/1-0-1/NominalTimeRunFacet.json",
+                    "nominalStartTime": "2026-11-20T03:00:00+00:00",
+                    "nominalEndTime": "2026-11-20T04:00:00+00:00",
+                },
+                "parent": {
+                    "_producer": producer,
+                    "_schemaURL": "https://openlineage.io/spec/facets/1-1-0/ParentRunFacet.json",
+                    "run": {"runId": str(uuid.UUID(int=dag * 7919 + 1))},
+                    "job": {"namespace": "airflow://prod", "name": dag_id},
+                    "root": {
+                        "run": {"runId": str(uuid.UUID(int=dag * 7919 + 1))},
+                        "job": {"namespace": "airflow://prod", "name": dag_id},
+                    },
+                },
+                "airflow": {
+                    "_producer": producer,
+                    "_schemaURL": "https://openlineage.io/spec/facets/1-0-0/AirflowRunFacet.json",
+                    "dag": {"dag_id": dag_id, "schedule_interval": "0 * * * *", "tags": "[]"},
+                    "dagRun": {"dag_id": dag_id, "run_id": "scheduled__2026-11-20T03:00:00"},
+                    "task": {
+                        "task_id": f"load_{task}",
+                        "operator_class": "SQLExecuteQueryOperator",
+                        "retries": 2,
+                        "owner": "data-eng",
+                        "pool": "default_pool",
+                    },
+                    "taskInstance": {"try_number": 1, "map_index": -1},
+                    "taskUuid": str(uuid.UUID(int=dag * 100_003 + task)),
+                },
+                "processing_engine": {
+                    "_producer": producer,
+                    "_schemaURL": "https://openlineage.io/spec/facets/1-1-1/ProcessingEngineRunFacet.json",
+                    "version": "2.10.3",
+                    "name": "Airflow",
+                    "openlineageAdapterVersion": "2.1.0",
+                },
+            },
+        },
+        "job": {
+            "namespace": "airflow://prod",
+            "name": f"{dag_id}.load_{task}",
+            "facets": {
+                "jobType": {
+                    "_producer": producer,
+                    "_schemaURL": "https://openlineage.io/spec/facets/2-0-3/JobTypeJobFacet.json",
+                    "processingType": "BATCH",
+                    "integration": "AIRFLOW",
+                    "jobType": "TASK",
+                },
+                "sql": {
+                    "_producer": producer,
+                    "_schemaURL": "https://openlineage.io/spec/facets/1-1-0/SQLJobFacet.json",
+                    "query": f"INSERT INTO analytics.fact_{dag}_{task} SELECT o.*, c.* "
+                    f"FROM analytics.raw_{dag}_{task}_a o "
+                    f"JOIN analytics.raw_{dag}_{task}_b c USING (id)",
+                },
+            },
+        },
+        "inputs": [
+            _dataset(f"analytics.raw_{dag}_{task}_a", src_a),
+            _dataset(f"analytics.raw_{dag}_{task}_b", src_b),
+        ],
+        "outputs": [_dataset(f"analytics.fact_{dag}_{task}", out_fields)],
+    }
+    event["outputs"][0]["facets"]["columnLineage"] = {
+        "_producer": producer,
+        "_schemaURL": "https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json",
+        "fields": column_lineage,
+    }
+    return orjson.dumps(event)
+
+
+TEMPLATES = [event_template(d, t) for d in range(20) for t in range(10)]
+
+
+def fresh_event(i: int) -> bytes:
+    """Event `i`: a template (cycling over 200 tasks) with a new runId."""
+    return TEMPLATES[i % len(TEMPLATES)].replace(RUN_PLACEHOLDER, str(uuid.uuid4()).encode())
+
+
+# --- (a) concurrent single-event POSTs ---------------------------------------------------------
+
+
+async def _client_loop(url: str, seconds: float, concurrency: int) -> tuple[int, list[float]]:
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    headers = {"Content-Type": "application/json"}
+    # TCP_NODELAY: httpx writes headers and body separately; without it Nagle + delayed ACK
+    # add ~40 ms to every request and the benchmark measures the kernel, not the servers.
+    transport = httpx.AsyncHTTPTransport(limits=limits, socket_options=NODELAY)
+    async with httpx.AsyncClient(base_url=url, transport=transport, timeout=60) as client:
+
+        async def worker(n: int) -> None:
+            nonlocal errors
+            i = n
+            while time.perf_counter() < deadline:
+                body = fresh_event(i)
+                i += concurrency
+                t0 = time.perf_counter()
+                resp = await client.post("/api/v1/lineage", content=body, headers=headers)
+                latencies.append(time.perf_counter() - t0)
+                if resp.status_code != 201:
+                    errors += 1
+
+        await asyncio.gather(*(worker(n) for n in range(concurrency)))
+    return errors, latencies
+
+
+def _client_process(args: tuple[str, float, int]) -> tuple[int, list[float], float]:
+    errors, latencies = asyncio.run(_client_loop(*args))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return errors, latencies, usage.ru_utime + usage.ru_stime
+
+
+def post_single(url: str, pid: int, seconds: float, procs: int) -> dict:
+    """16 concurrent clients (split over `procs` client processes) for `seconds`."""
+    with multiprocessing.get_context("spawn").Pool(procs) as pool:
+        pool.map(_client_process, [(url, 1.0, CONCURRENCY // procs)] * procs)  # warm up
+        cpu0, t0 = cpu_s(pid), time.perf_counter()
+        results = pool.map(_client_process, [(url, seconds, CONCURRENCY // procs)] * procs)
+        wall = time.perf_counter() - t0
+    latencies = [x for _, lat, _ in results for x in lat]
+    return {
+        "rate": len(latencies) / wall,
+        "p50_ms": median(latencies) * 1000,
+        "p99_ms": pct(latencies, 99) * 1000,
+        "errors": sum(e for e, _, _ in results),
+        "server_cpu": (cpu_s(pid) - cpu0) / wall,
+        "client_cpu": sum(c for _, _, c in results) / wall,
+        "rss_mb": rss_mb(pid),
+    }
+
+
+# --- (b) batches vs executemany ----------------------------------------------------------------
+
+
+def post_batches(url: str, batches: int, size: int) -> float:
+    """Events/s for `batches` sequential batch POSTs of `size` events (a JSON array each)."""
+    bodies = [
+        b"[" + b",".join(fresh_event(b * size + i) for i in range(size)) + b"]"
+        for b in range(batches)
+    ]
+    transport = httpx.HTTPTransport(socket_options=NODELAY)
+    with httpx.Client(base_url=url, transport=transport, timeout=600) as client:
+        t0 = time.perf_counter()
+        for body in bodies:
+            resp = client.post(
+                "/api/v1/lineage/batch", content=body, headers={"Content-Type": "application/json"}
+            )
+            if resp.status_code != 204:
+                raise RuntimeError(f"batch answered {resp.status_code}: {resp.text[:500]}")
+        return batches * size / (time.perf_counter() - t0)
+
+
+def executemany_sqlite(path: Path, batches: int, size: int) -> float:
+    """Events/s inserting the same event bytes into one table, a transaction per batch."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE raw_events (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)")
+    bodies = [[(fresh_event(b * size + i),) for i in range(size)] for b in range(batches)]
+    t0 = time.perf_counter()
+    for rows in bodies:
+        conn.execute("BEGIN")
+        conn.executemany("INSERT INTO raw_events (payload) VALUES (?)", rows)
+        conn.execute("COMMIT")
+    rate = batches * size / (time.perf_counter() - t0)
+    conn.close()
+    return rate
+
+
+def executemany_postgres(url: str, batches: int, size: int) -> float:
+    """Events/s inserting the same event bytes into one PostgreSQL table, a commit per batch."""
+    bodies = [[(fresh_event(b * size + i),) for i in range(size)] for b in range(batches)]
+    with psycopg.connect(psycopg_url(url)) as conn:
+        conn.execute("CREATE TABLE raw_events (id BIGSERIAL PRIMARY KEY, payload BYTEA NOT NULL)")
+        conn.commit()
+        t0 = time.perf_counter()
+        with conn.cursor() as cur:
+            for rows in bodies:
+                cur.executemany("INSERT INTO raw_events (payload) VALUES (%s)", rows)
+                conn.commit()
+        return batches * size / (time.perf_counter() - t0)
+
+
+# --- driver ------------------------------------------------------------------------------------
+
+
+def run_database(kind: str, db_url: str, raw: object, echo: dict, args: argparse.Namespace) -> None:
+    """Both measurements against a collector on `db_url`, printed next to the baselines."""
+    port = free_port()
+    cmd = [
+        str(VENV_BIN / "lineage"),
+        "serve",
+        "--port",
+        str(port),
+        "--database-url",
+        db_url,
+        "--log-level",
+        "warning",
+    ]
+    with server(cmd, port) as collector:
+        single = post_single(collector["url"], collector["pid"], args.seconds, args.client_procs)
+        batch_rate = post_batches(collector["url"], args.batches, args.batch_size)
+        rss_after = rss_mb(collector["pid"])
+    raw_rate = (
+        executemany_sqlite(raw, args.batches, args.batch_size)  # type: ignore[arg-type]
+        if kind == "sqlite"
+        else executemany_postgres(raw, args.batches, args.batch_size)  # type: ignore[arg-type]
+    )
+    print(
+        f"\n== {kind}: single-event POST, {CONCURRENCY} concurrent clients, "
+        f"{args.client_procs} client process(es), {args.seconds:.0f} s"
+    )
+    print(row("", "events/s", "p50 ms", "p99 ms", "server CPU", "client CPU", "RSS MB"))
+    for label, r in (("bare FastAPI echo", echo), (f"lineage serve ({kind})", single)):
+        print(
+            row(
+                label,
+                f"{r['rate']:.0f}",
+                f"{r['p50_ms']:.1f}",
+                f"{r['p99_ms']:.1f}",
+                f"{r['server_cpu']:.0%}",
+                f"{r['client_cpu']:.0%}",
+                f"{r['rss_mb']:.0f}",
+            )
+        )
+    print(row("ratio collector / echo (>= 0.5)", f"{single['rate'] / echo['rate']:.2f}"))
+    if single["errors"]:
+        print(f"   !! {single['errors']} non-201 answers")
+    print(f"\n== {kind}: batch ingest, {args.batches} x {args.batch_size} events")
+    print(row("", "events/s"))
+    print(row("raw executemany, one table", f"{raw_rate:.0f}"))
+    print(row(f"POST /lineage/batch ({kind})", f"{batch_rate:.0f}"))
+    print(row("ratio batch / executemany (>= 0.5)", f"{batch_rate / raw_rate:.2f}"))
+    print(row("collector RSS after batches, MB", f"{rss_after:.0f}"))
+
+
+def main() -> None:
+    """Parse options, run the echo baseline once, then each database."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--client-procs", type=int, default=1, choices=[1, 2, 4, 8, 16])
+    parser.add_argument("--batches", type=int, default=20)
+    parser.add_argument("--batch-size", type=int, default=500)
+    args = parser.parse_args()
+    print(f"event size: {len(fresh_event(0))} bytes")
+    port = free_port()
+    echo_cmd = [
+        str(VENV_BIN / "uvicorn"),
+        "--app-dir",
+        str(Path(__file__).parent),
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "echo_app:app",
+    ]
+    with server(echo_cmd, port) as echo_server:
+        echo = post_single(echo_server["url"], echo_server["pid"], args.seconds, args.client_procs)
+    if args.database in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            run_database("sqlite", f"sqlite:///{tmp}/lineage.db", Path(tmp) / "raw.db", echo, args)
+    if args.database in ("postgres", "both"):
+        with pg_database("bench_ingest") as db_url:
+            run_database("postgres", db_url, db_url, echo, args)
+
+
+if __name__ == "__main__":
+    main()
