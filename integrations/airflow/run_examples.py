@@ -18,6 +18,8 @@ import argparse
 import json
 import os
 import shlex
+import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -152,8 +154,32 @@ def _psql_admin(venv: Path, statement: str) -> None:
     )
 
 
+def ensure_postgres_server(timeout: float = 30) -> None:
+    """Make sure the local PostgreSQL server accepts connections, starting it if it is down.
+
+    Starts the Debian cluster with ``pg_ctlcluster --skip-systemctl-redirect 15 main start``.
+    """
+    address = (POSTGRES_SERVER["host"], POSTGRES_SERVER["port"])
+    started = False
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(address, timeout=2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"PostgreSQL is not reachable at {address}") from None
+        if not started and shutil.which("pg_ctlcluster"):
+            subprocess.run(
+                ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "start"], check=False
+            )
+            started = True
+        time.sleep(0.5)
+
+
 def create_postgres_database(venv: Path) -> str:
     """Create a fresh ``lineage_af_<random>`` database and return its name."""
+    ensure_postgres_server()
     name = f"lineage_af_{uuid.uuid4().hex[:10]}"
     _psql_admin(venv, f'CREATE DATABASE "{name}"')
     return name
