@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import socket
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -316,3 +318,34 @@ def test_bare_decorator_uses_the_function_name(monkeypatch: pytest.MonkeyPatch) 
         "test_bare_decorator_uses_the_function_name.<locals>.fit_everything",
         "RUNNING",
     )
+
+
+def test_hanging_collector_costs_at_most_the_emit_deadline(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A socket that listens but never answers: the client's own budget (5 s timeout, 5 read
+    # retries) would block for more than half a minute per event.
+    black_hole = socket.socket()
+    black_hole.bind(("127.0.0.1", 0))
+    black_hole.listen(16)
+    monkeypatch.setenv("OPENLINEAGE_URL", f"http://127.0.0.1:{black_hole.getsockname()[1]}")
+    started = time.monotonic()
+    try:
+        with (
+            caplog.at_level(logging.WARNING, logger="lineage.emit"),
+            training_run("hanging", emit_deadline_s=1.0) as run,
+        ):
+            run.log_metric("loss", 0.1)
+        elapsed = time.monotonic() - started
+    finally:
+        black_hole.close()  # pending connections are reset, so the background sends end
+        for thread in threading.enumerate():
+            if thread.name == "lineage-emit":
+                thread.join(timeout=30)
+    assert run.state == "COMPLETED"
+    assert 2.0 <= elapsed < 5.0
+    messages = [r.getMessage() for r in caplog.records if r.name.startswith("lineage.emit")]
+    assert messages[:2] == [
+        "lineage: START event for hanging still being sent after 1.0s; training continues",
+        "lineage: COMPLETE event for hanging still being sent after 1.0s; training continues",
+    ]

@@ -37,6 +37,7 @@ from lineage.emit.transport import URL_TIMEOUT_S, resolve_client, safe_emit
 log = logging.getLogger(__name__)
 
 MAX_STACK_TRACE_CHARS = 64_000
+EMIT_DEADLINE_S = 15.0
 _current: contextvars.ContextVar[TrainingRun | None] = contextvars.ContextVar(
     "lineage_training_run", default=None
 )
@@ -104,7 +105,21 @@ def _error_facet(exc: BaseException) -> error_message_run.ErrorMessageRunFacet:
 
 
 class TrainingRun:
-    """One training run: collects parameters, metrics, datasets and the model, then reports."""
+    """One training run: collects parameters, metrics, datasets and the model, then reports.
+
+    Args:
+        name: job name; ``namespace`` defaults to ``$OPENLINEAGE_NAMESPACE`` or ``"default"``.
+        inputs / outputs: ``InputDataset`` / ``OutputDataset`` (see :mod:`lineage.emit.datasets`)
+            or ``(namespace, name)`` tuples.
+        params: initial hyperparameters (mapping, OmegaConf config, dataclass or attrs object).
+        parent / root_parent: ``"<namespace>/<job>/<runId>"`` of the launching run and of the
+            root run; default to ``$OPENLINEAGE_PARENT_ID`` / ``$OPENLINEAGE_ROOT_PARENT_ID``.
+        client / url: where events go (see :mod:`lineage.emit.transport`); ``timeout_s`` is the
+            HTTP timeout used with ``url``.
+        entry_point: reported script (default ``sys.argv[0]``); ``device``: overrides detection.
+        emit_deadline_s: how long training waits for one event to be sent before carrying on
+            (the send finishes in the background); ``None`` waits for the transport.
+    """
 
     def __init__(
         self,
@@ -121,6 +136,7 @@ class TrainingRun:
         entry_point: str | None = None,
         device: str | None = None,
         timeout_s: float = URL_TIMEOUT_S,
+        emit_deadline_s: float | None = EMIT_DEADLINE_S,
     ) -> None:
         self.name = name
         self.namespace = namespace or os.environ.get("OPENLINEAGE_NAMESPACE") or "default"
@@ -142,6 +158,7 @@ class TrainingRun:
         self._client_arg = client
         self._url = url
         self._timeout_s = timeout_s
+        self._emit_deadline_s = emit_deadline_s
         self._client: OpenLineageClient | None = None
         self._mlflow: MLflowRunFacet | None = None
         self._static_facets: dict[str, Any] = {}
@@ -288,8 +305,8 @@ class TrainingRun:
         if not self.emitting:
             return
         self._probe_mlflow()
-        self._send(kind, error=None if exc is None else _error_facet(exc))
-        if self._client is not None and self._client_arg is None:
+        sent = self._send(kind, error=None if exc is None else _error_facet(exc))
+        if sent is not None and self._client is not None and self._client_arg is None:
             try:
                 self._client.close(timeout=self._timeout_s)
             except Exception as close_exc:
@@ -333,13 +350,13 @@ class TrainingRun:
             producer=PRODUCER,
         )
 
-    def _send(self, kind: RunState, error: Any = None) -> None:
+    def _send(self, kind: RunState, error: Any = None) -> bool | None:
         try:
             event = self.build_event(kind, error)
         except Exception as exc:
             log.warning("lineage: could not build the %s event: %s", kind.value, exc)
-            return
-        safe_emit(self._client, event)
+            return False
+        return safe_emit(self._client, event, deadline_s=self._emit_deadline_s)
 
 
 def training_run(name: str, **kwargs: Any) -> TrainingRun:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from typing import Any
 
 from openlineage.client import OpenLineageClient
@@ -62,18 +63,47 @@ def resolve_client(
         return None
 
 
-def safe_emit(client: OpenLineageClient | None, event: Any) -> bool:
-    """Emit one event; log a warning and return ``False`` on any failure."""
-    if client is None:
-        return False
+def _describe(event: Any) -> str:
+    kind = getattr(getattr(event, "eventType", None), "value", "?")
+    return f"{kind} event for {getattr(getattr(event, 'job', None), 'name', '?')}"
+
+
+def _emit_logged(client: OpenLineageClient, event: Any, outcome: list[bool]) -> None:
     try:
         client.emit(event)
     except Exception as exc:
-        log.warning(
-            "lineage: could not emit %s event for %s: %s",
-            getattr(getattr(event, "eventType", None), "value", "?"),
-            getattr(getattr(event, "job", None), "name", "?"),
-            exc,
-        )
+        log.warning("lineage: could not emit %s: %s", _describe(event), exc)
+        outcome.append(False)
+    else:
+        outcome.append(True)
+
+
+def safe_emit(
+    client: OpenLineageClient | None, event: Any, *, deadline_s: float | None = None
+) -> bool | None:
+    """Emit one event without ever raising.
+
+    Returns ``True`` when sent, ``False`` when it failed (a warning is logged) and ``None`` when
+    it is still being sent after ``deadline_s`` seconds: the send then goes on in a background
+    (non-daemon) thread, so training continues and the interpreter still waits for it at exit,
+    within the transport's own timeout and retry budget. ``deadline_s=None`` sends inline.
+    """
+    if client is None:
         return False
-    return True
+    outcome: list[bool] = []
+    if deadline_s is None:
+        _emit_logged(client, event, outcome)
+        return outcome[0]
+    sender = threading.Thread(
+        target=_emit_logged, args=(client, event, outcome), name="lineage-emit", daemon=False
+    )
+    sender.start()
+    sender.join(deadline_s)
+    if sender.is_alive():
+        log.warning(
+            "lineage: %s still being sent after %.1fs; training continues",
+            _describe(event),
+            deadline_s,
+        )
+        return None
+    return outcome[0]
