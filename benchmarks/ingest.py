@@ -354,7 +354,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--client-procs", type=int, default=1, choices=[1, 2, 4, 8, 16])
-    parser.add_argument("--batches", type=int, default=20)
+    parser.add_argument("--batches", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=500)
     args = parser.parse_args()
     print(f"event size: {len(fresh_event(0))} bytes")

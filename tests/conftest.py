@@ -76,9 +76,7 @@ def postgres_url(postgres_template: str) -> Iterator[str]:
     finally:
         with admin.connect() as conn:
             conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-                ),
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
                 {"n": name},
             )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
@@ -123,7 +121,14 @@ class Server:
     def start(self) -> Server:
         lineage_bin = Path(sys.executable).parent / "lineage"
         self.proc = subprocess.Popen(
-            [str(lineage_bin), "serve", "--port", str(self.port), "--database-url", self.database_url],
+            [
+                str(lineage_bin),
+                "serve",
+                "--port",
+                str(self.port),
+                "--database-url",
+                self.database_url,
+            ],
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

@@ -24,7 +24,9 @@ def schema(*fields: str) -> dict[str, Any]:
     }
 
 
-def column_lineage(mapping: dict[str, list[tuple[str, str, str]]], kind: str = "DIRECT") -> dict[str, Any]:
+def column_lineage(
+    mapping: dict[str, list[tuple[str, str, str]]], kind: str = "DIRECT"
+) -> dict[str, Any]:
     """columnLineage facet: output field -> [(namespace, name, field)]."""
     return {
         "fields": {

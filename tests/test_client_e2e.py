@@ -14,17 +14,27 @@ from tests.conftest import Server
 
 def emit_run(client: OpenLineageClient, job: str, run_id: str) -> None:
     fields = [schema_dataset.SchemaDatasetFacetFields(name="id", type="int")]
-    inputs = [InputDataset("postgres://db:5432", "shop.public.orders",
-                           facets={"schema": schema_dataset.SchemaDatasetFacet(fields=fields)})]
+    inputs = [
+        InputDataset(
+            "postgres://db:5432",
+            "shop.public.orders",
+            facets={"schema": schema_dataset.SchemaDatasetFacet(fields=fields)},
+        )
+    ]
     outputs = [OutputDataset("s3://lake", "marts/orders_daily")]
     for state in (RunState.START, RunState.COMPLETE):
         client.emit(
             RunEvent(
                 eventType=state,
-                eventTime="2026-11-22T21:58:33.162024+00:00" if state == RunState.START
+                eventTime="2026-11-22T21:58:33.162024+00:00"
+                if state == RunState.START
                 else "2026-11-22T21:59:33.162024+00:00",
                 run=Run(runId=run_id),
-                job=Job(namespace="shop", name=job, facets={"sql": sql_job.SQLJobFacet(query="select 1")}),
+                job=Job(
+                    namespace="shop",
+                    name=job,
+                    facets={"sql": sql_job.SQLJobFacet(query="select 1")},
+                ),
                 producer="https://example.com/e2e",
                 inputs=inputs,
                 outputs=outputs,

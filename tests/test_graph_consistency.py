@@ -30,19 +30,26 @@ def events(draw: st.DrawFn) -> dict[str, Any]:
     for name in outputs:
         facets: dict[str, Any] = {}
         if inputs and draw(st.booleans()):
-            facets["columnLineage"] = column_lineage({"c": [("n", draw(st.sampled_from(inputs)), "c")]})
+            facets["columnLineage"] = column_lineage(
+                {"c": [("n", draw(st.sampled_from(inputs)), "c")]}
+            )
         if draw(st.integers(0, 9)) == 0:
-            facets["symlinks"] = {"identifiers": [{"namespace": "alias", "name": name, "type": "TABLE"}]}
+            facets["symlinks"] = {
+                "identifiers": [{"namespace": "alias", "name": name, "type": "TABLE"}]
+            }
         out_refs.append(ds("n", name, **facets))
     run_facets = {}
     if draw(st.booleans()):
-        run_facets["parent"] = parent_facet(draw(st.sampled_from(JOBS)), draw(st.sampled_from(RUNS)))
+        run_facets["parent"] = parent_facet(
+            draw(st.sampled_from(JOBS)), draw(st.sampled_from(RUNS))
+        )
     return run_event(
         job,
         run_id=draw(st.sampled_from(RUNS)),
         event_type=draw(st.sampled_from(["START", "RUNNING", "COMPLETE", "FAIL", None])),
         time=f"2024-01-01T00:{draw(st.integers(0, 59)):02d}:00Z",
-        inputs=[ds("n", i) for i in inputs] + ([ds("alias", inputs[0])] if inputs and draw(st.booleans()) else []),
+        inputs=[ds("n", i) for i in inputs]
+        + ([ds("alias", inputs[0])] if inputs and draw(st.booleans()) else []),
         outputs=out_refs,
         run_facets=run_facets,
     )
@@ -50,11 +57,14 @@ def events(draw: st.DrawFn) -> dict[str, Any]:
 
 async def _run_stream(url: str, stream: list[dict[str, Any]]) -> None:
     app = create_app(Settings(database_url=url))
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+    ):
         for event in stream:
-            assert (await client.post("/api/v1/lineage", content=orjson.dumps(event))).status_code == 201
+            assert (
+                await client.post("/api/v1/lineage", content=orjson.dumps(event))
+            ).status_code == 201
         incremental = app.state.graph.snapshot()
         rebuilt = load_graph(app.state.engine).snapshot()
         assert incremental == rebuilt
@@ -76,7 +86,9 @@ def _reads() -> list[str]:
 
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 @given(stream=st.lists(events(), min_size=5, max_size=40))
-def test_incremental_graph_equals_rebuild_and_replay(stream: list[dict[str, Any]], db_url: str) -> None:
+def test_incremental_graph_equals_rebuild_and_replay(
+    stream: list[dict[str, Any]], db_url: str
+) -> None:
     # each example needs a fresh store: start from the fixture's migrated copy every time
     from sqlalchemy import delete
 

@@ -36,33 +36,270 @@ BAD_INPUTS = [
     ("empty body", b"", {}, 400, "bad_request", "request body is empty", "body"),
     ("json array", b"[1, 2]", {}, 400, "bad_request", "expected a JSON object", "body"),
     ("json string", b'"x"', {}, 400, "bad_request", "got a string", "body"),
-    ("no identity", {"eventTime": "2024-01-01T00:00:00Z"}, {}, 422, "invalid_event",
-     "event has no run, job or dataset", "job"),
-    ("run without job", {**run_event("j"), "job": None}, {}, 422, "invalid_event", "job is required", "job"),
-    ("empty job name", run_event("  "), {}, 422, "invalid_event", "job.name must be a non-empty string",
-     "job.name"),
-    ("empty namespace", run_event("j", namespace=""), {}, 422, "invalid_event",
-     "job.namespace must be a non-empty string", "job.namespace"),
-    ("no runId", {**run_event("j"), "run": {}}, {}, 422, "invalid_event", "run.runId must be", "run.runId"),
-    ("bad eventTime", run_event("j", time="yesterday"), {}, 422, "invalid_event",
-     "eventTime 'yesterday' is not a date-time", "eventTime"),
-    ("date only", run_event("j", time="2021-11-03"), {}, 422, "invalid_event", "is not a date-time",
-     "eventTime"),
-    ("no eventTime", {k: v for k, v in run_event("j").items() if k != "eventTime"}, {}, 422,
-     "invalid_event", "eventTime is required", "eventTime"),
-    ("unknown eventType", run_event("j", event_type="DONE"), {}, 422, "invalid_event",
-     "eventType 'DONE' is not one of", "eventType"),
-    ("facet not object", run_event("j", run_facets={"nominalTime": "x"}), {}, 422, "invalid_event",
-     "facet run.facets.nominalTime must be an object", "run.facets.nominalTime"),
-    ("inputs not array", {**run_event("j"), "inputs": {"a": 1}}, {}, 422, "invalid_event",
-     "inputs must be an array", "inputs"),
-    ("input without name", run_event("j", inputs=[{"namespace": "n"}]), {}, 422, "invalid_event",
-     "inputs[0].name must be a non-empty string", "inputs[0].name"),
-    ("xml content type", run_event("j"), {"content-type": "application/xml"}, 415,
-     "unsupported_media_type", "Content-Type 'application/xml' is not supported", "Content-Type"),
+    (
+        "no identity",
+        {"eventTime": "2024-01-01T00:00:00Z"},
+        {},
+        422,
+        "invalid_event",
+        "event has no run, job or dataset",
+        "job",
+    ),
+    (
+        "run without job",
+        {**run_event("j"), "job": None},
+        {},
+        422,
+        "invalid_event",
+        "job is required",
+        "job",
+    ),
+    (
+        "empty job name",
+        run_event("  "),
+        {},
+        422,
+        "invalid_event",
+        "job.name must be a non-empty string",
+        "job.name",
+    ),
+    (
+        "empty namespace",
+        run_event("j", namespace=""),
+        {},
+        422,
+        "invalid_event",
+        "job.namespace must be a non-empty string",
+        "job.namespace",
+    ),
+    (
+        "no runId",
+        {**run_event("j"), "run": {}},
+        {},
+        422,
+        "invalid_event",
+        "run.runId must be",
+        "run.runId",
+    ),
+    (
+        "bad eventTime",
+        run_event("j", time="yesterday"),
+        {},
+        422,
+        "invalid_event",
+        "eventTime 'yesterday' is not a date-time",
+        "eventTime",
+    ),
+    (
+        "date only",
+        run_event("j", time="2021-11-03"),
+        {},
+        422,
+        "invalid_event",
+        "is not a date-time",
+        "eventTime",
+    ),
+    (
+        "no eventTime",
+        {k: v for k, v in run_event("j").items() if k != "eventTime"},
+        {},
+        422,
+        "invalid_event",
+        "eventTime is required",
+        "eventTime",
+    ),
+    (
+        "unknown eventType",
+        run_event("j", event_type="DONE"),
+        {},
+        422,
+        "invalid_event",
+        "eventType 'DONE' is not one of",
+        "eventType",
+    ),
+    (
+        "facet not object",
+        run_event("j", run_facets={"nominalTime": "x"}),
+        {},
+        422,
+        "invalid_event",
+        "facet run.facets.nominalTime must be an object",
+        "run.facets.nominalTime",
+    ),
+    (
+        "inputs not array",
+        {**run_event("j"), "inputs": {"a": 1}},
+        {},
+        422,
+        "invalid_event",
+        "inputs must be an array",
+        "inputs",
+    ),
+    (
+        "input without name",
+        run_event("j", inputs=[{"namespace": "n"}]),
+        {},
+        422,
+        "invalid_event",
+        "inputs[0].name must be a non-empty string",
+        "inputs[0].name",
+    ),
+    (
+        "xml content type",
+        run_event("j"),
+        {"content-type": "application/xml"},
+        415,
+        "unsupported_media_type",
+        "Content-Type 'application/xml' is not supported",
+        "Content-Type",
+    ),
     ("broken gzip", b"\x1f\x8b\x08garbage", {}, 400, "bad_request", "body is not valid gzip", None),
-    ("deep nesting", {**run_event("j"), "x": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}, {}, 413,
-     "payload_too_large", "deeper than max_json_depth (64)", "body"),
+    (
+        "deep nesting",
+        {
+            **run_event("j"),
+            "x": [
+                [
+                    [
+                        [
+                            [
+                                [
+                                    [
+                                        [
+                                            [
+                                                [
+                                                    [
+                                                        [
+                                                            [
+                                                                [
+                                                                    [
+                                                                        [
+                                                                            [
+                                                                                [
+                                                                                    [
+                                                                                        [
+                                                                                            [
+                                                                                                [
+                                                                                                    [
+                                                                                                        [
+                                                                                                            [
+                                                                                                                [
+                                                                                                                    [
+                                                                                                                        [
+                                                                                                                            [
+                                                                                                                                [
+                                                                                                                                    [
+                                                                                                                                        [
+                                                                                                                                            [
+                                                                                                                                                [
+                                                                                                                                                    [
+                                                                                                                                                        [
+                                                                                                                                                            [
+                                                                                                                                                                [
+                                                                                                                                                                    [
+                                                                                                                                                                        [
+                                                                                                                                                                            [
+                                                                                                                                                                                [
+                                                                                                                                                                                    [
+                                                                                                                                                                                        [
+                                                                                                                                                                                            [
+                                                                                                                                                                                                [
+                                                                                                                                                                                                    [
+                                                                                                                                                                                                        [
+                                                                                                                                                                                                            [
+                                                                                                                                                                                                                [
+                                                                                                                                                                                                                    [
+                                                                                                                                                                                                                        [
+                                                                                                                                                                                                                            [
+                                                                                                                                                                                                                                [
+                                                                                                                                                                                                                                    [
+                                                                                                                                                                                                                                        [
+                                                                                                                                                                                                                                            [
+                                                                                                                                                                                                                                                [
+                                                                                                                                                                                                                                                    [
+                                                                                                                                                                                                                                                        [
+                                                                                                                                                                                                                                                            [
+                                                                                                                                                                                                                                                                [
+                                                                                                                                                                                                                                                                    [
+                                                                                                                                                                                                                                                                        [
+                                                                                                                                                                                                                                                                            [
+                                                                                                                                                                                                                                                                                [
+                                                                                                                                                                                                                                                                                    [
+                                                                                                                                                                                                                                                                                        []
+                                                                                                                                                                                                                                                                                    ]
+                                                                                                                                                                                                                                                                                ]
+                                                                                                                                                                                                                                                                            ]
+                                                                                                                                                                                                                                                                        ]
+                                                                                                                                                                                                                                                                    ]
+                                                                                                                                                                                                                                                                ]
+                                                                                                                                                                                                                                                            ]
+                                                                                                                                                                                                                                                        ]
+                                                                                                                                                                                                                                                    ]
+                                                                                                                                                                                                                                                ]
+                                                                                                                                                                                                                                            ]
+                                                                                                                                                                                                                                        ]
+                                                                                                                                                                                                                                    ]
+                                                                                                                                                                                                                                ]
+                                                                                                                                                                                                                            ]
+                                                                                                                                                                                                                        ]
+                                                                                                                                                                                                                    ]
+                                                                                                                                                                                                                ]
+                                                                                                                                                                                                            ]
+                                                                                                                                                                                                        ]
+                                                                                                                                                                                                    ]
+                                                                                                                                                                                                ]
+                                                                                                                                                                                            ]
+                                                                                                                                                                                        ]
+                                                                                                                                                                                    ]
+                                                                                                                                                                                ]
+                                                                                                                                                                            ]
+                                                                                                                                                                        ]
+                                                                                                                                                                    ]
+                                                                                                                                                                ]
+                                                                                                                                                            ]
+                                                                                                                                                        ]
+                                                                                                                                                    ]
+                                                                                                                                                ]
+                                                                                                                                            ]
+                                                                                                                                        ]
+                                                                                                                                    ]
+                                                                                                                                ]
+                                                                                                                            ]
+                                                                                                                        ]
+                                                                                                                    ]
+                                                                                                                ]
+                                                                                                            ]
+                                                                                                        ]
+                                                                                                    ]
+                                                                                                ]
+                                                                                            ]
+                                                                                        ]
+                                                                                    ]
+                                                                                ]
+                                                                            ]
+                                                                        ]
+                                                                    ]
+                                                                ]
+                                                            ]
+                                                        ]
+                                                    ]
+                                                ]
+                                            ]
+                                        ]
+                                    ]
+                                ]
+                            ]
+                        ]
+                    ]
+                ]
+            ],
+        },
+        {},
+        413,
+        "payload_too_large",
+        "deeper than max_json_depth (64)",
+        "body",
+    ),
 ]
 
 
@@ -116,7 +353,9 @@ SLOPPY_BUT_VALID = {
         "schemaURL": "https://openlineage.io/spec/1-0-5/OpenLineage.json#/definitions/RunEvent",
     },
     "facet without _producer": run_event(
-        "j", outputs=[ds("n", "t", schema=schema("a:int"))], job_facets={"sql": {"query": "select 1"}}
+        "j",
+        outputs=[ds("n", "t", schema=schema("a:int"))],
+        job_facets={"sql": {"query": "select 1"}},
     ),
     "non-uuid runId": run_event("j", run_id="my-run-17"),
     "numeric runId": {**run_event("j"), "run": {"runId": 42}},
@@ -135,8 +374,11 @@ async def test_sloppy_but_valid_events_are_stored(client: httpx.AsyncClient, eve
 
 
 async def test_event_times_are_normalised_to_utc(client: httpx.AsyncClient) -> None:
-    for name, time in [("a", "2024-04-04T23:33:41.133+10:00"), ("b", "2024-07-02T12:23:22.829392"),
-                       ("c", "2021-11-05T10:28:18.969066123Z[Europe/London]")]:
+    for name, time in [
+        ("a", "2024-04-04T23:33:41.133+10:00"),
+        ("b", "2024-07-02T12:23:22.829392"),
+        ("c", "2021-11-05T10:28:18.969066123Z[Europe/London]"),
+    ]:
         assert (await post(client, run_event(name, time=time))).status_code == 201
     runs = {}
     for name in "abc":
@@ -151,12 +393,16 @@ async def test_event_times_are_normalised_to_utc(client: httpx.AsyncClient) -> N
 
 async def test_content_type_variants_and_bearer_token(client: httpx.AsyncClient) -> None:
     body = orjson.dumps(run_event("j", run_id=RUN_ID))
-    for i, headers in enumerate([
-        {},
-        {"content-type": "application/json; charset=UTF-8", "authorization": "Bearer abc"},
-    ]):
+    for i, headers in enumerate(
+        [
+            {},
+            {"content-type": "application/json; charset=UTF-8", "authorization": "Bearer abc"},
+        ]
+    ):
         event = run_event(f"j{i}")
-        response = await client.post("/api/v1/lineage", content=orjson.dumps(event), headers=headers)
+        response = await client.post(
+            "/api/v1/lineage", content=orjson.dumps(event), headers=headers
+        )
         assert response.status_code == 201
     assert (await client.post("/api/v1/lineage", content=body)).status_code == 201
     assert row_counts(client)["events"] == 3
@@ -165,8 +411,9 @@ async def test_content_type_variants_and_bearer_token(client: httpx.AsyncClient)
 async def test_gzip_with_and_without_header(client: httpx.AsyncClient) -> None:
     first = gzip.compress(orjson.dumps(run_event("a")))
     second = gzip.compress(orjson.dumps(run_event("b")))
-    assert (await client.post("/api/v1/lineage", content=first,
-                              headers={"content-encoding": "gzip"})).status_code == 201
+    assert (
+        await client.post("/api/v1/lineage", content=first, headers={"content-encoding": "gzip"})
+    ).status_code == 201
     assert (await client.post("/api/v1/lineage", content=second)).status_code == 201
     jobs = (await client.get("/api/v1/namespaces/ns/jobs")).json()
     assert [j["name"] for j in jobs["jobs"]] == ["a", "b"]
@@ -187,12 +434,29 @@ async def run_of(client: httpx.AsyncClient, run_id: str = RUN_ID) -> dict[str, A
 
 
 async def test_run_accumulates_inputs_outputs_and_latest_facets(client: httpx.AsyncClient) -> None:
-    start = run_event("j", event_type="START", time="2024-01-01T00:00:00Z", run_id=RUN_ID,
-                      inputs=[ds("n", "a")], run_facets={"custom_x": {"v": 1}, "keep": {"v": 1}})
-    running = run_event("j", event_type="RUNNING", time="2024-01-01T00:00:30Z", run_id=RUN_ID,
-                        inputs=[ds("n", "b")], run_facets={"custom_x": {"v": 2}})
-    complete = run_event("j", event_type="COMPLETE", time="2024-01-01T00:01:00Z", run_id=RUN_ID,
-                         outputs=[ds("n", "c")])
+    start = run_event(
+        "j",
+        event_type="START",
+        time="2024-01-01T00:00:00Z",
+        run_id=RUN_ID,
+        inputs=[ds("n", "a")],
+        run_facets={"custom_x": {"v": 1}, "keep": {"v": 1}},
+    )
+    running = run_event(
+        "j",
+        event_type="RUNNING",
+        time="2024-01-01T00:00:30Z",
+        run_id=RUN_ID,
+        inputs=[ds("n", "b")],
+        run_facets={"custom_x": {"v": 2}},
+    )
+    complete = run_event(
+        "j",
+        event_type="COMPLETE",
+        time="2024-01-01T00:01:00Z",
+        run_id=RUN_ID,
+        outputs=[ds("n", "c")],
+    )
     for event in (start, running, complete):
         assert (await post(client, event)).status_code == 201
     run = await run_of(client)
@@ -200,7 +464,10 @@ async def test_run_accumulates_inputs_outputs_and_latest_facets(client: httpx.As
     assert run["outputs"] == [{"namespace": "n", "name": "c"}]
     assert run["facets"] == {"custom_x": {"v": 2}, "keep": {"v": 1}}
     assert (run["state"], run["startedAt"], run["endedAt"], run["durationMs"]) == (
-        "COMPLETED", "2024-01-01T00:00:00Z", "2024-01-01T00:01:00Z", 60000
+        "COMPLETED",
+        "2024-01-01T00:00:00Z",
+        "2024-01-01T00:01:00Z",
+        60000,
     )
 
 
@@ -211,30 +478,47 @@ async def test_state_follows_event_time_not_arrival(client: httpx.AsyncClient) -
     await post(client, start)
     run = await run_of(client)
     assert (run["state"], run["startedAt"], run["endedAt"]) == (
-        "COMPLETED", "2024-01-01T00:00:00Z", "2024-01-01T00:01:00Z"
+        "COMPLETED",
+        "2024-01-01T00:00:00Z",
+        "2024-01-01T00:01:00Z",
     )
     rerun = run_event("j", event_type="START", time="2024-01-02T00:00:00Z", run_id=RUN_ID)
     await post(client, rerun)
     run = await run_of(client)
-    assert (run["state"], run["startedAt"], run["endedAt"]) == ("RUNNING", "2024-01-02T00:00:00Z", None)
+    assert (run["state"], run["startedAt"], run["endedAt"]) == (
+        "RUNNING",
+        "2024-01-02T00:00:00Z",
+        None,
+    )
 
 
 async def test_tie_on_event_time_goes_to_the_terminal_state(client: httpx.AsyncClient) -> None:
-    fail = run_event("j", event_type="FAIL", time="2024-01-01T00:00:00Z", run_id=RUN_ID,
-                     run_facets={"errorMessage": {"message": "boom", "programmingLanguage": "python"}})
+    fail = run_event(
+        "j",
+        event_type="FAIL",
+        time="2024-01-01T00:00:00Z",
+        run_id=RUN_ID,
+        run_facets={"errorMessage": {"message": "boom", "programmingLanguage": "python"}},
+    )
     running = run_event("j", event_type="RUNNING", time="2024-01-01T00:00:00Z", run_id=RUN_ID)
     await post(client, fail)
     await post(client, running)
     run = await run_of(client)
     assert run["state"] == "FAILED"
-    assert run["errorMessage"] == {"message": "boom", "programmingLanguage": "python", "stackTrace": None}
+    assert run["errorMessage"] == {
+        "message": "boom",
+        "programmingLanguage": "python",
+        "stackTrace": None,
+    }
 
 
 async def test_complete_without_start_is_a_normal_run(client: httpx.AsyncClient) -> None:
     await post(client, run_event("j", event_type="COMPLETE", run_id=RUN_ID, outputs=[ds("n", "o")]))
     run = await run_of(client)
     assert (run["state"], run["startedAt"], run["outputs"]) == (
-        "COMPLETED", None, [{"namespace": "n", "name": "o"}]
+        "COMPLETED",
+        None,
+        [{"namespace": "n", "name": "o"}],
     )
 
 
@@ -248,11 +532,19 @@ async def test_non_uuid_run_id_maps_deterministically(client: httpx.AsyncClient)
 
 
 async def test_deleted_facet_removes_it(client: httpx.AsyncClient) -> None:
-    owned = {"ownership": {"owners": [{"name": "team:data"}]}, "documentation": {"description": "d"}}
-    await post(client, {**run_event("j"), "eventTime": "2024-01-01T00:00:00Z"} | {
-        "job": {"namespace": "ns", "name": "j", "facets": owned}})
+    owned = {
+        "ownership": {"owners": [{"name": "team:data"}]},
+        "documentation": {"description": "d"},
+    }
+    await post(
+        client,
+        {**run_event("j"), "eventTime": "2024-01-01T00:00:00Z"}
+        | {"job": {"namespace": "ns", "name": "j", "facets": owned}},
+    )
     job_event = {
-        "eventTime": "2024-01-02T00:00:00Z", "producer": PRODUCER, "schemaURL": SCHEMA_URL.format("JobEvent"),
+        "eventTime": "2024-01-02T00:00:00Z",
+        "producer": PRODUCER,
+        "schemaURL": SCHEMA_URL.format("JobEvent"),
         "job": {"namespace": "ns", "name": "j", "facets": {"ownership": {"_deleted": True}}},
     }
     assert (await post(client, job_event)).status_code == 201
@@ -262,30 +554,41 @@ async def test_deleted_facet_removes_it(client: httpx.AsyncClient) -> None:
 
 async def test_dataset_event_and_job_event(client: httpx.AsyncClient) -> None:
     dataset_event = {
-        "eventTime": "2024-01-01T00:00:00Z", "producer": PRODUCER,
+        "eventTime": "2024-01-01T00:00:00Z",
+        "producer": PRODUCER,
         "schemaURL": SCHEMA_URL.format("DatasetEvent"),
         "dataset": ds("s3://bkt", "path/x", schema=schema("id:int", "name:string")),
     }
     job_event = {
-        "eventTime": "2024-01-01T00:00:00Z", "producer": PRODUCER,
+        "eventTime": "2024-01-01T00:00:00Z",
+        "producer": PRODUCER,
         "schemaURL": SCHEMA_URL.format("JobEvent"),
         "job": {"namespace": "ns", "name": "static"},
-        "inputs": [ds("s3://bkt", "path/x")], "outputs": [ds("s3://bkt", "path/y")],
+        "inputs": [ds("s3://bkt", "path/x")],
+        "outputs": [ds("s3://bkt", "path/y")],
     }
     assert (await post(client, dataset_event)).status_code == 201
     assert (await post(client, job_event)).status_code == 201
     dataset = (await client.get("/api/v1/namespaces/s3%3A%2F%2Fbkt/datasets/path%2Fx")).json()
-    assert [(f["name"], f["type"]) for f in dataset["fields"]] == [("id", "int"), ("name", "string")]
+    assert [(f["name"], f["type"]) for f in dataset["fields"]] == [
+        ("id", "int"),
+        ("name", "string"),
+    ]
     assert dataset["consumers"] == [{"namespace": "ns", "name": "static"}]
     job = (await client.get("/api/v1/namespaces/ns/jobs/static")).json()
     assert (job["inputs"], job["outputs"], job["latestRun"]) == (
-        [{"namespace": "s3://bkt", "name": "path/x"}], [{"namespace": "s3://bkt", "name": "path/y"}], None
+        [{"namespace": "s3://bkt", "name": "path/x"}],
+        [{"namespace": "s3://bkt", "name": "path/y"}],
+        None,
     )
 
 
 async def test_odd_names_round_trip(client: httpx.AsyncClient) -> None:
-    names = [("pubsub", "topic:proj:orders#v2"), ("postgres://db:5432", "db.public.größe 📦"),
-             ("abfss://c@acct.dfs.core.windows.net", "a/b/c=1;x")]
+    names = [
+        ("pubsub", "topic:proj:orders#v2"),
+        ("postgres://db:5432", "db.public.größe 📦"),
+        ("abfss://c@acct.dfs.core.windows.net", "a/b/c=1;x"),
+    ]
     await post(client, run_event("j:odd#1", outputs=[ds(n, m) for n, m in names]))
     for namespace, name in names:
         response = await client.get(
@@ -294,19 +597,28 @@ async def test_odd_names_round_trip(client: httpx.AsyncClient) -> None:
         assert response.status_code == 200, (namespace, name, response.text)
         assert (response.json()["namespace"], response.json()["name"]) == (namespace, name)
     down = await client.get("/api/v1/lineage/downstream", params={"nodeId": "job:ns:j:odd#1"})
-    assert sorted(n["name"] for n in down.json()["nodes"]) == sorted([m for _, m in names] + ["j:odd#1"])
+    assert sorted(n["name"] for n in down.json()["nodes"]) == sorted(
+        [m for _, m in names] + ["j:odd#1"]
+    )
 
 
 async def test_symlinked_names_resolve_to_one_node(client: httpx.AsyncClient) -> None:
-    physical = ds("s3://warehouse", "tables/orders",
-                  symlinks={"identifiers": [{"namespace": "hive://meta", "name": "default.orders",
-                                             "type": "TABLE"}]})
+    physical = ds(
+        "s3://warehouse",
+        "tables/orders",
+        symlinks={
+            "identifiers": [{"namespace": "hive://meta", "name": "default.orders", "type": "TABLE"}]
+        },
+    )
     await post(client, run_event("reader", inputs=[ds("hive://meta", "default.orders")]))
     await post(client, run_event("writer", outputs=[physical]))
-    down = (await client.get("/api/v1/lineage/downstream",
-                             params={"nodeId": "job:ns:writer"})).json()
+    down = (
+        await client.get("/api/v1/lineage/downstream", params={"nodeId": "job:ns:writer"})
+    ).json()
     assert [n["id"] for n in down["nodes"]] == [
-        "job:ns:writer", "dataset:s3://warehouse:tables/orders", "job:ns:reader"
+        "job:ns:writer",
+        "dataset:s3://warehouse:tables/orders",
+        "job:ns:reader",
     ]
     alias = await client.get("/api/v1/namespaces/hive%3A%2F%2Fmeta/datasets/default.orders")
     assert alias.json()["nodeId"] == "dataset:s3://warehouse:tables/orders"
@@ -319,12 +631,25 @@ async def test_batch_partial_success(client: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     assert response.json() == {
         "status": "partial_success",
-        "summary": {"received": 4, "successful": 2, "failed": 2, "retriable": 0, "non_retriable": 2},
+        "summary": {
+            "received": 4,
+            "successful": 2,
+            "failed": 2,
+            "retriable": 0,
+            "non_retriable": 2,
+        },
         "failed_events": [
-            {"index": 1, "reason": "job: event has no run, job or dataset: cannot tell what it describes",
-             "retriable": False},
-            {"index": 2, "reason": "eventTime 'never' is not a date-time: expected e.g. "
-                                   "2024-01-01T00:00:00Z", "retriable": False},
+            {
+                "index": 1,
+                "reason": "job: event has no run, job or dataset: cannot tell what it describes",
+                "retriable": False,
+            },
+            {
+                "index": 2,
+                "reason": "eventTime 'never' is not a date-time: expected e.g. "
+                "2024-01-01T00:00:00Z",
+                "retriable": False,
+            },
         ],
     }
     assert row_counts(client)["events"] == 2
@@ -332,21 +657,38 @@ async def test_batch_partial_success(client: httpx.AsyncClient) -> None:
 
 async def test_batch_all_stored_is_204_also_as_ndjson(client: httpx.AsyncClient) -> None:
     body = b"\n".join(orjson.dumps(run_event(name)) for name in "abc")
-    response = await client.post("/api/v1/lineage/batch", content=body,
-                                 headers={"content-type": "application/x-ndjson"})
+    response = await client.post(
+        "/api/v1/lineage/batch", content=body, headers={"content-type": "application/x-ndjson"}
+    )
     assert (response.status_code, response.content) == (204, b"")
     assert row_counts(client)["runs"] == 3
 
 
 async def test_column_lineage_is_stored(client: httpx.AsyncClient) -> None:
-    out = ds("n", "out", schema=schema("id:int", "total:int"),
-             columnLineage=column_lineage({"id": [("n", "in", "id")], "total": [("n", "in", "amount")]}))
-    await post(client, run_event("j", inputs=[ds("n", "in", schema=schema("id:int", "amount:int"))],
-                                 outputs=[out]))
-    response = await client.get("/api/v1/column-lineage", params={"nodeId": "datasetField:n:out:total"})
+    out = ds(
+        "n",
+        "out",
+        schema=schema("id:int", "total:int"),
+        columnLineage=column_lineage({"id": [("n", "in", "id")], "total": [("n", "in", "amount")]}),
+    )
+    await post(
+        client,
+        run_event(
+            "j", inputs=[ds("n", "in", schema=schema("id:int", "amount:int"))], outputs=[out]
+        ),
+    )
+    response = await client.get(
+        "/api/v1/column-lineage", params={"nodeId": "datasetField:n:out:total"}
+    )
     graph = response.json()["graph"]
     assert [g["id"] for g in graph] == ["datasetField:n:in:amount", "datasetField:n:out:total"]
-    assert graph[1]["data"]["inputFields"] == [{
-        "namespace": "n", "dataset": "in", "field": "amount", "transformationType": "DIRECT",
-        "transformationSubtype": None, "job": "job:ns:j",
-    }]
+    assert graph[1]["data"]["inputFields"] == [
+        {
+            "namespace": "n",
+            "dataset": "in",
+            "field": "amount",
+            "transformationType": "DIRECT",
+            "transformationSubtype": None,
+            "job": "job:ns:j",
+        }
+    ]

@@ -137,9 +137,7 @@ def directed(
                 summary["depth"] = d
                 nodes.append(summary)
                 kept[node] = summary["id"]
-        edges = [
-            {"from": kept[a], "to": kept[b]} for a, b in walk.edges if a in kept and b in kept
-        ]
+        edges = [{"from": kept[a], "to": kept[b]} for a, b in walk.edges if a in kept and b in kept]
         return {
             "root": kept[root],
             "direction": "downstream" if downstream else "upstream",

@@ -118,5 +118,5 @@ def main() -> None:
         sys.exit(3 if exc.status == 503 else 2)
 
 
-from lineage.cli import explore as _explore, impact as _impact  # noqa: E402, F401  (register commands)
+from lineage.cli import explore, impact  # noqa: E402, F401  (registers their commands)
 from lineage.cli import prune as _prune  # noqa: E402, F401  (registers `db prune`)

@@ -16,9 +16,8 @@ from sqlalchemy import Connection, delete, select, update
 
 from lineage import facets as f
 from lineage.events import DATASET_EVENT, JOB_EVENT, DatasetRef, Event
-from lineage.store import edges
+from lineage.store import edges, ml
 from lineage.store import identities as ids
-from lineage.store import ml
 from lineage.store import schema as s
 from lineage.store.changes import Changes, NodeState
 from lineage.store.sql import insert_ignore, upsert_newer
