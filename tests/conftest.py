@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -51,7 +52,7 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str]:
     """A migrated PostgreSQL database used as the template of each test's database."""
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     name = f"lineage_tmpl_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -67,7 +68,7 @@ def postgres_template() -> Iterator[str]:
 @pytest.fixture
 def postgres_url(postgres_template: str) -> Iterator[str]:
     """A fresh, migrated PostgreSQL database, dropped afterwards."""
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     name = f"lineage_test_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"'))
@@ -98,6 +99,9 @@ async def client(db_url: str) -> AsyncIterator[httpx.AsyncClient]:
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c,
     ):
         c.app = app  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 60  # the graph loads in the background at start-up
+        while getattr(app.state, "graph", None) is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
         yield c
 
 
