@@ -17,7 +17,7 @@ from lineage.store import read
 router = APIRouter(tags=["entities"])
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="Page size.")]
-Offset = Annotated[int, Query(ge=0, description="Rows to skip.")]
+Offset = Annotated[int, Query(ge=0, le=2**31, description="Rows to skip.")]
 
 
 def _page(key: str, items: list[Any], total: int) -> dict[str, Any]:

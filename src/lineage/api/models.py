@@ -23,7 +23,7 @@ def models(
     conn: ConnDep,
     namespace: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
 ) -> dict[str, Any]:
     """Models (datasets of kind `model`) with their latest version, its metrics and run."""
     items, total = ml_read.list_models(conn, namespace=namespace, limit=limit, offset=offset)
