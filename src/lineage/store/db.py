@@ -30,6 +30,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000, connect_timeout_s: int
         connect_args["connect_timeout"] = connect_timeout_s
     return create_engine(
         url,
+        hide_parameters=True,  # event payloads never reach logs through SQL errors
         pool_pre_ping=True,
         pool_size=8,
         max_overflow=8,
@@ -44,6 +45,7 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
+        hide_parameters=True,
         connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
         pool_size=8,
         max_overflow=8,
