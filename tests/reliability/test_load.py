@@ -50,9 +50,9 @@ def _report(name: str, tally: Tally, seconds: float) -> str:
     )
 
 
-async def test_mixed_load(sqlite_url: str) -> None:
+async def test_mixed_load(db_url: str) -> None:
     seconds = float(os.environ.get("LINEAGE_LOAD_SECONDS", "20"))
-    server = Server(sqlite_url).start()
+    server = Server(db_url).start()
     writes, reads, stop = Tally(), Tally(), asyncio.Event()
     try:
         assert server.proc is not None
@@ -83,7 +83,8 @@ async def test_mixed_load(sqlite_url: str) -> None:
         )
         + writes.transport_errors
     )
-    print(f"\nload ({seconds:.0f} s, SQLite, 8 ingest + 8 query workers)")
+    backend = db_url.split(":", 1)[0]
+    print(f"\nload ({seconds:.0f} s, {backend}, 8 ingest + 8 query workers)")
     print(_report("ingest", writes, seconds))
     print(_report("queries", reads, seconds))
     print(
