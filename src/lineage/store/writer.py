@@ -27,6 +27,9 @@ from lineage.store.ingest import store_event
 
 log = logging.getLogger(__name__)
 
+_ATTEMPTS = 5
+_CONFLICTS = frozenset({"40P01", "40001"})  # PostgreSQL deadlock, serialization failure
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -100,17 +103,8 @@ class GroupCommitWriter:
 
     def _write(self, group: list[_Request]) -> None:
         received_at = datetime.now(UTC)
-        outcomes: list[list[Outcome]] = []
-        changes: list[Changes] = []
         try:
-            with self._engine.connect() as conn:
-                conn = conn.execution_options(sqlite_immediate=True)
-                with conn.begin():
-                    for request in group:
-                        outcomes.append(
-                            [self._write_one(conn, e, received_at, changes) for e in request.events]
-                        )
-            self._cache.commit()
+            outcomes, changes = self._transaction(group, received_at)
         except Exception as exc:
             self._cache.rollback()
             error = _unavailable(exc)
@@ -128,6 +122,35 @@ class GroupCommitWriter:
             log.exception("applying committed changes to the graph failed")
         for request, result in zip(group, outcomes, strict=True):
             request.future.set_result(result)
+
+    def _transaction(
+        self, group: list[_Request], received_at: datetime
+    ) -> tuple[list[list[Outcome]], list[Changes]]:
+        """Write the group in one transaction; retried when another writer (a replica)
+        deadlocks with it, e.g. both inserting the same events in a different order."""
+        attempt = 0
+        while True:
+            attempt += 1
+            outcomes: list[list[Outcome]] = []
+            changes: list[Changes] = []
+            try:
+                with self._engine.connect() as conn:
+                    conn = conn.execution_options(sqlite_immediate=True)
+                    with conn.begin():
+                        for request in group:
+                            outcomes.append(
+                                [
+                                    self._write_one(conn, e, received_at, changes)
+                                    for e in request.events
+                                ]
+                            )
+                self._cache.commit()
+                return outcomes, changes
+            except DBAPIError as exc:
+                self._cache.rollback()
+                if attempt == _ATTEMPTS or getattr(exc.orig, "sqlstate", None) not in _CONFLICTS:
+                    raise
+                log.info("group commit conflicted with another writer; retrying (%s)", attempt)
 
     def _write_one(
         self, conn: Connection, event: Event, received_at: datetime, changes: list[Changes]
