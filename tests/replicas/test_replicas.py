@@ -14,6 +14,7 @@ from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
 from openlineage.client.transport.http import HttpConfig, HttpTransport
 from sqlalchemy import create_engine, text
+
 from tests.replicas.conftest import Replica, wait_for
 
 PRODUCER = "https://example.com/lineage-tests/replicas"
