@@ -145,8 +145,21 @@ class Server:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
                     return self
             except httpx.HTTPError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         raise RuntimeError("collector did not start within 60 s")
+
+    def wait_ready(self, timeout_s: float = 90.0) -> Server:
+        """Wait until /readyz answers 200 (it answers 503 while the graph loads)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=5).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"collector not ready within {timeout_s:g} s")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
