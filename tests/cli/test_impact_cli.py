@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from lineage.cli.main import app
+from tests.conftest import Server
 
 GOLDEN = Path(__file__).parent / "golden"
 CHANGES = [
@@ -100,3 +103,43 @@ def test_closed_port_is_exit_3() -> None:
     assert code == 3
     assert err.startswith(f"error: collector unreachable at http://127.0.0.1:{port}")
     assert err.count("\n") == 1
+
+
+def test_silent_collector_is_exit_3_after_timeout() -> None:
+    with socket.socket() as sock:  # accepts connections (backlog) but never answers
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        code, out, err = _impact(
+            "raw.orders", "--drop-column", "amount", "--url", url, "--timeout", "0.5"
+        )
+    assert (code, out, err) == (
+        3,
+        "",
+        f"error: collector unreachable at {url}: no answer within 0.5 s"
+        " (ReadTimeout; raise --timeout)\n",
+    )
+
+
+@pytest.fixture
+def collector(store_url: str) -> Iterator[str]:
+    """A real `lineage serve` on the scenario's store, ready (graph loaded)."""
+    server = Server(store_url).start()
+    try:
+        yield server.wait_ready().url
+    finally:
+        server.stop()
+
+
+def test_http_mode_matches_golden(collector: str) -> None:
+    code, out, _ = _impact(
+        "dataset:warehouse:raw.orders", *CHANGES, "--url", collector, "--format", "json"
+    )
+    assert code == 1
+    assert json.loads(out) == json.loads((GOLDEN / "impact.json").read_text())
+    code, out, err = _impact("raw.orders", "--drop-column", "amout", "--url", collector)
+    assert (code, out, err) == (
+        2,
+        "",
+        "error: unknown column 'amout' in dataset:warehouse:raw.orders; closest: amount\n",
+    )

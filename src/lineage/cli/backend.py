@@ -10,6 +10,9 @@ from typing import Any, Protocol
 
 from lineage.errors import BadRequest, LineageError, NodeNotFound, StoreUnavailable
 
+DEFAULT_URL = "http://127.0.0.1:5000"
+DEFAULT_TIMEOUT_S = 30.0
+
 
 class CollectorUnreachable(StoreUnavailable):
     """No collector answers at the URL."""
@@ -28,13 +31,14 @@ class Backend(Protocol):
 
 
 class HttpBackend:
-    """A running collector."""
+    """A running collector; each request may wait `timeout_s` for connecting and answering."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         import httpx
 
         self.url = url.rstrip("/")
-        self.client = httpx.Client(base_url=self.url, timeout=60.0)
+        self.timeout_s = timeout_s
+        self.client = httpx.Client(base_url=self.url, timeout=timeout_s)
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """One request; errors come back as the LineageError the server raised."""
@@ -42,6 +46,11 @@ class HttpBackend:
 
         try:
             response = self.client.request(method, path, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise CollectorUnreachable(
+                f"collector unreachable at {self.url}: no answer within {self.timeout_s:g} s"
+                f" ({type(exc).__name__}; raise --timeout)"
+            ) from exc
         except httpx.TransportError as exc:
             raise CollectorUnreachable(f"collector unreachable at {self.url} ({exc})") from exc
         if response.status_code >= 400:
@@ -128,8 +137,10 @@ class OfflineBackend:
         }
 
 
-def open_backend(url: str | None, database_url: str | None) -> Backend:
+def open_backend(
+    url: str | None, database_url: str | None, *, timeout_s: float = DEFAULT_TIMEOUT_S
+) -> Backend:
     """Offline when a database URL is given, else the collector at `url`."""
     if database_url:
         return OfflineBackend(database_url)
-    return HttpBackend(url or "http://127.0.0.1:5000")
+    return HttpBackend(url or DEFAULT_URL, timeout_s=timeout_s)

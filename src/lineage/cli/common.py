@@ -15,6 +15,12 @@ UrlOpt = Annotated[
     str | None,
     typer.Option("--url", envvar="LINEAGE_URL", help="Collector URL (default 127.0.0.1:5000)."),
 ]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--timeout", envvar="LINEAGE_TIMEOUT_S", help="Seconds to wait for the collector.", min=0.1
+    ),
+]
 DatabaseUrlOpt = Annotated[
     str | None,
     typer.Option("--database-url", help="Work offline, straight on this database."),
@@ -30,5 +36,7 @@ def guarded() -> Iterator[None]:
         message = exc.message
         if isinstance(exc, NodeNotFound) and exc.suggestions and "closest" not in message:
             message += f"; closest: {', '.join(exc.suggestions)}"
-        Console(stderr=True, width=200).print(f"error: {message}", markup=False, highlight=False)
+        Console(stderr=True, soft_wrap=True).print(
+            f"error: {message}", markup=False, highlight=False
+        )
         raise typer.Exit(3 if exc.status == 503 else 2) from None

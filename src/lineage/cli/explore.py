@@ -10,7 +10,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from lineage.cli.common import DatabaseUrlOpt, UrlOpt, guarded
+from lineage.cli.backend import DEFAULT_TIMEOUT_S, DEFAULT_URL, HttpBackend, open_backend
+from lineage.cli.common import DatabaseUrlOpt, TimeoutOpt, UrlOpt, guarded
 from lineage.cli.main import app
 from lineage.errors import BadRequest
 
@@ -20,12 +21,9 @@ Depth = Annotated[int | None, typer.Option(help="Hops; default unlimited.")]
 def _closure(
     node: str, downstream: bool, depth: int | None, as_of: str | None, **where: Any
 ) -> Any:
-    from lineage.cli.backend import open_backend
-
     params = {"nodeId": node, "depth": depth, "as_of": as_of}
-    return open_backend(where["url"], where["database_url"]).lineage(
-        downstream=downstream, params=params
-    )
+    backend = open_backend(where["url"], where["database_url"], timeout_s=where["timeout"])
+    return backend.lineage(downstream=downstream, params=params)
 
 
 @app.command()
@@ -34,11 +32,14 @@ def upstream(
     depth: Depth = None,
     as_of: str | None = None,
     url: UrlOpt = None,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
     database_url: DatabaseUrlOpt = None,
 ) -> None:
     """Every node upstream of NODE (JSON)."""
     with guarded():
-        answer = _closure(node, False, depth, as_of, url=url, database_url=database_url)
+        answer = _closure(
+            node, False, depth, as_of, url=url, database_url=database_url, timeout=timeout
+        )
     typer.echo(json.dumps(answer, indent=2))
 
 
@@ -48,11 +49,14 @@ def downstream(
     depth: Depth = None,
     as_of: str | None = None,
     url: UrlOpt = None,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
     database_url: DatabaseUrlOpt = None,
 ) -> None:
     """Every node downstream of NODE (JSON)."""
     with guarded():
-        answer = _closure(node, True, depth, as_of, url=url, database_url=database_url)
+        answer = _closure(
+            node, True, depth, as_of, url=url, database_url=database_url, timeout=timeout
+        )
     typer.echo(json.dumps(answer, indent=2))
 
 
@@ -92,23 +96,26 @@ def graph(
     format: Annotated[str, typer.Option(help="mermaid, dot or json.")] = "mermaid",
     depth: Depth = None,
     url: UrlOpt = None,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
     database_url: DatabaseUrlOpt = None,
 ) -> None:
     """Export the lineage downstream of NODE for docs."""
     with guarded():
         if format not in EXPORTERS:
             raise BadRequest(f"--format is one of {', '.join(EXPORTERS)}")
-        answer = _closure(node, True, depth, None, url=url, database_url=database_url)
+        answer = _closure(
+            node, True, depth, None, url=url, database_url=database_url, timeout=timeout
+        )
     typer.echo(EXPORTERS[format](answer), nl=False)
 
 
 @app.command()
-def status(url: UrlOpt = None, database_url: DatabaseUrlOpt = None) -> None:
+def status(
+    url: UrlOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT_S, database_url: DatabaseUrlOpt = None
+) -> None:
     """Collector health, graph size and database."""
-    from lineage.cli.backend import open_backend
-
     with guarded():
-        answer = open_backend(url, database_url).status()
+        answer = open_backend(url, database_url, timeout_s=timeout).status()
     typer.echo(json.dumps(answer, indent=2))
 
 
@@ -116,16 +123,15 @@ def status(url: UrlOpt = None, database_url: DatabaseUrlOpt = None) -> None:
 def ingest(
     file: Path,
     url: UrlOpt = None,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
     chunk: Annotated[int, typer.Option(help="Events per batch request.")] = 500,
 ) -> None:
     """Send a JSON (array or object) or NDJSON file of events to the batch endpoint."""
     from rich.progress import Progress
 
-    from lineage.cli.backend import HttpBackend
-
     with guarded():
         events = _load_events(file)
-        backend, failed = HttpBackend(url or "http://127.0.0.1:5000"), 0
+        backend, failed = HttpBackend(url or DEFAULT_URL, timeout_s=timeout), 0
         with Progress(console=Console(stderr=True)) as progress:
             task = progress.add_task("ingesting", total=len(events))
             for start in range(0, len(events), chunk):

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from lineage.cli.common import DatabaseUrlOpt, UrlOpt, guarded
+from lineage.cli.backend import DEFAULT_TIMEOUT_S, open_backend
+from lineage.cli.common import DatabaseUrlOpt, TimeoutOpt, UrlOpt, guarded
 from lineage.cli.main import app
 from lineage.errors import BadRequest
 
@@ -80,6 +81,7 @@ def impact(
     format: Annotated[str, typer.Option(help="table, json or markdown.")] = "table",
     fail_on: Annotated[str, typer.Option(help="breaking, possibly or never.")] = "breaking",
     url: UrlOpt = None,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
     database_url: DatabaseUrlOpt = None,
 ) -> None:
     """Breaking and possibly affected downstream datasets of a proposed schema change.
@@ -104,9 +106,7 @@ def impact(
             dialect=dialect,
             schema=json.loads(_read(schema)) if schema is not None else None,
         )
-        from lineage.cli.backend import open_backend
-
-        report = open_backend(url, database_url).impact(request)
+        report = open_backend(url, database_url, timeout_s=timeout).impact(request)
     RENDERERS[format](report, Console(width=200))
     level = FAIL_LEVELS[fail_on]
     worst = 2 if report["summary"]["breaking"] else (1 if report["summary"]["possibly"] else 0)
