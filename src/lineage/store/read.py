@@ -289,36 +289,68 @@ def list_jobs(
         select(s.jobs).where(jb.namespace == namespace, jb.deleted_at.is_(None)).order_by(jb.name)
     )
     rows, total = _page(conn, query, limit, offset)
-    return [job_detail(conn, r) for r in rows], total
+    return job_details(conn, rows), total
 
 
 def job_detail(conn: Connection, row: Row[Any]) -> dict[str, Any]:
     """A job as the API shows it, with its current inputs/outputs and latest run."""
-    parent = None
-    if row.parent_job_id is not None:
-        parent = conn.execute(
-            select(jb.namespace, jb.name).where(jb.id == row.parent_job_id)
-        ).first()
+    return job_details(conn, [row])[0]
+
+
+def job_details(conn: Connection, rows: list[Row[Any]]) -> list[dict[str, Any]]:
+    """Several jobs at once: a fixed number of queries however many jobs (no N+1)."""
+    ids = [r.id for r in rows]
+    parent_ids = {r.parent_job_id for r in rows if r.parent_job_id is not None}
+    parents = {
+        p.id: p
+        for p in conn.execute(select(jb.id, jb.namespace, jb.name).where(jb.id.in_(parent_ids)))
+    }
     le = s.lineage_edges.c
     io = conn.execute(
-        select(ds.namespace, ds.name, le.direction)
+        select(le.job_id, ds.namespace, ds.name, le.direction)
         .join(s.datasets, ds.id == le.dataset_id)
-        .where(le.job_id == row.id, le.valid_to.is_(None))
+        .where(le.job_id.in_(ids), le.valid_to.is_(None))
         .order_by(ds.namespace, ds.name)
         .distinct()
     )
-    inputs: list[dict[str, str]] = []
-    outputs: list[dict[str, str]] = []
-    for r in io:
+    edges = _split_io(io, "job_id")
+    latest = latest_runs(conn, ids)
+    runs = dict(
+        zip(latest, run_details(conn, list(latest.values()), with_facets=False), strict=True)
+    )
+    facets = facets_of(conn, "job", [str(i) for i in ids])
+    return [
+        _job_out(
+            row,
+            parents.get(row.parent_job_id),
+            edges.get(row.id, ([], [])),
+            runs.get(row.id),
+            facets[str(row.id)],
+        )
+        for row in rows
+    ]
+
+
+def _split_io(
+    rows: Any, owner: str
+) -> dict[Any, tuple[list[dict[str, str]], list[dict[str, str]]]]:
+    """Group (owner, namespace, name, direction) rows into inputs and outputs per owner."""
+    out: dict[Any, tuple[list[dict[str, str]], list[dict[str, str]]]] = {}
+    for r in rows:
+        inputs, outputs = out.setdefault(getattr(r, owner), ([], []))
         (inputs if r.direction == "in" else outputs).append(
             {"namespace": r.namespace, "name": r.name}
         )
-    latest = conn.execute(
-        select(s.runs)
-        .where(rn.job_id == row.id)
-        .order_by(rn.created_at.desc(), rn.id.desc())
-        .limit(1)
-    ).first()
+    return out
+
+
+def _job_out(
+    row: Row[Any],
+    parent: Row[Any] | None,
+    io: tuple[list[dict[str, str]], list[dict[str, str]]],
+    latest: dict[str, Any] | None,
+    facets: dict[str, Any],
+) -> dict[str, Any]:
     simple = row.name
     if parent is not None and row.name.startswith(parent.name + "."):
         simple = row.name[len(parent.name) + 1 :]
@@ -343,14 +375,14 @@ def job_detail(conn: Connection, row: Row[Any]) -> dict[str, Any]:
         "description": row.description,
         "location": row.location,
         "sql": row.sql,
-        "inputs": inputs,
-        "outputs": outputs,
+        "inputs": io[0],
+        "outputs": io[1],
         "lineageIncomplete": row.lineage_incomplete,
         "isDeleted": row.deleted_at is not None,
         "createdAt": iso(row.created_at),
         "updatedAt": iso(row.updated_at),
-        "latestRun": run_detail(conn, latest, with_facets=False) if latest else None,
-        "facets": facets_of(conn, "job", [str(row.id)])[str(row.id)],
+        "latestRun": latest,
+        "facets": facets,
     }
 
 
@@ -360,7 +392,7 @@ def job_runs(
     """A job's runs, newest first."""
     query = select(s.runs).where(rn.job_id == job_id).order_by(rn.created_at.desc(), rn.id.desc())
     rows, total = _page(conn, query, limit, offset)
-    return [run_detail(conn, r) for r in rows], total
+    return run_details(conn, rows), total
 
 
 def find_run(conn: Connection, run_id: str) -> Row[Any] | None:
@@ -373,23 +405,48 @@ def find_run(conn: Connection, run_id: str) -> Row[Any] | None:
 
 def run_detail(conn: Connection, row: Row[Any], *, with_facets: bool = True) -> dict[str, Any]:
     """A run as the API shows it."""
-    job = conn.execute(select(jb.namespace, jb.name).where(jb.id == row.job_id)).one()
-    io = conn.execute(
-        select(ds.namespace, ds.name, s.run_io.c.direction)
-        .join(s.datasets, ds.id == s.run_io.c.dataset_id)
-        .where(s.run_io.c.run_id == row.id)
-        .order_by(ds.namespace, ds.name)
-    )
-    inputs: list[dict[str, str]] = []
-    outputs: list[dict[str, str]] = []
-    for r in io:
-        (inputs if r.direction == "in" else outputs).append(
-            {"namespace": r.namespace, "name": r.name}
+    return run_details(conn, [row], with_facets=with_facets)[0]
+
+
+def run_details(
+    conn: Connection, rows: list[Row[Any]], *, with_facets: bool = True
+) -> list[dict[str, Any]]:
+    """Several runs at once, in a fixed number of queries."""
+    if not rows:
+        return []
+    run_ids = [r.id for r in rows]
+    jobs = {
+        j.id: j
+        for j in conn.execute(
+            select(jb.id, jb.namespace, jb.name).where(jb.id.in_({r.job_id for r in rows}))
         )
+    }
+    io = _split_io(
+        conn.execute(
+            select(s.run_io.c.run_id, ds.namespace, ds.name, s.run_io.c.direction)
+            .join(s.datasets, ds.id == s.run_io.c.dataset_id)
+            .where(s.run_io.c.run_id.in_(run_ids))
+            .order_by(ds.namespace, ds.name)
+        ),
+        "run_id",
+    )
+    facets = facets_of(conn, "run", run_ids) if with_facets else {}
+    out = []
+    for row in rows:
+        detail = _run_out(row, jobs[row.job_id], io.get(row.id, ([], [])))
+        if with_facets:
+            detail["facets"] = facets[row.id]
+        out.append(detail)
+    return out
+
+
+def _run_out(
+    row: Row[Any], job: Row[Any], io: tuple[list[dict[str, str]], list[dict[str, str]]]
+) -> dict[str, Any]:
     duration = None
     if row.started_at is not None and row.ended_at is not None:
         duration = int((row.ended_at - row.started_at).total_seconds() * 1000)
-    out = {
+    return {
         "id": row.id,
         "externalId": row.external_id,
         "state": row.state,
@@ -406,12 +463,9 @@ def run_detail(conn: Connection, row: Row[Any], *, with_facets: bool = True) -> 
         "rootRunId": row.root_run_id,
         "lineageIncomplete": row.lineage_incomplete,
         "errorMessage": orjson.loads(row.error_message) if row.error_message else None,
-        "inputs": inputs,
-        "outputs": outputs,
+        "inputs": io[0],
+        "outputs": io[1],
     }
-    if with_facets:
-        out["facets"] = facets_of(conn, "run", [row.id])[row.id]
-    return out
 
 
 def child_runs(conn: Connection, run_id: str) -> list[Row[Any]]:
@@ -434,9 +488,9 @@ def latest_runs(conn: Connection, job_ids: list[int]) -> dict[int, Row[Any]]:
         .subquery()
     )
     rows = conn.execute(
-        select(s.runs).join(
-            newest, and_(rn.job_id == newest.c.job_id, rn.created_at == newest.c.created)
-        )
+        select(s.runs)
+        .join(newest, and_(rn.job_id == newest.c.job_id, rn.created_at == newest.c.created))
+        .order_by(rn.id)  # on a created_at tie the highest id wins, as in job_runs' order
     )
     return {r.job_id: r for r in rows}
 
