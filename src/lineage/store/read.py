@@ -164,7 +164,7 @@ def list_datasets(
     if kind:
         query = query.where(ds.kind == kind)
     rows, total = _page(conn, query.order_by(ds.name), limit, offset)
-    return [dataset_detail(conn, r, brief=True) for r in rows], total
+    return dataset_details(conn, rows), total
 
 
 def identity_ids(conn: Connection, dataset_id: int) -> list[int]:
@@ -176,14 +176,26 @@ def identity_ids(conn: Connection, dataset_id: int) -> list[int]:
 
 def latest_fields(conn: Connection, dataset_ids: list[int]) -> list[dict[str, Any]]:
     """The most recent recorded schema of a dataset (any of its identities)."""
+    return _latest_fields(conn, dict.fromkeys(dataset_ids, dataset_ids[0])).get(dataset_ids[0], [])
+
+
+def _latest_fields(conn: Connection, canonical: dict[int, int]) -> dict[int, list[dict[str, Any]]]:
+    """Newest recorded schema per canonical dataset; `canonical` maps identity -> canonical."""
     dv = s.dataset_versions.c
-    payload = conn.execute(
-        select(dv.fields)
-        .where(dv.dataset_id.in_(dataset_ids), dv.fields.is_not(None))
-        .order_by(dv.created_at.desc(), dv.id.desc())
-        .limit(1)
-    ).scalar()
-    return _fields_out(orjson.loads(payload)) if payload else []
+    rank = func.row_number().over(
+        partition_by=dv.dataset_id, order_by=(dv.created_at.desc(), dv.id.desc())
+    )
+    ranked = (
+        select(dv.dataset_id, dv.fields, dv.created_at, dv.id, rank.label("rank"))
+        .where(dv.dataset_id.in_(list(canonical)), dv.fields.is_not(None))
+        .subquery()
+    )
+    best: dict[int, tuple[Any, int, str]] = {}
+    for r in conn.execute(select(ranked).where(ranked.c.rank == 1)):
+        owner = canonical[r.dataset_id]
+        if owner not in best or (r.created_at, r.id) > best[owner][:2]:
+            best[owner] = (r.created_at, r.id, r.fields)
+    return {owner: _fields_out(orjson.loads(v[2])) for owner, v in best.items()}
 
 
 def _fields_out(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -199,27 +211,9 @@ def _fields_out(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def dataset_detail(conn: Connection, row: Row[Any], *, brief: bool = False) -> dict[str, Any]:
-    """A dataset as the API shows it."""
-    ids = identity_ids(conn, row.id)
-    out: dict[str, Any] = {
-        "id": {"namespace": row.namespace, "name": row.name},
-        "nodeId": node_id("dataset", row.namespace, row.name),
-        "type": "DATASET",
-        "namespace": row.namespace,
-        "name": row.name,
-        "kind": row.kind,
-        "description": row.description,
-        "isDropped": row.is_dropped,
-        "isDeleted": row.deleted_at is not None,
-        "lifecycleState": row.lifecycle_state,
-        "createdAt": iso(row.created_at),
-        "updatedAt": iso(row.updated_at),
-        "fields": latest_fields(conn, ids),
-        "facets": facets_of(conn, "dataset", [str(row.id)])[str(row.id)],
-    }
-    if brief:
-        return out
+def dataset_detail(conn: Connection, row: Row[Any]) -> dict[str, Any]:
+    """A dataset as the API shows it, with aliases, producers and consumers."""
+    out = dataset_details(conn, [row])[0]
     aliases = conn.execute(
         select(ds.namespace, ds.name)
         .where(ds.canonical_id == row.id)
@@ -228,6 +222,35 @@ def dataset_detail(conn: Connection, row: Row[Any], *, brief: bool = False) -> d
     out["aliases"] = [{"namespace": a.namespace, "name": a.name} for a in aliases]
     out["producers"], out["consumers"] = _dataset_jobs(conn, row.id)
     return out
+
+
+def dataset_details(conn: Connection, rows: list[Row[Any]]) -> list[dict[str, Any]]:
+    """Several datasets at once (list pages), in a fixed number of queries."""
+    ids = [r.id for r in rows]
+    canonical = {i: i for i in ids}
+    for alias in conn.execute(select(ds.id, ds.canonical_id).where(ds.canonical_id.in_(ids))):
+        canonical[alias.id] = alias.canonical_id
+    fields = _latest_fields(conn, canonical) if ids else {}
+    facets = facets_of(conn, "dataset", [str(i) for i in ids])
+    return [
+        {
+            "id": {"namespace": row.namespace, "name": row.name},
+            "nodeId": node_id("dataset", row.namespace, row.name),
+            "type": "DATASET",
+            "namespace": row.namespace,
+            "name": row.name,
+            "kind": row.kind,
+            "description": row.description,
+            "isDropped": row.is_dropped,
+            "isDeleted": row.deleted_at is not None,
+            "lifecycleState": row.lifecycle_state,
+            "createdAt": iso(row.created_at),
+            "updatedAt": iso(row.updated_at),
+            "fields": fields.get(row.id, []),
+            "facets": facets[str(row.id)],
+        }
+        for row in rows
+    ]
 
 
 def _dataset_jobs(
