@@ -16,6 +16,7 @@ from lineage.facets import ColumnEdge
 from lineage.store import identities as ids
 from lineage.store import schema as s
 from lineage.store.changes import Changes, ColumnKey, NodeKey, dataset_key
+from lineage.store.sql import for_update
 
 IoPair = tuple[int, str]  # (dataset id, "in" | "out")
 
@@ -37,7 +38,10 @@ def update_job_edges(
     reported = {(d.id, "in") for d in inputs} | {(d.id, "out") for d in outputs}
     if not reported and not settle:
         return
-    io_time = conn.execute(select(s.jobs.c.io_time).where(s.jobs.c.id == job.id)).scalar()
+    # the job row lock serializes replicas retiring the same job's edges (deadlocks retry)
+    io_time = conn.execute(
+        for_update(conn, select(s.jobs.c.io_time).where(s.jobs.c.id == job.id))
+    ).scalar()
     if io_time is not None and at < io_time:
         return
     le = s.lineage_edges.c

@@ -1,11 +1,11 @@
-"""Dialect quirks in one place: INSERT ... ON CONFLICT for SQLite and PostgreSQL."""
+"""Dialect quirks in one place: INSERT ... ON CONFLICT and row locks, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -29,3 +29,9 @@ def upsert_newer(
         set_={c: stmt.excluded[c] for c in columns},
         where=table.c[clock] <= stmt.excluded[clock],
     )
+
+
+def for_update(conn: Connection, query: Select[Any]) -> Select[Any]:
+    """`query` locking the rows it reads (SELECT ... FOR UPDATE) on PostgreSQL, where several
+    replicas write at once; SQLite has a single writer, so the query is left as it is."""
+    return query.with_for_update() if conn.dialect.name == "postgresql" else query
