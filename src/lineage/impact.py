@@ -65,6 +65,7 @@ def analyze(graph: LineageGraph, conn: Connection, targets: list[Target]) -> dic
     incomplete: set[int] = set()
     for target in targets:
         walk = graph.walk(target.node, downstream=True)
+        facts.prefetch(graph.key(n) for n in walk.depths)
         incomplete.update(n for n in walk.depths if graph.flags(n) & INCOMPLETE)
         successors: dict[int, list[int]] = {}
         for a, b in walk.edges:

@@ -3,6 +3,7 @@ and the context section of a report: jobs, DAGs, models and owners on the way, w
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -15,39 +16,95 @@ from lineage.store import read
 from lineage.store import schema as s
 from lineage.store.changes import NodeKey
 
+CHUNK = 500  # keys per IN (...) list
+
 
 class StoreFacts:
-    """Cached per-node reads from the store, done only for nodes the analysis reaches."""
+    """Cached per-node reads from the store, done only for nodes the analysis reaches.
+
+    `prefetch` reads many nodes' rows, coverage and owners in a few IN (...) queries; the
+    per-node methods fall back to one query each for nodes it did not cover.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self._jobs: dict[NodeKey, Any] = {}
+        self._datasets: dict[NodeKey, Any] = {}
         self._coverage: dict[NodeKey, bool] = {}
+        self._owners: dict[NodeKey, list[dict[str, str]]] = {}
         self._schemas: dict[NodeKey, set[str]] = {}
 
-    def job_row(self, key: NodeKey) -> Any:
-        """The jobs row of a job key (None if the store lost it)."""
-        if key not in self._jobs:
-            self._jobs[key] = read.find_job(self.conn, key[1], key[2])
-        return self._jobs[key]
+    def prefetch(self, keys: Iterable[NodeKey], *, owners: bool = False) -> None:
+        """Read the rows (and column-lineage coverage of jobs, owners if asked) of many nodes."""
+        todo = [k for k in keys if k not in (self._owners if owners else self._coverage)]
+        for start in range(0, len(todo), CHUNK):
+            chunk = todo[start : start + CHUNK]
+            self._prefetch_rows([k for k in chunk if k[0] == "job"], s.jobs, self._jobs)
+            self._prefetch_rows([k for k in chunk if k[0] == "dataset"], s.datasets, self._datasets)
+            self._prefetch_coverage([k for k in chunk if k[0] == "job"])
+            if owners:
+                self._prefetch_owners(chunk)
+
+    def _prefetch_rows(self, keys: list[NodeKey], table: Any, cache: dict[NodeKey, Any]) -> None:
+        by_ident = {s.ident(k[1], k[2]): k for k in keys if k not in cache}
+        if not by_ident:
+            return
+        for row in self.conn.execute(select(table).where(table.c.ident.in_(by_ident))):
+            aliased = table is s.datasets and row.canonical_id is not None
+            if not aliased:  # an alias identity resolves one by one, in dataset_row
+                cache[by_ident[row.ident]] = row
+        if table is s.jobs:
+            for key in by_ident.values():
+                cache.setdefault(key, None)
+
+    def _prefetch_coverage(self, keys: list[NodeKey]) -> None:
+        keys = [k for k in keys if k not in self._coverage]
+        rows = {self._jobs[k].id: k for k in keys if self._jobs.get(k) is not None}
+        ce = s.column_edges.c
+        covered: set[int] = set(
+            self.conn.execute(
+                select(ce.job_id).where(ce.job_id.in_(rows), ce.valid_to.is_(None)).distinct()
+            ).scalars()
+        )
+        for key in keys:
+            row = self._jobs.get(key)
+            self._coverage[key] = row is not None and row.id in covered
+
+    def _prefetch_owners(self, keys: list[NodeKey]) -> None:
+        fc = s.facets.c
+        for kind in ("job", "dataset"):
+            rows = {str(r.id): k for k in keys if k[0] == kind and (r := self.row(k)) is not None}
+            found = self.conn.execute(
+                select(fc.owner_key, fc.payload).where(
+                    fc.owner_type == kind, fc.owner_key.in_(rows), fc.name == "ownership"
+                )
+            )
+            payloads: dict[str, str] = {r.owner_key: r.payload for r in found}
+            for owner_key, key in rows.items():
+                self._owners[key] = _owners_of(payloads.get(owner_key))
+        for key in keys:
+            self._owners.setdefault(key, [])
+
+    def row(self, key: NodeKey) -> Any:
+        """The jobs or (canonical) datasets row of a key, None if the store lost it."""
+        if key[0] == "job":
+            if key not in self._jobs:
+                self._jobs[key] = read.find_job(self.conn, key[1], key[2])
+            return self._jobs[key]
+        if key not in self._datasets:
+            self._datasets[key] = read.find_dataset(self.conn, key[1], key[2])
+        return self._datasets[key]
 
     def has_column_lineage(self, key: NodeKey) -> bool:
         """Whether the job reports any current column lineage."""
         if key not in self._coverage:
-            row = self.job_row(key)
-            ce = s.column_edges.c
-            found = (
-                row is not None
-                and self.conn.execute(
-                    select(ce.id).where(ce.job_id == row.id, ce.valid_to.is_(None)).limit(1)
-                ).first()
-            )
-            self._coverage[key] = bool(found)
+            self.row(key)
+            self._prefetch_coverage([key])
         return self._coverage[key]
 
     def job_sql(self, key: NodeKey) -> str | None:
         """The job's SQL (`sql` job facet, kept in jobs.sql)."""
-        row = self.job_row(key)
+        row = self.row(key)
         return row.sql if row is not None else None
 
     def schema_names(self, key: NodeKey) -> set[str]:
@@ -58,7 +115,7 @@ class StoreFacts:
 
     def schema_fields(self, key: NodeKey) -> dict[str, str | None]:
         """Field name -> type of the dataset's latest recorded schema."""
-        row = read.find_dataset(self.conn, key[1], key[2])
+        row = self.row(key)
         if row is None:
             return {}
         fields = read.latest_fields(self.conn, read.identity_ids(self.conn, row.id))
@@ -66,25 +123,13 @@ class StoreFacts:
 
     def owners(self, key: NodeKey) -> list[dict[str, str]]:
         """Owners from the `ownership` facet of a job or dataset."""
-        row = self.job_row(key) if key[0] == "job" else read.find_dataset(self.conn, key[1], key[2])
-        if row is None:
-            return []
-        fc = s.facets.c
-        payload = self.conn.execute(
-            select(fc.payload).where(
-                fc.owner_type == key[0], fc.owner_key == str(row.id), fc.name == "ownership"
-            )
-        ).scalar()
-        owners = orjson.loads(payload).get("owners", []) if payload else []
-        return [
-            {"name": str(o["name"]), "type": str(o.get("type") or "")}
-            for o in owners
-            if isinstance(o, dict) and o.get("name")
-        ]
+        if key not in self._owners:
+            self._prefetch_owners([key])
+        return self._owners[key]
 
     def latest_runs(self, keys: list[NodeKey]) -> dict[NodeKey, dict[str, Any]]:
         """The newest run of each job, as {id, state, startedAt, endedAt}."""
-        rows = {k: r for k in keys if (r := self.job_row(k)) is not None}
+        rows = {k: r for k in keys if (r := self.row(k)) is not None}
         runs = read.latest_runs(self.conn, [r.id for r in rows.values()])
         out = {}
         for key, row in rows.items():
@@ -113,6 +158,7 @@ def describe_context(
             parent = graph.parent(parent)
     dag_list = sorted(dags, key=graph.key)
     runs = facts.latest_runs([graph.key(n) for n in (*jobs, *dag_list)])
+    facts.prefetch((graph.key(n) for n in on_way | dags), owners=True)
     owners = []
     for node in sorted(on_way | dags, key=graph.key):
         for owner in facts.owners(graph.key(node)):
@@ -141,3 +187,12 @@ def describe_context(
 
 def _id(graph: LineageGraph, node: int) -> str:
     return ids.format_id(*graph.key(node))
+
+
+def _owners_of(payload: str | None) -> list[dict[str, str]]:
+    owners = orjson.loads(payload).get("owners", []) if payload else []
+    return [
+        {"name": str(o["name"]), "type": str(o.get("type") or "")}
+        for o in owners
+        if isinstance(o, dict) and o.get("name")
+    ]
