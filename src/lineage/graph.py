@@ -118,6 +118,8 @@ class LineageGraph:
                     self._set_node(key, state)
                 for key in change.removed_nodes:
                     self._flags[self._intern(key)] |= HIDDEN
+                for key in change.restored_nodes:
+                    self._flags[self._intern(key)] &= ~HIDDEN
                 self._g.remove_edges_from(
                     (self._intern(a), self._intern(b)) for a, b in change.edges_removed
                 )
@@ -131,14 +133,6 @@ class LineageGraph:
                 for job, flows in change.flows.items():
                     self._set_flows(job, flows)
                 self.applied += 1
-
-    def set_hidden(self, key: NodeKey, hidden: bool) -> None:
-        """Soft delete (or restore) a node: hidden nodes never appear in answers."""
-        with self.lock:
-            node = self._intern(key)
-            self._flags[node] = (
-                (self._flags[node] | HIDDEN) if hidden else (self._flags[node] & ~HIDDEN)
-            )
 
     def _intern(self, key: NodeKey) -> int:
         node = self._index.get(key)

@@ -2,8 +2,9 @@
 
 `DELETE .../datasets/{name}` (or `.../jobs/{name}`) hides the node: it 404s on detail
 routes, leaves lists and search, and lineage answers no longer pass through it.
-`POST .../restore` brings it back. Rows and history are kept; the graph is updated only
-after the change is committed, and a restart (which hides nodes by `deleted_at`) agrees.
+`POST .../restore` brings it back. Rows and history are kept. The change-log row written in
+the transaction that sets `deleted_at` carries the change to every replica's graph (this
+one's too, before answering), and a restart (which hides nodes by `deleted_at`) agrees.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy import Connection, Engine, Row, Table
 
-from lineage.api.deps import EngineDep, GraphDep
+from lineage.api.deps import EngineDep, FollowerDep
 from lineage.api.paths import restore
 from lineage.errors import NodeNotFound
-from lineage.graph import LineageGraph
-from lineage.store import read
+from lineage.follow import ChangeFollower
+from lineage.store import changelog, read
 from lineage.store import schema as s
-from lineage.store.changes import NodeKey, dataset_key, job_key
+from lineage.store.changes import Changes, NodeKey, dataset_key, job_key
 from lineage.store.db import unavailable_as_503
 from lineage.store.soft_delete import set_deleted
 
@@ -37,49 +38,64 @@ _KINDS: dict[str, tuple[Table, Finder, Detail, KeyOf]] = {
 
 
 def toggle_deleted(
-    engine: Engine, graph: LineageGraph, *, kind: str, namespace: str, name: str, delete: bool
+    engine: Engine,
+    follower: ChangeFollower,
+    *,
+    kind: str,
+    namespace: str,
+    name: str,
+    delete: bool,
 ) -> dict[str, Any]:
-    """Soft delete (or restore) one dataset or job: in the store, then in the graph."""
+    """Soft delete (or restore) one dataset or job and log it; this replica's graph applies
+    the log before the answer, the other replicas' as they follow it."""
     table, find, detail, key_of = _KINDS[kind]
     namespace, name = restore(namespace), restore(name)
-    with unavailable_as_503("updating"), engine.begin() as conn:
-        row = find(conn, namespace, name)
-        if row is None or (row.deleted_at is not None) == delete:
-            state = "not found" if row is None or delete else "not deleted"
-            raise NodeNotFound(f"{kind} {name!r} in namespace {namespace!r} is {state}")
-        row = set_deleted(conn, table, row.id, deleted=delete)
-        answer = detail(conn, row)
-    graph.set_hidden(key_of(row.namespace, row.name), delete)
+    with unavailable_as_503("updating"):
+        with engine.begin() as conn:
+            row = find(conn, namespace, name)
+            if row is None or (row.deleted_at is not None) == delete:
+                state = "not found" if row is None or delete else "not deleted"
+                raise NodeNotFound(f"{kind} {name!r} in namespace {namespace!r} is {state}")
+            row = set_deleted(conn, table, row.id, deleted=delete)
+            key = {key_of(row.namespace, row.name)}
+            changes = Changes(removed_nodes=key) if delete else Changes(restored_nodes=key)
+            changelog.append(conn, follower.replica_id, changes)
+            answer = detail(conn, row)
+        follower.catch_up()
     return answer
 
 
 @router.delete("/namespaces/{namespace}/datasets/{dataset:path}", summary="Soft delete a dataset")
 def delete_dataset(
-    engine: EngineDep, graph: GraphDep, namespace: str, dataset: str
+    engine: EngineDep, follower: FollowerDep, namespace: str, dataset: str
 ) -> dict[str, Any]:
     """Hide a dataset from lists, details and lineage; its rows and history are kept."""
     return toggle_deleted(
-        engine, graph, kind="dataset", namespace=namespace, name=dataset, delete=True
+        engine, follower, kind="dataset", namespace=namespace, name=dataset, delete=True
     )
 
 
 @router.post("/namespaces/{namespace}/datasets/{dataset:path}/restore", summary="Restore a dataset")
 def restore_dataset(
-    engine: EngineDep, graph: GraphDep, namespace: str, dataset: str
+    engine: EngineDep, follower: FollowerDep, namespace: str, dataset: str
 ) -> dict[str, Any]:
     """Undo a soft delete of a dataset."""
     return toggle_deleted(
-        engine, graph, kind="dataset", namespace=namespace, name=dataset, delete=False
+        engine, follower, kind="dataset", namespace=namespace, name=dataset, delete=False
     )
 
 
 @router.delete("/namespaces/{namespace}/jobs/{job:path}", summary="Soft delete a job")
-def delete_job(engine: EngineDep, graph: GraphDep, namespace: str, job: str) -> dict[str, Any]:
+def delete_job(
+    engine: EngineDep, follower: FollowerDep, namespace: str, job: str
+) -> dict[str, Any]:
     """Hide a job from lists, details and lineage; its runs and history are kept."""
-    return toggle_deleted(engine, graph, kind="job", namespace=namespace, name=job, delete=True)
+    return toggle_deleted(engine, follower, kind="job", namespace=namespace, name=job, delete=True)
 
 
 @router.post("/namespaces/{namespace}/jobs/{job:path}/restore", summary="Restore a job")
-def restore_job(engine: EngineDep, graph: GraphDep, namespace: str, job: str) -> dict[str, Any]:
+def restore_job(
+    engine: EngineDep, follower: FollowerDep, namespace: str, job: str
+) -> dict[str, Any]:
     """Undo a soft delete of a job."""
-    return toggle_deleted(engine, graph, kind="job", namespace=namespace, name=job, delete=False)
+    return toggle_deleted(engine, follower, kind="job", namespace=namespace, name=job, delete=False)

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
 
 from lineage.errors import GraphLoading
+from lineage.follow import ChangeFollower
 from lineage.graph import LineageGraph
 from lineage.settings import Settings
 from lineage.store.db import unavailable_as_503
@@ -39,8 +40,13 @@ def _writer(request: Request) -> GroupCommitWriter:
     return request.app.state.writer
 
 
+def _follower(request: Request) -> ChangeFollower:
+    return request.app.state.follower
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 EngineDep = Annotated[Engine, Depends(_engine)]
 ConnDep = Annotated[Connection, Depends(_connection)]
 GraphDep = Annotated[LineageGraph, Depends(_graph)]
 WriterDep = Annotated[GroupCommitWriter, Depends(_writer)]
+FollowerDep = Annotated[ChangeFollower, Depends(_follower)]

@@ -1,7 +1,8 @@
 """The graph change log: what each stored event changed in the graph, as JSON rows.
 
 The writer appends one row per event that changed the graph, inside that event's savepoint,
-so the log and the normalized model commit (or roll back) together. Replicas read the rows
+so the log and the normalized model commit (or roll back) together; a soft delete or restore
+appends its row in the transaction that sets `deleted_at`. Replicas read the rows
 by increasing id and apply them to their in-memory graph (see `lineage.follow`).
 """
 
@@ -39,6 +40,7 @@ def encode(changes: Changes) -> str:
             for key, state in changes.nodes.items()
         ],
         "removed": sorted(changes.removed_nodes),
+        "restored": sorted(changes.restored_nodes),
         "edgesAdded": sorted(changes.edges_added),
         "edgesRemoved": sorted(changes.edges_removed),
         "columnsAdded": sorted(changes.columns_added, key=_column_order),
@@ -60,6 +62,7 @@ def decode(text: str) -> Changes:
             for key, kind, dropped, incomplete, parent in body["nodes"]
         },
         removed_nodes={_node(key) for key in body["removed"]},
+        restored_nodes={_node(key) for key in body.get("restored", ())},  # absent in old rows
         edges_added={_pair(edge) for edge in body["edgesAdded"]},
         edges_removed={_pair(edge) for edge in body["edgesRemoved"]},
         columns_added={_column(column) for column in body["columnsAdded"]},
@@ -72,19 +75,28 @@ def decode(text: str) -> Changes:
     )
 
 
+def append(conn: Connection, origin: str, changes: Changes, event: Event | None = None) -> None:
+    """Log `changes` in `conn`'s transaction (`event`: the event that made them, if any)."""
+    event_id = (
+        None
+        if event is None
+        else select(s.events.c.id).where(s.events.c.hash == event.hash).scalar_subquery()
+    )
+    conn.execute(
+        insert(s.graph_changes).values(
+            event_id=event_id,
+            origin=origin,
+            payload=encode(changes),
+            created_at=datetime.now(UTC),
+        )
+    )
+
+
 def recorder(origin: str) -> Callable[[Connection, Event, Changes], None]:
     """The writer's `on_stored` hook: log an event's changes in its own transaction."""
 
     def record(conn: Connection, event: Event, changes: Changes) -> None:
-        event_id = select(s.events.c.id).where(s.events.c.hash == event.hash).scalar_subquery()
-        conn.execute(
-            insert(s.graph_changes).values(
-                event_id=event_id,
-                origin=origin,
-                payload=encode(changes),
-                created_at=datetime.now(UTC),
-            )
-        )
+        append(conn, origin, changes, event)
 
     return record
 

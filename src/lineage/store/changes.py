@@ -36,10 +36,11 @@ class NodeState:
 
 @dataclass
 class Changes:
-    """Graph delta produced by one event; applied after its transaction commits."""
+    """Graph delta of one event (or soft delete); applied after its transaction commits."""
 
     nodes: dict[NodeKey, NodeState] = field(default_factory=dict)
-    removed_nodes: set[NodeKey] = field(default_factory=set)
+    removed_nodes: set[NodeKey] = field(default_factory=set)  # soft deleted: hidden
+    restored_nodes: set[NodeKey] = field(default_factory=set)  # restored: shown again
     edges_added: set[tuple[NodeKey, NodeKey]] = field(default_factory=set)
     edges_removed: set[tuple[NodeKey, NodeKey]] = field(default_factory=set)
     columns_added: set[ColumnKey] = field(default_factory=set)
@@ -52,6 +53,7 @@ class Changes:
             (
                 self.nodes,
                 self.removed_nodes,
+                self.restored_nodes,
                 self.edges_added,
                 self.edges_removed,
                 self.columns_added,

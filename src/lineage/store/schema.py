@@ -227,13 +227,14 @@ graph_changes = Table(
     "graph_changes",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("event_id", Id, ForeignKey("events.id"), nullable=False),
+    Column("event_id", Id, ForeignKey("events.id")),  # NULL: a soft delete or restore
     Column("origin", String(36), nullable=False),
     Column("payload", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     sqlite_autoincrement=True,  # ids never reused, even after `lineage db replay` clears it
 )
-"""The change log replicas follow: one row per stored event that changed the graph."""
+"""The change log replicas follow: one row per stored event that changed the graph, and one
+per soft delete or restore."""
 
 NORMALIZED_TABLES = (
     column_edges,
