@@ -14,6 +14,7 @@ from lineage.store.changes import Changes
 from lineage.store.identities import IdCache
 from lineage.store.ingest import apply_event
 from lineage.store.ml_schema import ML_TABLES
+from lineage.store.soft_delete import deleted_marks, reapply_marks
 
 _NO_LIMITS = Limits(max_body_bytes=1 << 62, max_json_depth=10_000, max_name_chars=1 << 30)
 
@@ -21,9 +22,12 @@ _NO_LIMITS = Limits(max_body_bytes=1 << 62, max_json_depth=10_000, max_name_char
 def replay(
     engine: Engine, *, batch: int = 1000, progress: Callable[[int], None] | None = None
 ) -> int:
-    """Empty the derived tables and re-derive them from the log in id order; returns events."""
+    """Empty the derived tables and re-derive them from the log in id order; returns events.
+
+    Soft deletes are not events: their marks are noted first and put back at the end."""
     cache = IdCache()
     with engine.begin() as conn:
+        marks = deleted_marks(conn)
         for table in (*ML_TABLES, *s.NORMALIZED_TABLES):
             conn.execute(delete(table))
         conn.execute(delete(s.graph_changes))  # replicas reload from the rebuilt tables
@@ -42,8 +46,11 @@ def replay(
                 apply_event(conn, event, cache=cache, changes=Changes())
         cache.commit()
         if not rows:
-            return done
+            break
         done += len(rows)
         last_id = rows[-1].id
         if progress is not None:
             progress(done)
+    with engine.begin() as conn:
+        reapply_marks(conn, marks)
+    return done
