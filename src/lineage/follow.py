@@ -1,9 +1,10 @@
 """Keeping a replica's in-memory graph in step with the change log that every replica writes.
 
 One `ChangeFollower` per process: it loads the graph from a consistent snapshot (in the
-background, so ingest starts at once), remembers the change-log id that snapshot covers, then
-applies newer log rows by increasing id, its own and other replicas' alike. It runs after
-every local group commit (so a client reads its own writes) and every `interval_ms`.
+background, so ingest starts at once), remembers the change-log id that snapshot covers, applies
+what committed meanwhile before publishing the graph, then applies newer log rows by increasing
+id, its own and other replicas' alike. It runs after every local group commit (so a client
+reads its own writes) and every `interval_ms`.
 
 PostgreSQL assigns ids at INSERT, not at COMMIT, so a lower id can become visible after a
 higher one. Every id skipped over is remembered as a gap and looked for again on each pass
@@ -80,6 +81,7 @@ class ChangeFollower:
         with self._lock:
             self.applied_id = top
             self._gaps = dict.fromkeys(in_flight, now)
+            self._catch_up(graph)  # what committed while the snapshot was read (e.g. ingest)
             self.graph = graph
         self._on_loaded(graph)
         return graph
@@ -89,18 +91,19 @@ class ChangeFollower:
         with self._lock:
             if self.graph is None:
                 return 0
-            total = 0
-            while True:
-                with self._engine.connect() as conn:
-                    rows = changelog.read_after(
-                        conn, self.applied_id, sorted(self._gaps), limit=BATCH
-                    )
-                self._apply(self.graph, rows)
-                total += len(rows)
-                if len(rows) < BATCH:
-                    break
-            self._expire_gaps()
-            return total
+            return self._catch_up(self.graph)
+
+    def _catch_up(self, graph: LineageGraph) -> int:
+        total = 0
+        while True:
+            with self._engine.connect() as conn:
+                rows = changelog.read_after(conn, self.applied_id, sorted(self._gaps), limit=BATCH)
+            self._apply(graph, rows)
+            total += len(rows)
+            if len(rows) < BATCH:
+                break
+        self._expire_gaps()
+        return total
 
     def _apply(self, graph: LineageGraph, rows: list[LoggedChange]) -> None:
         now = time.monotonic()
