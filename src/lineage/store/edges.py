@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from lineage.facets import ColumnEdge
 from lineage.store import identities as ids
@@ -19,6 +19,42 @@ from lineage.store.changes import Changes, ColumnKey, NodeKey, dataset_key
 from lineage.store.sql import for_update
 
 IoPair = tuple[int, str]  # (dataset id, "in" | "out")
+
+# Built once: constructing these per event cost more than running them (benchmarks/ingest.py).
+_le, _ce, _ds = s.lineage_edges.c, s.column_edges.c, s.datasets.c
+_IO_TIME = select(s.jobs.c.io_time).where(s.jobs.c.id == bindparam("job_id"))
+_SET_IO_TIME = (
+    update(s.jobs).where(s.jobs.c.id == bindparam("job_id")).values(io_time=bindparam("io_time"))
+)
+_CURRENT_EDGES = (
+    select(_le.id, _le.dataset_id, _le.direction, _ds.namespace, _ds.name)
+    .join(s.datasets, _ds.id == _le.dataset_id)
+    .where(_le.job_id == bindparam("job_id"), _le.valid_to.is_(None))
+)
+_RUN_IO = (
+    select(func.coalesce(_ds.canonical_id, _ds.id).label("dataset_id"), s.run_io.c.direction)
+    .join(s.datasets, _ds.id == s.run_io.c.dataset_id)
+    .where(s.run_io.c.run_id == bindparam("run_id"))
+)
+_CURRENT_COLUMNS = (
+    select(
+        _ce.id,
+        _ce.out_field,
+        _ce.in_dataset_id,
+        _ce.in_field,
+        _ce.type,
+        _ce.subtype,
+        _ce.valid_from,
+        _ds.namespace,
+        _ds.name,
+    )
+    .join(s.datasets, _ds.id == _ce.in_dataset_id)
+    .where(
+        _ce.job_id == bindparam("job_id"),
+        _ce.out_dataset_id == bindparam("out_id"),
+        _ce.valid_to.is_(None),
+    )
+)
 
 
 def update_job_edges(
@@ -39,18 +75,12 @@ def update_job_edges(
     if not reported and not settle:
         return
     # the job row lock serializes replicas retiring the same job's edges (deadlocks retry)
-    io_time = conn.execute(
-        for_update(conn, select(s.jobs.c.io_time).where(s.jobs.c.id == job.id))
-    ).scalar()
+    io_time = conn.execute(for_update(conn, _IO_TIME), {"job_id": job.id}).scalar()
     if io_time is not None and at < io_time:
         return
     le = s.lineage_edges.c
     current: dict[IoPair, list[int]] = {}
-    for row in conn.execute(
-        select(le.id, le.dataset_id, le.direction, s.datasets.c.namespace, s.datasets.c.name)
-        .join(s.datasets, s.datasets.c.id == le.dataset_id)
-        .where(le.job_id == job.id, le.valid_to.is_(None))
-    ):
+    for row in conn.execute(_CURRENT_EDGES, {"job_id": job.id}):
         current.setdefault((row.dataset_id, row.direction), []).append(row.id)
         keys[row.dataset_id] = dataset_key(row.namespace, row.name)
     added = reported - current.keys()
@@ -81,21 +111,12 @@ def update_job_edges(
             }
         changed = changed or bool(full)
     if changed:
-        conn.execute(update(s.jobs).where(s.jobs.c.id == job.id).values(io_time=at))
+        conn.execute(_SET_IO_TIME, {"job_id": job.id, "io_time": at})
 
 
 def _run_io(conn: Connection, run_id: str) -> set[IoPair]:
     """Everything the run reported over all its events, resolved to canonical datasets."""
-    ds = s.datasets.c
-    canonical = func.coalesce(ds.canonical_id, ds.id)
-    return {
-        (row.dataset_id, row.direction)
-        for row in conn.execute(
-            select(canonical.label("dataset_id"), s.run_io.c.direction)
-            .join(s.datasets, ds.id == s.run_io.c.dataset_id)
-            .where(s.run_io.c.run_id == run_id)
-        )
-    }
+    return {(row.dataset_id, row.direction) for row in conn.execute(_RUN_IO, {"run_id": run_id})}
 
 
 def _edge(job: NodeKey, dataset: NodeKey, direction: str) -> tuple[NodeKey, NodeKey]:
@@ -116,21 +137,7 @@ def update_column_edges(
     ce = s.column_edges.c
     current: dict[tuple[str, int, str, str, str | None], tuple[int, NodeKey]] = {}
     newest = None
-    for row in conn.execute(
-        select(
-            ce.id,
-            ce.out_field,
-            ce.in_dataset_id,
-            ce.in_field,
-            ce.type,
-            ce.subtype,
-            ce.valid_from,
-            s.datasets.c.namespace,
-            s.datasets.c.name,
-        )
-        .join(s.datasets, s.datasets.c.id == ce.in_dataset_id)
-        .where(ce.job_id == job.id, ce.out_dataset_id == output.id, ce.valid_to.is_(None))
-    ):
+    for row in conn.execute(_CURRENT_COLUMNS, {"job_id": job.id, "out_id": output.id}):
         key = (row.out_field, row.in_dataset_id, row.in_field, row.type, row.subtype)
         current[key] = (row.id, dataset_key(row.namespace, row.name))
         newest = row.valid_from if newest is None else max(newest, row.valid_from)

@@ -9,22 +9,47 @@ from __future__ import annotations
 
 import zlib
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from lineage import facets as f
-from lineage.events import DATASET_EVENT, JOB_EVENT, DatasetRef, Event
+from lineage.events import DATASET_EVENT, JOB_EVENT, RUN_EVENT, DatasetRef, Event
 from lineage.store import edges, ml
 from lineage.store import identities as ids
 from lineage.store import schema as s
 from lineage.store.changes import Changes, NodeState
-from lineage.store.sql import insert_ignore, upsert_newer
+from lineage.store.sql import insert_ignore, update_by_id, upsert_newer
 
 TERMINAL_STATES = {"COMPLETE": "COMPLETED", "ABORT": "ABORTED", "FAIL": "FAILED"}
 FINISHED = frozenset(TERMINAL_STATES.values())
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# Hot statements are built once: constructing and cache-keying them per event cost more than
+# running them (benchmarks/ingest.py).
+_PARENT = s.jobs.alias("parent")
+_JOB_STATE = (
+    select(s.jobs.c.lineage_incomplete, _PARENT.c.namespace, _PARENT.c.name)
+    .select_from(s.jobs.outerjoin(_PARENT, s.jobs.c.parent_job_id == _PARENT.c.id))
+    .where(s.jobs.c.id == bindparam("job_id"))
+)
+_RUN = select(s.runs).where(s.runs.c.id == bindparam("run_id"))
+_EARLIER_PLACEHOLDER = (
+    update(s.runs)
+    .where(
+        s.runs.c.id == bindparam("run_id"),
+        s.runs.c.state == "NEW",
+        s.runs.c.started_at > bindparam("at"),
+    )
+    .values(started_at=bindparam("at"), created_at=bindparam("at"))
+)
+
+
+@lru_cache(maxsize=4)
+def _returning_id(insert: Any) -> Any:
+    return insert.returning(s.events.c.id)
 
 
 def store_event(
@@ -32,7 +57,7 @@ def store_event(
 ) -> Changes | None:
     """Append `event` to the log and apply it to the model; None when it is a duplicate."""
     event_id = conn.execute(
-        insert_ignore(conn, s.events, ["hash"]).returning(s.events.c.id),
+        _returning_id(insert_ignore(conn, s.events, ["hash"])),
         {
             "hash": event.hash,
             "kind": event.kind,
@@ -63,7 +88,7 @@ def apply_event(conn: Connection, event: Event, *, cache: ids.IdCache, changes: 
         writer.job_event()
     else:
         writer.run_event()
-    writer.flush_facets()
+    writer.flush()
 
 
 class _EventWriter:
@@ -73,6 +98,7 @@ class _EventWriter:
         self.conn, self.cache, self.changes, self.event = conn, cache, changes, event
         self.at = event.event_time
         self.facet_rows: list[dict[str, Any]] = []
+        self.version_rows: list[dict[str, Any]] = []
         self.deleted_facets: list[tuple[str, str, str]] = []
 
     # --- entities -------------------------------------------------------------------------
@@ -129,8 +155,7 @@ class _EventWriter:
         self, dataset_id: int, fields: list[dict[str, Any]] | None, version: str | None
     ) -> None:
         schema_hash = f.schema_hash(fields) if fields is not None else None
-        self.conn.execute(
-            insert_ignore(self.conn, s.dataset_versions, ["dataset_id", "version"]),
+        self.version_rows.append(
             {
                 "dataset_id": dataset_id,
                 "version": version or schema_hash,
@@ -138,7 +163,7 @@ class _EventWriter:
                 "fields": orjson.dumps(fields).decode() if fields is not None else None,
                 "run_id": self.event.run_id,
                 "created_at": self.at,
-            },
+            }
         )
 
     def job(self) -> ids.Identity:
@@ -173,34 +198,25 @@ class _EventWriter:
                 values["parent_job_id"] = parent_job.id
                 state = state or NodeState(kind="job")
                 state.parent = parent_job.key
+        incomplete = f.lineage_incomplete(event.run_facets)
+        if event.kind == RUN_EVENT and (incomplete or event.event_type == "COMPLETE"):
+            values["lineage_incomplete"] = incomplete  # the newest finished run decides
         if values:
-            self.conn.execute(
-                update(s.jobs)
-                .where(s.jobs.c.id == identity.id)
-                .values(updated_at=self.at, **values)
-            )
-        if state is not None:
-            if state.parent is None:
-                state.parent = self._parent_key(identity.id)
-            state.incomplete = self._incomplete(identity.id)
+            values["updated_at"] = self.at
+            self.conn.execute(update_by_id(s.jobs, values), {"row_id": identity.id, **values})
+        if state is not None or "lineage_incomplete" in values:
+            state = state or NodeState(kind="job")
+            stored_incomplete, stored_parent = self._job_state(identity.id)
+            state.parent = state.parent or stored_parent
+            state.incomplete = stored_incomplete
             self.changes.nodes[identity.key] = state
         return identity
 
-    def _parent_key(self, job_id: int) -> Any:
-        parent = s.jobs.alias("parent")
-        row = self.conn.execute(
-            select(parent.c.namespace, parent.c.name)
-            .select_from(s.jobs.join(parent, s.jobs.c.parent_job_id == parent.c.id))
-            .where(s.jobs.c.id == job_id)
-        ).first()
-        return ("job", row.namespace, row.name) if row else None
-
-    def _incomplete(self, job_id: int) -> bool:
-        return bool(
-            self.conn.execute(
-                select(s.jobs.c.lineage_incomplete).where(s.jobs.c.id == job_id)
-            ).scalar()
-        )
+    def _job_state(self, job_id: int) -> tuple[bool, Any]:
+        """(lineage_incomplete, parent key) of a stored job, in one query."""
+        row = self.conn.execute(_JOB_STATE, {"job_id": job_id}).one()
+        key = ("job", row.namespace, row.name) if row.name is not None else None
+        return bool(row.lineage_incomplete), key
 
     # --- event kinds ----------------------------------------------------------------------
 
@@ -231,8 +247,6 @@ class _EventWriter:
                 insert_ignore(self.conn, s.run_io, ["run_id", "dataset_id", "direction"]), rows
             )
         self._lineage(job, inputs, outputs, settle=event.event_type == "COMPLETE", origin="run")
-        if f.lineage_incomplete(event.run_facets) or event.event_type == "COMPLETE":
-            self._mark_incomplete(job, f.lineage_incomplete(event.run_facets))
 
     def job_event(self) -> None:
         """JobEvent: declared (static) lineage; replaces the job's current edges."""
@@ -297,16 +311,6 @@ class _EventWriter:
     def _dataset_of(self, ref: DatasetRef) -> ids.Identity:
         return ids.dataset(self.conn, self.cache, self.changes, ref.namespace, ref.name, self.at)
 
-    def _mark_incomplete(self, job: ids.Identity, incomplete: bool) -> None:
-        self.conn.execute(
-            update(s.jobs).where(s.jobs.c.id == job.id).values(lineage_incomplete=incomplete)
-        )
-        state = self.changes.nodes.get(job.key) or NodeState(
-            kind="job", parent=self._parent_key(job.id)
-        )
-        state.incomplete = incomplete
-        self.changes.nodes[job.key] = state
-
     # --- runs -----------------------------------------------------------------------------
 
     def _run(self, job: ids.Identity) -> None:
@@ -315,7 +319,7 @@ class _EventWriter:
         parent = f.parent(event.run_facets)
         if parent is not None and parent.run_id != event.run_id:
             self._placeholder_parent(parent)
-        existing = self.conn.execute(select(s.runs).where(s.runs.c.id == event.run_id)).first()
+        existing = self.conn.execute(_RUN, {"run_id": event.run_id}).first()
         values = self._run_values(existing, parent)
         if existing is None:
             values.update(
@@ -336,7 +340,7 @@ class _EventWriter:
         if existing.job_id != job.id:
             values["job_id"] = job.id
         if values:
-            self.conn.execute(update(s.runs).where(s.runs.c.id == event.run_id).values(**values))
+            self.conn.execute(update_by_id(s.runs, values), {"row_id": event.run_id, **values})
 
     def _run_values(self, existing: Any, parent: f.ParentRef | None) -> dict[str, Any]:
         """Columns this event sets on its run: state, times, nominal time, error, parent."""
@@ -387,12 +391,7 @@ class _EventWriter:
                 "lineage_incomplete": False,
             },
         )
-        runs = s.runs.c
-        self.conn.execute(
-            update(s.runs)
-            .where(runs.id == parent.run_id, runs.state == "NEW", runs.started_at > self.at)
-            .values(started_at=self.at, created_at=self.at)
-        )
+        self.conn.execute(_EARLIER_PLACEHOLDER, {"run_id": parent.run_id, "at": self.at})
 
     # --- facets ---------------------------------------------------------------------------
 
@@ -411,8 +410,13 @@ class _EventWriter:
                 }
             )
 
-    def flush_facets(self) -> None:
-        """Write the event's facets: the latest eventTime wins per (owner, key)."""
+    def flush(self) -> None:
+        """Write the event's schema versions and facets (the latest eventTime wins per key)."""
+        if self.version_rows:
+            self.conn.execute(
+                insert_ignore(self.conn, s.dataset_versions, ["dataset_id", "version"]),
+                self.version_rows,
+            )
         if self.facet_rows:
             self.conn.execute(
                 upsert_newer(

@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table
+from sqlalchemy import Connection, Select, Table, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 
-def _insert(conn: Connection, table: Table) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+def _dialect_insert(dialect: str, table: Table) -> Any:
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
 def insert_ignore(conn: Connection, table: Table, conflict: Sequence[str]) -> Any:
     """INSERT that silently skips rows clashing on the `conflict` unique columns."""
-    return _insert(conn, table).on_conflict_do_nothing(index_elements=list(conflict))
+    return _insert_ignore(conn.dialect.name, table, tuple(conflict))
 
 
 def upsert_newer(
     conn: Connection, table: Table, conflict: Sequence[str], columns: Sequence[str], clock: str
 ) -> Any:
     """INSERT, or UPDATE `columns` when the incoming row's `clock` is not older."""
-    stmt = _insert(conn, table)
+    return _upsert_newer(conn.dialect.name, table, tuple(conflict), tuple(columns), clock)
+
+
+# The constructs are built once per (dialect, table, columns): building and cache-keying a new
+# ON CONFLICT statement for every event cost more than executing it (benchmarks/ingest.py).
+@lru_cache(maxsize=64)
+def _insert_ignore(dialect: str, table: Table, conflict: tuple[str, ...]) -> Any:
+    return _dialect_insert(dialect, table).on_conflict_do_nothing(index_elements=list(conflict))
+
+
+@lru_cache(maxsize=64)
+def _upsert_newer(
+    dialect: str, table: Table, conflict: tuple[str, ...], columns: tuple[str, ...], clock: str
+) -> Any:
+    stmt = _dialect_insert(dialect, table)
     return stmt.on_conflict_do_update(
         index_elements=list(conflict),
         set_={c: stmt.excluded[c] for c in columns},
@@ -34,4 +48,26 @@ def upsert_newer(
 def for_update(conn: Connection, query: Select[Any]) -> Select[Any]:
     """`query` locking the rows it reads (SELECT ... FOR UPDATE) on PostgreSQL, where several
     replicas write at once; SQLite has a single writer, so the query is left as it is."""
-    return query.with_for_update() if conn.dialect.name == "postgresql" else query
+    return _locking(query) if conn.dialect.name == "postgresql" else query
+
+
+@lru_cache(maxsize=16)
+def _locking(query: Select[Any]) -> Select[Any]:
+    return query.with_for_update()
+
+
+def update_by_id(table: Table, columns: Iterable[str]) -> Any:
+    """UPDATE table SET <columns> WHERE id = :row_id, built once per column set.
+
+    Execute with `{"row_id": ..., **values}`.
+    """
+    return _update_by_id(table, tuple(sorted(columns)))
+
+
+@lru_cache(maxsize=256)
+def _update_by_id(table: Table, columns: tuple[str, ...]) -> Any:
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values({c: bindparam(c) for c in columns})
+    )
