@@ -21,44 +21,62 @@ from lineage.store.changes import NodeState, dataset_key, job_key
 ds, jb, rn = s.datasets.c, s.jobs.c, s.runs.c
 
 
+_PLAIN_DATASET, _PLAIN_JOB = NodeState(kind="dataset"), NodeState(kind="job")
+
+
+def _raw_rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
+    """Plain tuples straight from the driver: at a million rows, SQLAlchemy's Row objects
+    cost more than the query (start-up rebuild, benchmarks/graph.py)."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def load_snapshot(conn: Connection) -> Snapshot:
-    """Everything the in-memory graph needs, read in a few streaming queries."""
+    """Everything the in-memory graph needs, read in a few queries.
+
+    Plain datasets and jobs share one NodeState each (a snapshot is read-only).
+    """
     snap = Snapshot()
     dataset_keys: dict[int, Any] = {}
     canonical_of: dict[int, int] = {}
-    for row in conn.execute(
-        select(ds.id, ds.namespace, ds.name, ds.kind, ds.is_dropped, ds.canonical_id, ds.deleted_at)
+    for id_, namespace, name, kind, dropped, canonical_id, deleted_at in _raw_rows(
+        conn,
+        "SELECT id, namespace, name, kind, is_dropped, canonical_id, deleted_at FROM datasets",
     ):
-        key = dataset_key(row.namespace, row.name)
-        dataset_keys[row.id] = key
-        if row.canonical_id is not None:
-            canonical_of[row.id] = row.canonical_id
+        key = dataset_key(namespace, name)
+        dataset_keys[id_] = key
+        if canonical_id is not None:
+            canonical_of[id_] = canonical_id
             continue
-        snap.nodes[key] = NodeState(kind=row.kind, dropped=row.is_dropped)
-        if row.deleted_at is not None:
+        plain = kind == "dataset" and not dropped
+        snap.nodes[key] = _PLAIN_DATASET if plain else NodeState(kind=kind, dropped=bool(dropped))
+        if deleted_at is not None:
             snap.hidden.add(key)
     for alias_id, target in canonical_of.items():
         snap.aliases[dataset_keys[alias_id]] = dataset_keys[target]
-    job_keys: dict[int, Any] = {}
-    parents: dict[int, int] = {}
-    for row in conn.execute(
-        select(jb.id, jb.namespace, jb.name, jb.parent_job_id, jb.lineage_incomplete, jb.deleted_at)
-    ):
-        key = job_key(row.namespace, row.name)
-        job_keys[row.id] = key
-        snap.nodes[key] = NodeState(kind="job", incomplete=row.lineage_incomplete)
-        if row.parent_job_id is not None:
-            parents[row.id] = row.parent_job_id
-        if row.deleted_at is not None:
+    job_rows = _raw_rows(
+        conn, "SELECT id, namespace, name, parent_job_id, lineage_incomplete, deleted_at FROM jobs"
+    )
+    job_keys: dict[int, Any] = {row[0]: job_key(row[1], row[2]) for row in job_rows}
+    for id_, _, _, parent_id, incomplete, deleted_at in job_rows:
+        key = job_keys[id_]
+        if parent_id is None and not incomplete:
+            snap.nodes[key] = _PLAIN_JOB
+        else:
+            parent = job_keys[parent_id] if parent_id is not None else None
+            snap.nodes[key] = NodeState(kind="job", incomplete=bool(incomplete), parent=parent)
+        if deleted_at is not None:
             snap.hidden.add(key)
-    for child, parent in parents.items():
-        snap.nodes[job_keys[child]].parent = job_keys[parent]
-    le = s.lineage_edges.c
-    for row in conn.execute(
-        select(le.job_id, le.dataset_id, le.direction).where(le.valid_to.is_(None))
+    for job_id, dataset_id, direction in _raw_rows(
+        conn,
+        "SELECT job_id, dataset_id, direction FROM lineage_edges WHERE valid_to IS NULL",
     ):
-        job, dataset = job_keys[row.job_id], dataset_keys[row.dataset_id]
-        snap.edges.add((dataset, job) if row.direction == "in" else (job, dataset))
+        job, dataset = job_keys[job_id], dataset_keys[dataset_id]
+        snap.edges.add((dataset, job) if direction == "in" else (job, dataset))
     ce = s.column_edges.c
     for row in conn.execute(
         select(
