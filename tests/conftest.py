@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -121,6 +122,7 @@ class Server:
         self.database_url = database_url
         self.env = {**os.environ, **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115  kept across restarts; freed with self
 
     def start(self) -> Server:
         lineage_bin = Path(sys.executable).parent / "lineage"
@@ -135,12 +137,13 @@ class Server:
             ],
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,  # a file, not a pipe: a chatty collector never blocks on it
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"collector exited: {self.proc.stderr.read().decode()}")  # type: ignore[union-attr]
+                self.log.seek(0)
+                raise RuntimeError(f"collector exited: {self.log.read().decode()[-4000:]}")
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
                     return self
@@ -174,7 +177,7 @@ class Server:
 @pytest.fixture
 def server(db_url: str) -> Iterator[Server]:
     """A real collector process on a fresh database."""
-    srv = Server(db_url).start()
+    srv = Server(db_url).start().wait_ready()
     try:
         yield srv
     finally:

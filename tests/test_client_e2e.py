@@ -51,7 +51,7 @@ def test_real_client_plain_and_gzip_then_restart_keeps_everything(server: Server
     emit_run(plain, "daily_orders", first)
     emit_run(zipped, "daily_orders_gz", second)
     server.stop()
-    server.start()
+    server.start().wait_ready()
     for job, run_id in (("daily_orders", first), ("daily_orders_gz", second)):
         run = httpx.get(f"{server.url}/api/v1/jobs/runs/{run_id}").json()
         assert (run["jobName"], run["state"], run["durationMs"]) == (job, "COMPLETED", 60000)
