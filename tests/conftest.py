@@ -139,30 +139,26 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=self.log,  # a file, not a pipe: a chatty collector never blocks on it
         )
-        deadline = time.monotonic() + 60
+        return self._poll("/healthz", 60.0)
+
+    def wait_ready(self, timeout_s: float = 90.0) -> Server:
+        """Wait until /readyz answers 200 (it answers 503 while the graph loads)."""
+        return self._poll("/readyz", timeout_s)
+
+    def _poll(self, path: str, timeout_s: float) -> Server:
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 self.log.seek(0)
                 raise RuntimeError(f"collector exited: {self.log.read().decode()[-4000:]}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}{path}", timeout=5).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError("collector did not start within 60 s")
-
-    def wait_ready(self, timeout_s: float = 90.0) -> Server:
-        """Wait until /readyz answers 200 (it answers 503 while the graph loads)."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=5).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"collector not ready within {timeout_s:g} s")
+        raise RuntimeError(f"collector: no 200 on {path} within {timeout_s:g} s")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

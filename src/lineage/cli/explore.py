@@ -26,38 +26,29 @@ def _closure(
     return backend.lineage(downstream=downstream, params=params)
 
 
-@app.command()
-def upstream(
-    node: str,
-    depth: Depth = None,
-    as_of: str | None = None,
-    url: UrlOpt = None,
-    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
-    database_url: DatabaseUrlOpt = None,
-) -> None:
-    """Every node upstream of NODE (JSON)."""
-    with guarded():
-        answer = _closure(
-            node, False, depth, as_of, url=url, database_url=database_url, timeout=timeout
-        )
-    typer.echo(json.dumps(answer, indent=2))
+def _register_closure(downstream: bool) -> None:
+    direction = "downstream" if downstream else "upstream"
+
+    def command(
+        node: str,
+        depth: Depth = None,
+        as_of: str | None = None,
+        url: UrlOpt = None,
+        timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
+        database_url: DatabaseUrlOpt = None,
+    ) -> None:
+        with guarded():
+            answer = _closure(
+                node, downstream, depth, as_of, url=url, database_url=database_url, timeout=timeout
+            )
+        typer.echo(json.dumps(answer, indent=2))
+
+    command.__doc__ = f"Every node {direction} of NODE (JSON)."
+    app.command(name=direction)(command)
 
 
-@app.command()
-def downstream(
-    node: str,
-    depth: Depth = None,
-    as_of: str | None = None,
-    url: UrlOpt = None,
-    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
-    database_url: DatabaseUrlOpt = None,
-) -> None:
-    """Every node downstream of NODE (JSON)."""
-    with guarded():
-        answer = _closure(
-            node, True, depth, as_of, url=url, database_url=database_url, timeout=timeout
-        )
-    typer.echo(json.dumps(answer, indent=2))
+_register_closure(downstream=False)
+_register_closure(downstream=True)
 
 
 def to_mermaid(answer: dict[str, Any]) -> str:
