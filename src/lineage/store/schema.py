@@ -221,6 +221,7 @@ column_edges = Table(
     Column("valid_to", UtcDateTime),
     Index("ix_column_edges_out", "out_dataset_id", "job_id"),
     Index("ix_column_edges_in", "in_dataset_id"),
+    Index("ix_column_edges_job", "job_id"),
 )
 
 graph_changes = Table(
