@@ -82,7 +82,11 @@ class _BareDiGraph(nx.DiGraph):
 
 
 class LineageGraph:
-    """Current lineage: build from a snapshot, apply committed changes, traverse."""
+    """Current lineage: build from a snapshot, apply committed changes, traverse.
+
+    Traversals must hold `lock` (they iterate dicts the writer changes); single-node reads
+    (`key`, `kind`, `flags`, `parent`) are safe without it: ids are never reused.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.RLock()

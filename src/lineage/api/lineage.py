@@ -127,27 +127,27 @@ def directed(
         return _directed_as_of(
             graph, conn, downstream, node_id, namespace, name, type_, depth, as_of, wanted
         )
-    with graph.lock:
+    with graph.lock:  # only the walk iterates adjacency dicts the writer may be changing
         root = resolve(graph, node_id, namespace, name, type_)
         walk = graph.walk(root, downstream=downstream, depth=depth, max_nodes=limit)
-        nodes = []
-        kept: dict[int, str] = {}  # node -> its id, so each id is written once
-        for node, d in walk.depths.items():
-            if wanted is None or graph.kind(node) in wanted or node == root:
-                summary = node_summary(graph, node)
-                summary["depth"] = d
-                nodes.append(summary)
-                kept[node] = summary["id"]
-        edges = [{"from": kept[a], "to": kept[b]} for a, b in walk.edges if a in kept and b in kept]
-        return {
-            "root": kept[root],
-            "direction": "downstream" if downstream else "upstream",
-            "nodes": nodes,
-            "edges": edges,
-            "truncated": walk.truncated,
-            "incomplete": walk.incomplete,
-            "asOf": None,
-        }
+    nodes = []
+    kept: dict[int, str] = {}  # node -> its id, so each id is written once
+    for node, d in walk.depths.items():
+        if wanted is None or graph.kind(node) in wanted or node == root:
+            summary = node_summary(graph, node)
+            summary["depth"] = d
+            nodes.append(summary)
+            kept[node] = summary["id"]
+    edges = [{"from": kept[a], "to": kept[b]} for a, b in walk.edges if a in kept and b in kept]
+    return {
+        "root": kept[root],
+        "direction": "downstream" if downstream else "upstream",
+        "nodes": nodes,
+        "edges": edges,
+        "truncated": walk.truncated,
+        "incomplete": walk.incomplete,
+        "asOf": None,
+    }
 
 
 def _directed_as_of(
