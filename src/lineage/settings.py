@@ -11,18 +11,17 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from lineage.settings_help import HELP
+
 
 class Settings(BaseSettings):
     """Collector settings. Units are part of the names."""
 
     model_config = SettingsConfigDict(env_prefix="LINEAGE_", extra="forbid")
 
-    database_url: str = Field(
-        "sqlite:///./lineage.db",
-        description="SQLAlchemy URL of the store: a SQLite file or postgresql+psycopg://...",
-    )
-    host: str = Field("127.0.0.1", description="Interface the HTTP server binds to.")
-    port: int = Field(5000, description="TCP port the HTTP server listens on.")
+    database_url: str = Field("sqlite:///./lineage.db", description=HELP["database_url"])
+    host: str = Field("127.0.0.1", description=HELP["host"])
+    port: int = Field(5000, description=HELP["port"])
     max_body_bytes: int = Field(
         16 * 1024 * 1024,
         description="Largest request body accepted, measured after gzip decompression.",
@@ -48,7 +47,7 @@ class Settings(BaseSettings):
     )
     api_keys_file: str = Field("", description="File with one API key entry per line.")
     cors_origins: str = Field("", description="Comma-separated origins allowed by CORS.")
-    log_level: str = Field("info", description="Log level: debug, info, warning or error.")
+    log_level: str = Field("info", description=HELP["log_level"])
     log_format: Literal["text", "json"] = Field(
         "text", description="Log line format: text, or json (one object per line)."
     )

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from lineage.errors import LineageError
-from lineage.settings import Settings
+from lineage.settings_help import HELP
+
+if TYPE_CHECKING:
+    from lineage.settings import Settings
 
 app = typer.Typer(
     name="lineage",
@@ -27,12 +30,14 @@ DatabaseUrl = Annotated[
     typer.Option(
         "--database-url",
         envvar="LINEAGE_DATABASE_URL",
-        help=Settings.model_fields["database_url"].description,
+        help=HELP["database_url"],
     ),
 ]
 
 
 def _settings(**overrides: Any) -> Settings:
+    from lineage.settings import Settings
+
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
@@ -40,18 +45,16 @@ def _settings(**overrides: Any) -> Settings:
 def serve(
     host: Annotated[
         str | None,
-        typer.Option(envvar="LINEAGE_HOST", help=Settings.model_fields["host"].description),
+        typer.Option(envvar="LINEAGE_HOST", help=HELP["host"]),
     ] = None,
     port: Annotated[
         int | None,
-        typer.Option(envvar="LINEAGE_PORT", help=Settings.model_fields["port"].description),
+        typer.Option(envvar="LINEAGE_PORT", help=HELP["port"]),
     ] = None,
     database_url: DatabaseUrl = None,
     log_level: Annotated[
         str | None,
-        typer.Option(
-            envvar="LINEAGE_LOG_LEVEL", help=Settings.model_fields["log_level"].description
-        ),
+        typer.Option(envvar="LINEAGE_LOG_LEVEL", help=HELP["log_level"]),
     ] = None,
 ) -> None:
     """Run the collector (HTTP API on host:port, store at the database URL)."""
