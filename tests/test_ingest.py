@@ -145,6 +145,15 @@ BAD_INPUTS = [
         "inputs[0].name",
     ),
     (
+        "NUL in a name",
+        run_event("j\x00x"),
+        {},
+        422,
+        "invalid_event",
+        "job.name contains a NUL character",
+        "job.name",
+    ),
+    (
         "xml content type",
         run_event("j"),
         {"content-type": "application/xml"},
@@ -692,3 +701,46 @@ async def test_column_lineage_is_stored(client: httpx.AsyncClient) -> None:
             "job": "job:ns:j",
         }
     ]
+
+
+POISON_TRIGGER = {
+    "sqlite": [
+        "CREATE TRIGGER reject_poison BEFORE INSERT ON jobs WHEN NEW.name = 'poison' "
+        "BEGIN SELECT RAISE(ABORT, 'poison job refused'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION reject_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF NEW.name = 'poison' THEN RAISE EXCEPTION 'poison job refused'; END IF; "
+        "RETURN NEW; END $$",
+        "CREATE TRIGGER reject_poison BEFORE INSERT ON jobs FOR EACH ROW "
+        "EXECUTE FUNCTION reject_poison()",
+    ],
+}
+
+
+async def test_an_event_the_database_refuses_fails_alone(client: httpx.AsyncClient) -> None:
+    """A group is written without savepoints first; a failing event makes it retry guarded."""
+    from sqlalchemy import text
+
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        for statement in POISON_TRIGGER[engine.dialect.name]:
+            conn.execute(text(statement))
+    events = [run_event("before", outputs=[ds("n", "a")]), run_event("poison"), run_event("after")]
+    response = await client.post("/api/v1/lineage/batch", content=orjson.dumps(events))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["summary"] == {
+        "received": 3,
+        "successful": 2,
+        "failed": 1,
+        "retriable": 0,
+        "non_retriable": 1,
+    }
+    assert body["failed_events"][0]["index"] == 1
+    assert "poison job refused" in body["failed_events"][0]["reason"]
+    jobs = (await client.get("/api/v1/namespaces/ns/jobs")).json()
+    assert [j["name"] for j in jobs["jobs"]] == ["after", "before"]
+    down = await client.get("/api/v1/lineage/downstream", params={"nodeId": "job:ns:before"})
+    assert [n["id"] for n in down.json()["nodes"]] == ["job:ns:before", "dataset:n:a"]
+    assert row_counts(client)["events"] == 2

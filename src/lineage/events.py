@@ -259,6 +259,7 @@ def parse_run_id(value: Any, name: str) -> tuple[str, str]:
         value = str(value)
     if not isinstance(value, str) or not value.strip():
         raise InvalidEvent(f"{name} must be a non-empty string (a UUID)", field=name)
+    _without_nul(value, name)
     try:
         return value, str(uuid.UUID(value))
     except ValueError:
@@ -294,6 +295,13 @@ def _name(value: Any, name: str, limits: Limits) -> str:
             f"{name} is {len(value)} characters, over max_name_chars ({limits.max_name_chars})",
             field=name,
         )
+    return _without_nul(value, name)
+
+
+def _without_nul(value: str, name: str) -> str:
+    # PostgreSQL text cannot hold NUL; no real identifier contains one
+    if "\x00" in value:
+        raise InvalidEvent(f"{name} contains a NUL character", field=name)
     return value
 
 

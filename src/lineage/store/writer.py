@@ -126,11 +126,14 @@ class GroupCommitWriter:
     def _transaction(
         self, group: list[_Request], received_at: datetime
     ) -> tuple[list[list[Outcome]], list[Changes]]:
-        """Write the group in one transaction; retried when another writer (a replica)
-        deadlocks with it, e.g. both inserting the same events in a different order."""
-        attempt = 0
+        """Write the group in one transaction.
+
+        The first try runs without savepoints (two statements per event saved); if any event
+        fails, the group is written again with a savepoint per event, so only that event is
+        rejected. Also retried when another writer (a replica) deadlocks with this one.
+        """
+        conflicts, guarded = 0, False
         while True:
-            attempt += 1
             outcomes: list[list[Outcome]] = []
             changes: list[Changes] = []
             try:
@@ -140,30 +143,42 @@ class GroupCommitWriter:
                         for request in group:
                             outcomes.append(
                                 [
-                                    self._write_one(conn, e, received_at, changes)
+                                    self._write_one(conn, e, received_at, changes, guarded)
                                     for e in request.events
                                 ]
                             )
                 self._cache.commit()
                 return outcomes, changes
+            except _EventFailed:
+                self._cache.rollback()
+                guarded = True
             except DBAPIError as exc:
                 self._cache.rollback()
-                if attempt == _ATTEMPTS or getattr(exc.orig, "sqlstate", None) not in _CONFLICTS:
+                conflicts += 1
+                if conflicts == _ATTEMPTS or not _conflict(exc):
                     raise
-                log.info("group commit conflicted with another writer; retrying (%s)", attempt)
+                log.info("group commit conflicted with another writer; retrying (%s)", conflicts)
 
     def _write_one(
-        self, conn: Connection, event: Event, received_at: datetime, changes: list[Changes]
+        self,
+        conn: Connection,
+        event: Event,
+        received_at: datetime,
+        changes: list[Changes],
+        guarded: bool,
     ) -> Outcome:
-        savepoint = conn.begin_nested()
+        savepoint = conn.begin_nested() if guarded else None
         try:
             change = store_event(conn, event, cache=self._cache, received_at=received_at)
             if change and self._on_stored is not None:
                 self._on_stored(conn, event, change)
-            savepoint.commit()
+            if savepoint is not None:
+                savepoint.commit()
         except Exception as exc:
-            if isinstance(exc, DBAPIError) and is_unavailable(exc):
-                raise
+            if isinstance(exc, DBAPIError) and (is_unavailable(exc) or _conflict(exc)):
+                raise  # the whole group is answered 503 or retried
+            if savepoint is None:
+                raise _EventFailed from exc
             savepoint.rollback()
             self._cache.rollback()
             log.exception("event could not be stored; it was rolled back")
@@ -172,6 +187,14 @@ class GroupCommitWriter:
         if change is not None:
             changes.append(change)
         return Outcome(stored=change is not None)
+
+
+def _conflict(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in _CONFLICTS
+
+
+class _EventFailed(Exception):
+    """An event failed in an unguarded group: write the group again with savepoints."""
 
 
 def _unavailable(exc: Exception) -> LineageError:
