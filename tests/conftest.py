@@ -145,13 +145,17 @@ class Server:
         """Wait until /readyz answers 200 (it answers 503 while the graph loads)."""
         return self._poll("/readyz", timeout_s)
 
+    def output(self) -> str:
+        """Everything the collector wrote to stderr (its log) so far."""
+        self.log.seek(0)
+        return self.log.read().decode()
+
     def _poll(self, path: str, timeout_s: float) -> Server:
         assert self.proc is not None
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                self.log.seek(0)
-                raise RuntimeError(f"collector exited: {self.log.read().decode()[-4000:]}")
+                raise RuntimeError(f"collector exited: {self.output()[-4000:]}")
             try:
                 if httpx.get(f"{self.url}{path}", timeout=5).status_code == 200:
                     return self

@@ -59,8 +59,7 @@ def test_json_logs_hold_no_keys_or_bodies(sqlite_url: str) -> None:
         assert httpx.get(f"{server.url}/api/v1/namespaces").status_code == 401
     finally:
         server.stop()
-    assert server.proc is not None and server.proc.stderr is not None
-    lines = server.proc.stderr.read().decode().splitlines()
+    lines = server.output().splitlines()
     records = [json.loads(line) for line in lines]
     assert {"time", "level", "logger", "message"} <= set(records[0])
     assert any(r["message"].startswith("lineage collector on http") for r in records), records
