@@ -7,9 +7,10 @@ import difflib
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from sqlalchemy import Engine
 
 from lineage import ids
-from lineage.api.deps import ConnDep, GraphDep
+from lineage.api.deps import ConnDep, EngineDep, GraphDep
 from lineage.api.errors import FastJSONResponse
 from lineage.api.paths import restore
 from lineage.errors import BadRequest, NodeNotFound
@@ -17,6 +18,7 @@ from lineage.events import parse_time
 from lineage.graph import DROPPED, INCOMPLETE, LineageGraph
 from lineage.store import history, read
 from lineage.store.changes import NodeKey
+from lineage.store.db import unavailable_as_503
 
 router = APIRouter(tags=["lineage"])
 
@@ -109,7 +111,7 @@ def _key_summary(key: NodeKey) -> dict[str, Any]:
 
 def directed(
     graph: LineageGraph,
-    conn: Any,
+    engine: Engine,
     *,
     downstream: bool,
     node_id: str | None,
@@ -121,12 +123,16 @@ def directed(
     kinds: str | None,
     limit: int,
 ) -> dict[str, Any]:
-    """Upstream or downstream closure, from the graph (now) or from SQL (as_of)."""
+    """Upstream or downstream closure, from the graph (now) or from SQL (as_of).
+
+    The store is only touched for `as_of`, so the usual query takes no connection.
+    """
     wanted = {k.strip().lower() for k in kinds.split(",")} if kinds else None
     if as_of is not None:
-        return _directed_as_of(
-            graph, conn, downstream, node_id, namespace, name, type_, depth, as_of, wanted
-        )
+        with unavailable_as_503("reading lineage history"), engine.connect() as conn:
+            return _directed_as_of(
+                graph, conn, downstream, node_id, namespace, name, type_, depth, as_of, wanted
+            )
     with graph.lock:  # only the walk iterates adjacency dicts the writer may be changing
         root = resolve(graph, node_id, namespace, name, type_)
         walk = graph.walk(root, downstream=downstream, depth=depth, max_nodes=limit)
@@ -197,7 +203,7 @@ def _query_time(value: str, name: str) -> Any:
 def _directed_route(downstream: bool) -> Any:
     def route(
         graph: GraphDep,
-        conn: ConnDep,
+        engine: EngineDep,
         node_id: NodeIdQuery = None,
         namespace: str | None = None,
         name: str | None = None,
@@ -213,7 +219,7 @@ def _directed_route(downstream: bool) -> Any:
         # of nodes cost more CPU than the traversal itself (benchmarks/graph.py).
         answer = directed(
             graph,
-            conn,
+            engine,
             downstream=downstream,
             node_id=node_id,
             namespace=namespace,

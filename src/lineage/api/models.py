@@ -55,7 +55,7 @@ def model(graph: GraphDep, conn: ConnDep, namespace: str, name: str) -> dict[str
     latest = summary["latestVersion"]
     upstream = directed(
         graph,
-        conn,
+        conn.engine,
         downstream=False,
         node_id=None,
         namespace=row.namespace,

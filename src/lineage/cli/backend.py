@@ -112,20 +112,19 @@ class OfflineBackend:
         """The same closure the server answers."""
         from lineage.api.lineage import directed
 
-        with self.engine.connect() as conn:
-            return directed(
-                self.graph,
-                conn,
-                downstream=downstream,
-                node_id=params["nodeId"],
-                namespace=None,
-                name=None,
-                type_=None,
-                depth=params.get("depth"),
-                as_of=params.get("as_of"),
-                kinds=None,
-                limit=1_000_000,
-            )
+        return directed(
+            self.graph,
+            self.engine,
+            downstream=downstream,
+            node_id=params["nodeId"],
+            namespace=None,
+            name=None,
+            type_=None,
+            depth=params.get("depth"),
+            as_of=params.get("as_of"),
+            kinds=None,
+            limit=1_000_000,
+        )
 
     def status(self) -> dict[str, Any]:
         """Graph size and row counts."""
