@@ -116,11 +116,13 @@ def free_port() -> int:
 class Server:
     """A real `lineage serve` subprocess (uvicorn), stopped on exit."""
 
-    def __init__(self, database_url: str, *, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, database_url: str, *, env: dict[str, str] | None = None, inherit_env: bool = True
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database_url = database_url
-        self.env = {**os.environ, **(env or {})}
+        self.env = {**(os.environ if inherit_env else {}), **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = tempfile.TemporaryFile()  # noqa: SIM115  kept across restarts; freed with self
 

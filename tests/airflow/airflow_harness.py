@@ -8,10 +8,7 @@ with its own SQLite database; Airflow runs from its own cached venv through
 from __future__ import annotations
 
 import importlib.util
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+from tests.conftest import Server
 
 REPO = Path(__file__).resolve().parents[2]
 AIRFLOW_DIR = REPO / "integrations" / "airflow"
@@ -36,13 +34,6 @@ def load_runner() -> ModuleType:
     return module
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def seg(value: str) -> str:
     """Encode a namespace or name as one URL path segment."""
     return quote(value, safe="")
@@ -53,7 +44,6 @@ class Collector:
     """A running collector and a tiny client of its API."""
 
     url: str
-    process: subprocess.Popen
 
     def get(self, path: str, **params: Any) -> Any:
         """GET ``path`` and return the JSON body, failing on any non-200 answer."""
@@ -96,44 +86,11 @@ class Collector:
         return self.get("/api/v1/column-lineage", nodeId=node_id, depth=depth)
 
 
-def wait_ready(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    """Poll ``GET /healthz`` until it answers 200, or fail with the server's stderr."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            err = process.stderr.read().decode() if process.stderr else ""
-            raise RuntimeError(f"collector exited with {process.returncode}: {err[-2000:]}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"collector at {url} not ready after {timeout} s")
-
-
 @contextmanager
 def running_collector(work_dir: Path) -> Iterator[Collector]:
     """Start ``lineage serve`` on a fresh SQLite database; always stop it afterwards."""
-    port = free_port()
-    lineage = Path(sys.executable).with_name("lineage")
-    command = [str(lineage), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--database-url", f"sqlite:///{work_dir / 'l.db'}"]
-    log = (work_dir / "collector.log").open("wb")
-    process = subprocess.Popen(command, cwd=work_dir, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    server = Server(f"sqlite:///{work_dir / 'l.db'}").start().wait_ready()
     try:
-        try:
-            wait_ready(url, process)
-        except RuntimeError as exc:
-            log_text = (work_dir / "collector.log").read_text()[-3000:]
-            raise RuntimeError(f"{exc}\n{log_text}") from None
-        yield Collector(url=url, process=process)
+        yield Collector(url=server.url)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        server.stop()

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from airflow_harness import Collector, free_port, load_runner, running_collector
+from airflow_harness import Collector, load_runner, running_collector
+from tests.conftest import free_port
 
 runner = load_runner()
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from training_harness import Collector, free_port, serve_command, wait_ready
+from tests.conftest import Server
+from training_harness import Collector
 
 
 @pytest.fixture(scope="module")
@@ -16,37 +16,17 @@ def collector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Collector]:
     """A collector on a fresh SQLite database, shared by one test module, then stopped.
 
     Tests in a module use distinct job names, so sharing the process (whose start-up dominates
-    the suite's run time) does not couple their assertions.
+    the suite's run time) does not couple their assertions. The collector sees none of the
+    outer LINEAGE_/OPENLINEAGE settings.
     """
     workdir = tmp_path_factory.mktemp("collector")
-    port = free_port()
-    command = [
-        *serve_command(),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--database-url",
-        f"sqlite:///{workdir / 'l.db'}",
-    ]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LINEAGE_", "OPENLINEAGE"))}
-    process = subprocess.Popen(
-        command, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    url = f"http://127.0.0.1:{port}"
+    server = Server(f"sqlite:///{workdir / 'l.db'}", env=env, inherit_env=False)
+    server.start().wait_ready()
     try:
-        wait_ready(url, process)
-        yield Collector(url=url, process=process)
+        yield Collector(url=server.url)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+        server.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from training_harness import Collector, free_port
+from tests.conftest import free_port
+from training_harness import Collector
 
 from lineage.emit import (
     config_hash,
