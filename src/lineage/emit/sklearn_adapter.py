@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from lineage.emit.artifacts import save_and_log
 from lineage.emit.params import json_scalar
 from lineage.emit.run import TrainingRun, current_run
 
@@ -103,16 +104,12 @@ def save_model(
     """Save with joblib and log the file as the run's model (framework sklearn, flavor joblib)."""
     import joblib
 
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(estimator, target)
-    run = run or current_run()
-    if run is not None:
-        run.log_model(
-            target,
-            framework="sklearn",
-            flavor="joblib",
-            registered_name=registered_name,
-            version=version,
-        )
-    return target
+    return save_and_log(
+        path,
+        lambda target: joblib.dump(estimator, target),
+        framework="sklearn",
+        flavor="joblib",
+        run=run,
+        registered_name=registered_name,
+        version=version,
+    )

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from lineage.emit.artifacts import save_and_log
 from lineage.emit.run import TrainingRun, current_run
 
 
@@ -100,16 +101,12 @@ def save_model(
     """Save ``model.state_dict()`` with ``torch.save`` and log it (framework pytorch)."""
     import torch
 
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), target)
-    run = run or current_run()
-    if run is not None:
-        run.log_model(
-            target,
-            framework="pytorch",
-            flavor="torch_state_dict",
-            registered_name=registered_name,
-            version=version,
-        )
-    return target
+    return save_and_log(
+        path,
+        lambda target: torch.save(model.state_dict(), target),
+        framework="pytorch",
+        flavor="torch_state_dict",
+        run=run,
+        registered_name=registered_name,
+        version=version,
+    )
