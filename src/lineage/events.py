@@ -6,7 +6,6 @@ event is unusable: every rejection names the offending field.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import re
 import uuid
@@ -23,7 +22,6 @@ RUN_EVENT = "RunEvent"
 DATASET_EVENT = "DatasetEvent"
 JOB_EVENT = "JobEvent"
 EVENT_TYPES = frozenset({"START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"})
-TERMINAL_EVENT_TYPES = frozenset({"COMPLETE", "ABORT", "FAIL"})
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZONE_ID = re.compile(r"\[[A-Za-z0-9_+\-/]+\]$")
@@ -100,11 +98,6 @@ def _too_large(limits: Limits) -> PayloadTooLarge:
         f"body exceeds max_body_bytes ({limits.max_body_bytes} bytes after decompression)",
         field="body",
     )
-
-
-def gzip_bytes(data: bytes) -> bytes:
-    """Gzip helper used by clients and tests (level 3, as openlineage-python)."""
-    return gzip.compress(data, compresslevel=3)
 
 
 def load_json(body: bytes) -> Any:

@@ -102,7 +102,6 @@ class LineageGraph:
         self._field_keys: list[tuple[int, str]] = []
         self._cg = nx.DiGraph()
         self.namespaces: set[str] = set()
-        self.applied = 0
 
     # --- building and updating ------------------------------------------------------------
 
@@ -150,7 +149,6 @@ class LineageGraph:
                     self._add_column(column)
                 for job, flows in change.flows.items():
                     self._set_flows(job, flows)
-                self.applied += 1
 
     def _intern(self, key: NodeKey) -> int:
         node = self._index.get(key)
@@ -274,10 +272,6 @@ class LineageGraph:
         """The node's flag bits (JOB, MODEL, DROPPED, INCOMPLETE, HIDDEN)."""
         return self._flags[node]
 
-    def aliases_of(self, node: int) -> list[NodeKey]:
-        """Other identities that resolve to this node (symlinks, renames)."""
-        return sorted(alias for alias, target in self._aliases.items() if target == node)
-
     def parent(self, node: int) -> int | None:
         """The parent job (DAG of a task, task of a query)."""
         return self._parent.get(node)
@@ -297,10 +291,6 @@ class LineageGraph:
     def edge_count(self) -> int:
         """Number of current dataset/job edges."""
         return int(self._g.number_of_edges())
-
-    def column_edge_count(self) -> int:
-        """Number of current field-to-field edges."""
-        return int(self._cg.number_of_edges())
 
     # --- traversal ------------------------------------------------------------------------
 

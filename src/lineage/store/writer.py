@@ -65,7 +65,6 @@ class GroupCommitWriter:
         self._queue: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
         self._cache = IdCache()
         self._thread = threading.Thread(target=self._run, name="lineage-writer", daemon=True)
-        self.committed_groups = 0
 
     def start(self) -> None:
         """Start the writer thread."""
@@ -113,7 +112,6 @@ class GroupCommitWriter:
                     [Outcome(stored=False, error=error)] * len(request.events)
                 )
             return
-        self.committed_groups += 1
         if self._on_group is not None:
             self._on_group(sum(len(request.events) for request in group))
         try:
