@@ -39,6 +39,45 @@ def test_golden_json_and_markdown(store_url: str) -> None:
     assert (code, out) == (1, (GOLDEN / "impact.md").read_text())
 
 
+def test_table_lists_items_and_context_and_cuts_at_limit(store_url: str) -> None:
+    base = ["dataset:warehouse:raw.orders", *CHANGES, "--database-url", store_url]
+    code, out, _ = _impact(*base)
+    lines = [line.strip("│┃ ") for line in out.splitlines()]
+    assert code == 1
+    assert lines[0] == "3 breaking, 1 possibly affected"
+    rows = [line.split()[:3] for line in lines if line.startswith(("breaking", "possibly"))]
+    assert rows == [
+        ["breaking", "│", "dataset:warehouse:clean.orders"],
+        ["breaking", "│", "dataset:warehouse:export.status"],
+        ["breaking", "│", "dataset:warehouse:mart.revenue"],
+        ["possibly", "│", "dataset:warehouse:models.revenue_forecast"],
+    ]
+    assert out.endswith(
+        "on the way\n"
+        "├── jobs\n"
+        "│   ├── job:warehouse:etl.build_clean (latest run COMPLETED, 2026-01-02T03:00:00Z)\n"
+        "│   ├── job:warehouse:etl.daily_revenue (latest run COMPLETED, 2026-01-02T03:00:00Z)\n"
+        "│   ├── job:warehouse:etl.export_status (latest run COMPLETED, 2026-01-02T03:00:00Z)\n"
+        "│   └── job:warehouse:ml.train_forecast (latest run COMPLETED, 2026-01-02T03:00:00Z)\n"
+        "├── DAGs\n"
+        "│   └── job:warehouse:etl (latest run COMPLETED, 2026-01-02T03:00:00Z)\n"
+        "├── models\n"
+        "│   └── dataset:warehouse:models.revenue_forecast\n"
+        "└── owners\n"
+        "    └── team:data (MAINTAINER) of job:warehouse:etl.build_clean\n"
+    )
+    code, out, _ = _impact(*base, "--limit", "2")
+    assert "… 2 more items (--limit 0 shows all, --format json lists every one)\n" in out
+    assert "│   └── … 2 more jobs (--limit 0 shows all" in out
+    assert "mart.revenue" not in out.split("on the way")[0]
+    code, out, _ = _impact(*base, "--format", "markdown", "--limit", "1")
+    golden = (GOLDEN / "impact.md").read_text()
+    assert out.count("| breaking |") == 1
+    assert "… 3 more items (--limit 0 shows all, --format json lists every one)" in out
+    assert "- … 3 more jobs (--limit 0" in out
+    assert out.endswith(golden[golden.index("### DAGs") :])
+
+
 def test_exit_codes_offline(store_url: str) -> None:
     db = ["--database-url", store_url, "--format", "json"]
     # export.status only reads id and status: dropping customer_id breaks nothing

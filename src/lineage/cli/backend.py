@@ -6,7 +6,6 @@ Both ends run the same code: the server route and the offline backend call the s
 
 from __future__ import annotations
 
-import socket
 from typing import Any, Protocol
 
 from lineage.errors import BadRequest, LineageError, NodeNotFound, StoreUnavailable
@@ -32,36 +31,71 @@ class Backend(Protocol):
 
 
 class HttpBackend:
-    """A running collector; each request may wait `timeout_s` for connecting and answering."""
+    """A running collector; each request may wait `timeout_s` for connecting and answering.
+
+    The standard library's http.client, not httpx: a CLI call pays every import, and httpx
+    costs ~90 ms of start-up for one request on a kept-alive connection.
+    """
 
     def __init__(self, url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
-        import httpx
+        from urllib.parse import urlsplit
 
         self.url = url.rstrip("/")
         self.timeout_s = timeout_s
-        # TCP_NODELAY: httpx writes a POST's headers and body apart; Nagle + delayed ACK
-        # would hold the body back ~40 ms on every request
-        transport = httpx.HTTPTransport(
-            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
-        )
-        self.client = httpx.Client(base_url=self.url, timeout=timeout_s, transport=transport)
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise BadRequest(f"--url must be http(s)://host[:port], got {url!r}", field="--url")
+        self._parts = parts
+        self._connection: Any = None
 
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _connect(self) -> Any:
+        import http.client
+
+        if self._connection is None:
+            kind = http.client.HTTPSConnection if self._parts.scheme == "https" else None
+            self._connection = (kind or http.client.HTTPConnection)(
+                self._parts.hostname or "", self._parts.port, timeout=self.timeout_s
+            )
+        return self._connection
+
+    def call(
+        self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None
+    ) -> Any:
         """One request; errors come back as the LineageError the server raised."""
-        import httpx
+        import http.client
+        import json as json_module
+        from urllib.parse import urlencode
 
+        target = self._parts.path + path + (f"?{urlencode(params)}" if params else "")
+        headers = {"Accept": "application/json"}
+        body = None
+        if json is not None:
+            body = json_module.dumps(json).encode()
+            headers["Content-Type"] = "application/json"
+        connection = self._connect()
         try:
-            response = self.client.request(method, path, **kwargs)
-        except httpx.TimeoutException as exc:
+            # a bytes body goes out in the same send as the headers: no Nagle delay
+            connection.request(method, target, body=body, headers=headers)
+            response = connection.getresponse()
+            status, payload = response.status, response.read()
+        except TimeoutError as exc:
+            self.close()
             raise CollectorUnreachable(
                 f"collector unreachable at {self.url}: no answer within {self.timeout_s:g} s"
-                f" ({type(exc).__name__}; raise --timeout)"
+                " (ReadTimeout; raise --timeout)"
             ) from exc
-        except httpx.TransportError as exc:
+        except (OSError, http.client.HTTPException) as exc:
+            self.close()
             raise CollectorUnreachable(f"collector unreachable at {self.url} ({exc})") from exc
-        if response.status_code >= 400:
-            raise _error_from(response)
-        return response.json() if response.content else None
+        if status >= 400:
+            raise _error_from(status, payload)
+        return json_module.loads(payload) if payload else None
+
+    def close(self) -> None:
+        """Drop the kept-alive connection (the next call opens a new one)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def impact(self, request: dict[str, Any]) -> dict[str, Any]:
         """POST /api/v1/impact."""
@@ -77,15 +111,17 @@ class HttpBackend:
         return {"collector": self.url, **self.call("GET", "/readyz")}
 
 
-def _error_from(response: Any) -> LineageError:
+def _error_from(status: int, payload: bytes) -> LineageError:
+    import json
+
     try:
-        body = response.json()["error"]
+        body = json.loads(payload)["error"]
         message = str(body["message"])
     except (ValueError, KeyError, TypeError):
-        return StoreUnavailable(f"collector answered HTTP {response.status_code}")
-    if response.status_code == 404:
+        return StoreUnavailable(f"collector answered HTTP {status}")
+    if status == 404:
         return NodeNotFound(message, suggestions=body.get("suggestions") or [])
-    if response.status_code >= 500:
+    if status >= 500:
         return StoreUnavailable(message)
     return BadRequest(message, field=body.get("field"))
 

@@ -79,6 +79,9 @@ def impact(
     dialect: Annotated[str | None, typer.Option(help="sqlglot dialect of the DDL.")] = None,
     schema: Annotated[Path | None, typer.Option(help="Proposed schema (JSON fields).")] = None,
     format: Annotated[str, typer.Option(help="table, json or markdown.")] = "table",
+    limit: Annotated[
+        int, typer.Option(help="Rows per section in table/markdown (0: all).", min=0)
+    ] = 50,
     fail_on: Annotated[str, typer.Option(help="breaking, possibly or never.")] = "breaking",
     url: UrlOpt = None,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
@@ -107,7 +110,7 @@ def impact(
             schema=json.loads(_read(schema)) if schema is not None else None,
         )
         report = open_backend(url, database_url, timeout_s=timeout).impact(request)
-    RENDERERS[format](report, Console(width=200))
+    RENDERERS[format](report, Console(width=200), limit)
     level = FAIL_LEVELS[fail_on]
     worst = 2 if report["summary"]["breaking"] else (1 if report["summary"]["possibly"] else 0)
     raise typer.Exit(1 if worst >= level else 0)
