@@ -13,13 +13,14 @@ until `gap_grace_ms` has passed (ids burnt by rolled-back events stay gaps until
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from lineage.graph import LineageGraph
 from lineage.store import changelog, read
@@ -28,6 +29,23 @@ from lineage.store.changelog import LoggedChange
 log = logging.getLogger(__name__)
 
 GAP_WINDOW = 10_000  # most ids below the newest one that may still be in flight
+
+
+def build_graph(conn: Connection) -> LineageGraph:
+    """The graph of everything stored, read through `conn` (one snapshot if it is in a
+    transaction).
+
+    The cyclic garbage collector is paused while the millions of small dicts and tuples are
+    made (none of them form cycles): otherwise CPython rescans the growing heap again and
+    again, 2.7 of the 4.4 s it took to build 150k column edges.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return LineageGraph.from_snapshot(read.load_snapshot(conn))
+    finally:
+        if enabled:
+            gc.enable()
 BATCH = 5_000  # log rows read per query
 
 
@@ -76,7 +94,7 @@ class ChangeFollower:
             with conn.begin():
                 top = changelog.head(conn)
                 in_flight = changelog.missing_below(conn, top, window=GAP_WINDOW)
-                graph = LineageGraph.from_snapshot(read.load_snapshot(conn))
+                graph = build_graph(conn)
         now = time.monotonic()
         with self._lock:
             self.applied_id = top

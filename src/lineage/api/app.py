@@ -19,9 +19,9 @@ from lineage.api.impact import router as impact_router
 from lineage.api.models import router as models_router
 from lineage.api.paths import EncodedSlashMiddleware
 from lineage.api.ui import mount as mount_ui
+from lineage.follow import build_graph
 from lineage.graph import LineageGraph
 from lineage.settings import Settings
-from lineage.store import read
 from lineage.store.db import make_engine, unavailable_as_503
 from lineage.store.migrate import ensure_current
 
@@ -31,7 +31,7 @@ log = logging.getLogger("lineage")
 def load_graph(engine: Any) -> LineageGraph:
     """Build the in-memory graph from the store."""
     with engine.connect() as conn:
-        return LineageGraph.from_snapshot(read.load_snapshot(conn))
+        return build_graph(conn)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -1,4 +1,8 @@
-"""Dependencies shared by the routers: the store engine, the graph, the writer, settings."""
+"""Dependencies shared by the routers: the store engine, the graph, the writer, settings.
+
+The ones that only read app state are `async def`: FastAPI runs a plain `def` dependency in
+its thread pool, a thread hop per dependency per request on the ingest path.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +20,11 @@ from lineage.store.db import unavailable_as_503
 from lineage.store.writer import GroupCommitWriter
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _engine(request: Request) -> Engine:
+async def _engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
@@ -29,18 +33,18 @@ def _connection(request: Request) -> Iterator[Connection]:
         yield conn
 
 
-def _graph(request: Request) -> LineageGraph:
+async def _graph(request: Request) -> LineageGraph:
     graph = request.app.state.graph
     if graph is None:
         raise GraphLoading("the lineage graph is still loading; retry shortly")
     return graph
 
 
-def _writer(request: Request) -> GroupCommitWriter:
+async def _writer(request: Request) -> GroupCommitWriter:
     return request.app.state.writer
 
 
-def _follower(request: Request) -> ChangeFollower:
+async def _follower(request: Request) -> ChangeFollower:
     return request.app.state.follower
 
 

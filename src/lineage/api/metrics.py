@@ -133,7 +133,7 @@ class TimingMiddleware:
             self.metrics.ingest_seconds.labels(route).observe(seconds)
 
 
-def _metrics(request: Request) -> Metrics:
+async def _metrics(request: Request) -> Metrics:  # async: no thread-pool hop
     return request.app.state.metrics
 
 
