@@ -11,6 +11,7 @@ from lineage.store.db import make_engine
 from lineage.store.identities import IdCache
 from lineage.store.ingest import store_event
 from lineage.store.migrate import upgrade
+from lineage.store.sql import Appends
 from tests.replicas.test_replicas import run_event
 
 
@@ -19,9 +20,13 @@ def _write(conn, job: str, namespace: str) -> None:  # type: ignore[no-untyped-d
     for part in (body["job"], *body["inputs"], *body["outputs"]):
         part["namespace"] = namespace
     event = parse_event(body, limits=Limits())
-    changes = store_event(conn, event, cache=IdCache(), received_at=datetime.now(UTC))
+    appends = Appends()
+    changes = store_event(
+        conn, event, cache=IdCache(), received_at=datetime.now(UTC), appends=appends
+    )
     assert changes
-    changelog.recorder("other-replica")(conn, event, changes)
+    changelog.recorder("other-replica")(appends, event, changes)
+    appends.flush(conn)
 
 
 def test_lower_id_committed_after_a_higher_one_is_still_applied(replica_db_url: str) -> None:

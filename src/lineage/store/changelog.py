@@ -1,7 +1,8 @@
 """The graph change log: what each stored event changed in the graph, as JSON rows.
 
-The writer appends one row per event that changed the graph, inside that event's savepoint,
-so the log and the normalized model commit (or roll back) together; a soft delete or restore
+The writer appends one row per stored event in the event's own transaction (queued with the
+group's other append-only rows), so the log and the normalized model commit (or roll back)
+together; a soft delete or restore
 appends its row in the transaction that sets `deleted_at`. Replicas read the rows
 by increasing id and apply them to their in-memory graph (see `lineage.follow`).
 """
@@ -14,13 +15,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 
 from lineage.events import Event
 from lineage.store import schema as s
 from lineage.store.changes import Changes, ColumnKey, NodeKey, NodeState
+from lineage.store.sql import Appends
 
 _gc = s.graph_changes.c
+# one statement for every row: the event's id is looked up by its hash (NULL without one)
+_APPEND = insert(s.graph_changes).values(
+    event_id=select(s.events.c.id)
+    .where(s.events.c.hash == bindparam("event_hash"))
+    .scalar_subquery()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,30 +83,27 @@ def decode(text: str) -> Changes:
     )
 
 
-def append(conn: Connection, origin: str, changes: Changes, event: Event | None = None) -> None:
-    """Log `changes` in `conn`'s transaction (`event`: the event that made them, if any)."""
-    event_id = (
-        None
-        if event is None
-        else select(s.events.c.id).where(s.events.c.hash == event.hash).scalar_subquery()
-    )
-    conn.execute(
-        insert(s.graph_changes).values(
-            event_id=event_id,
-            origin=origin,
-            payload=encode(changes),
-            created_at=datetime.now(UTC),
-        )
-    )
+def append(conn: Connection, origin: str, changes: Changes) -> None:
+    """Log `changes` made outside ingest (soft delete, restore) in `conn`'s transaction."""
+    conn.execute(_APPEND, [_row(origin, changes, None)])
 
 
-def recorder(origin: str) -> Callable[[Connection, Event, Changes], None]:
-    """The writer's `on_stored` hook: log an event's changes in its own transaction."""
+def recorder(origin: str) -> Callable[[Appends, Event, Changes], None]:
+    """The writer's `on_stored` hook: queue the row logging an event's changes."""
 
-    def record(conn: Connection, event: Event, changes: Changes) -> None:
-        append(conn, origin, changes, event)
+    def record(appends: Appends, event: Event, changes: Changes) -> None:
+        appends.add(s.graph_changes, _APPEND, [_row(origin, changes, event)])
 
     return record
+
+
+def _row(origin: str, changes: Changes, event: Event | None) -> dict[str, Any]:
+    return {
+        "event_hash": event.hash if event is not None else None,
+        "origin": origin,
+        "payload": encode(changes),
+        "created_at": datetime.now(UTC),
+    }
 
 
 def head(conn: Connection) -> int:

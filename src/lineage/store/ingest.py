@@ -8,6 +8,7 @@ eventTime, never arrival order.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -21,7 +22,7 @@ from lineage.store import edges, ml
 from lineage.store import identities as ids
 from lineage.store import schema as s
 from lineage.store.changes import Changes, NodeState
-from lineage.store.sql import insert_ignore, update_by_id, upsert_newer
+from lineage.store.sql import Appends, insert_ignore, update_by_id, upsert_newer
 
 TERMINAL_STATES = {"COMPLETE": "COMPLETED", "ABORT": "ABORTED", "FAIL": "FAILED"}
 FINISHED = frozenset(TERMINAL_STATES.values())
@@ -47,17 +48,28 @@ _EARLIER_PLACEHOLDER = (
 )
 
 
+_fc = s.facets.c
+_DELETE_FACET = delete(s.facets).where(
+    _fc.owner_type == bindparam("d_owner_type"),
+    _fc.owner_key == bindparam("d_owner_key"),
+    _fc.name == bindparam("d_name"),
+    _fc.event_time <= bindparam("d_at"),
+)
+
+
 @lru_cache(maxsize=4)
-def _returning_id(insert: Any) -> Any:
-    return insert.returning(s.events.c.id)
+def _returning_hash(insert: Any) -> Any:
+    return insert.returning(s.events.c.hash)
 
 
-def store_event(
-    conn: Connection, event: Event, *, cache: ids.IdCache, received_at: datetime
-) -> Changes | None:
-    """Append `event` to the log and apply it to the model; None when it is a duplicate."""
-    event_id = conn.execute(
-        _returning_id(insert_ignore(conn, s.events, ["hash"])),
+def log_events(conn: Connection, events: Sequence[Event], received_at: datetime) -> list[bool]:
+    """Append `events` to the event log in one statement; for each, whether it is new.
+
+    A duplicate of a stored event, or of an earlier one in `events`, is not new.
+    """
+    if not events:
+        return []
+    rows = [
         {
             "hash": event.hash,
             "kind": event.kind,
@@ -69,17 +81,52 @@ def store_event(
             "job_name": event.job_name,
             "producer": event.producer,
             "payload": zlib.compress(event.raw_bytes, 1),
-        },
-    ).scalar()
-    if event_id is None:
+        }
+        for event in events
+    ]
+    inserted = set(
+        conn.execute(_returning_hash(insert_ignore(conn, s.events, ["hash"])), rows).scalars()
+    )
+    fresh = []
+    for event in events:
+        fresh.append(event.hash in inserted)
+        inserted.discard(event.hash)
+    return fresh
+
+
+def store_event(
+    conn: Connection,
+    event: Event,
+    *,
+    cache: ids.IdCache,
+    received_at: datetime,
+    appends: Appends | None = None,
+) -> Changes | None:
+    """Append `event` to the log and apply it to the model; None when it is a duplicate.
+
+    With `appends`, the append-only rows wait there for the caller to flush.
+    """
+    if not log_events(conn, [event], received_at)[0]:
         return None
     changes = Changes()
-    apply_event(conn, event, cache=cache, changes=changes)
+    apply_event(conn, event, cache=cache, changes=changes, appends=appends)
     return changes
 
 
-def apply_event(conn: Connection, event: Event, *, cache: ids.IdCache, changes: Changes) -> None:
-    """Derive the normalized rows of one logged event (also used by `lineage db replay`)."""
+def apply_event(
+    conn: Connection,
+    event: Event,
+    *,
+    cache: ids.IdCache,
+    changes: Changes,
+    appends: Appends | None = None,
+) -> None:
+    """Derive the normalized rows of one logged event (also used by `lineage db replay`).
+
+    Facets and schema versions are queued on `appends` when given (the caller flushes them
+    before COMMIT), else written before returning.
+    """
+    queue = appends if appends is not None else Appends()
     writer = _EventWriter(conn, cache, changes, event)
     if event.kind == DATASET_EVENT:
         assert event.dataset is not None
@@ -88,7 +135,9 @@ def apply_event(conn: Connection, event: Event, *, cache: ids.IdCache, changes: 
         writer.job_event()
     else:
         writer.run_event()
-    writer.flush()
+    writer.queue_appends(queue)
+    if appends is None:
+        queue.flush(conn)
 
 
 class _EventWriter:
@@ -410,17 +459,20 @@ class _EventWriter:
                 }
             )
 
-    def flush(self) -> None:
-        """Write the event's schema versions and facets (the latest eventTime wins per key)."""
+    def queue_appends(self, appends: Appends) -> None:
+        """Queue the event's schema versions and facets (the latest eventTime wins per key)."""
+        conn = self.conn
         if self.version_rows:
-            self.conn.execute(
-                insert_ignore(self.conn, s.dataset_versions, ["dataset_id", "version"]),
+            appends.add(
+                s.dataset_versions,
+                insert_ignore(conn, s.dataset_versions, ["dataset_id", "version"]),
                 self.version_rows,
             )
         if self.facet_rows:
-            self.conn.execute(
+            appends.add(
+                s.facets,
                 upsert_newer(
-                    self.conn,
+                    conn,
                     s.facets,
                     ["owner_type", "owner_key", "name"],
                     ["payload", "event_time"],
@@ -428,15 +480,14 @@ class _EventWriter:
                 ),
                 self.facet_rows,
             )
-        fc = s.facets.c
-        for owner, key, name in self.deleted_facets:
-            self.conn.execute(
-                delete(s.facets).where(
-                    fc.owner_type == owner,
-                    fc.owner_key == key,
-                    fc.name == name,
-                    fc.event_time <= self.at,
-                )
+        if self.deleted_facets:
+            appends.add(
+                s.facets,
+                _DELETE_FACET,
+                [
+                    {"d_owner_type": owner, "d_owner_key": key, "d_name": name, "d_at": self.at}
+                    for owner, key, name in self.deleted_facets
+                ],
             )
 
 

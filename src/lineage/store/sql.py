@@ -1,4 +1,4 @@
-"""Dialect quirks in one place: INSERT ... ON CONFLICT and row locks, SQLite and PostgreSQL."""
+"""SQL shared by the writers: dialect quirks (INSERT ... ON CONFLICT, row locks) and appends."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, Table, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.expression import Executable
 
 
 def _dialect_insert(dialect: str, table: Table) -> Any:
@@ -71,3 +72,30 @@ def _update_by_id(table: Table, columns: tuple[str, ...]) -> Any:
         .where(table.c.id == bindparam("row_id"))
         .values({c: bindparam(c) for c in columns})
     )
+
+
+class Appends:
+    """Writes that nothing reads before COMMIT (log rows, facets, schema versions), held back
+    to the end of the transaction so a whole group commit sends each as one executemany.
+
+    Rows of one table keep their order (a facet's newer value still lands after its older
+    one); consecutive rows of the same statement are sent together.
+    """
+
+    def __init__(self) -> None:
+        self._tables: dict[str, list[tuple[Executable, list[dict[str, Any]]]]] = {}
+
+    def add(self, table: Table, statement: Executable, rows: list[dict[str, Any]]) -> None:
+        """Queue `rows` for `statement` (built once: runs are merged by identity)."""
+        runs = self._tables.setdefault(table.name, [])
+        if runs and runs[-1][0] is statement:
+            runs[-1][1].extend(rows)
+        else:
+            runs.append((statement, list(rows)))
+
+    def flush(self, conn: Connection) -> None:
+        """Execute everything queued, table by table, and forget it."""
+        for runs in self._tables.values():
+            for statement, rows in runs:
+                conn.execute(statement, rows)
+        self._tables.clear()

@@ -1,8 +1,11 @@
 """Group commit: one writer thread writes concurrent requests together in one transaction.
 
-Each event gets its own savepoint, so one bad event never takes its neighbours down, and
-every request is answered only after the shared COMMIT (and after the graph has applied
-the changes, so a client reading right after its 201 sees its own write).
+A group is first written in bulk: one statement logs all its events, and the append-only
+rows (facets, schema versions, change-log rows) of all of them go out as one executemany per
+table just before COMMIT. If any event fails, the group is written again with a savepoint per
+event, so one bad event never takes its neighbours down. Every request is answered only after
+the shared COMMIT (and after the graph has applied the changes, so a client reading right
+after its 201 sees its own write).
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from lineage.events import Event
 from lineage.store.changes import Changes
 from lineage.store.db import is_unavailable
 from lineage.store.identities import IdCache
-from lineage.store.ingest import store_event
+from lineage.store.ingest import apply_event, log_events, store_event
+from lineage.store.sql import Appends
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +57,13 @@ class GroupCommitWriter:
         engine: Engine,
         *,
         on_commit: Callable[[list[Changes]], None],
-        on_stored: Callable[[Connection, Event, Changes], None] | None = None,
+        on_stored: Callable[[Appends, Event, Changes], None] | None = None,
         max_events: int = 2000,
         on_group: Callable[[int], None] | None = None,
     ) -> None:
         self._engine = engine
         self._on_commit = on_commit
-        self._on_stored = on_stored  # runs inside the event's savepoint (the change log)
+        self._on_stored = on_stored  # queues the event's change-log row
         self._on_group = on_group
         self._max_events = max_events
         self._queue: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
@@ -124,27 +128,26 @@ class GroupCommitWriter:
     def _transaction(
         self, group: list[_Request], received_at: datetime
     ) -> tuple[list[list[Outcome]], list[Changes]]:
-        """Write the group in one transaction.
-
-        The first try runs without savepoints (two statements per event saved); if any event
-        fails, the group is written again with a savepoint per event, so only that event is
-        rejected. Also retried when another writer (a replica) deadlocks with this one.
-        """
+        """Write the group in one transaction: in bulk first, then, if any event failed,
+        with a savepoint per event. Also retried when another writer (a replica) deadlocks
+        with this one."""
         conflicts, guarded = 0, False
         while True:
-            outcomes: list[list[Outcome]] = []
             changes: list[Changes] = []
             try:
                 with self._engine.connect() as conn:
                     conn = conn.execution_options(sqlite_immediate=True)
                     with conn.begin():
-                        for request in group:
-                            outcomes.append(
+                        if guarded:
+                            outcomes = [
                                 [
-                                    self._write_one(conn, e, received_at, changes, guarded)
-                                    for e in request.events
+                                    self._write_guarded(conn, e, received_at, changes)
+                                    for e in r.events
                                 ]
-                            )
+                                for r in group
+                            ]
+                        else:
+                            outcomes = self._write_bulk(conn, group, received_at, changes)
                 self._cache.commit()
                 return outcomes, changes
             except _EventFailed:
@@ -157,26 +160,45 @@ class GroupCommitWriter:
                     raise
                 log.info("group commit conflicted with another writer; retrying (%s)", conflicts)
 
-    def _write_one(
-        self,
-        conn: Connection,
-        event: Event,
-        received_at: datetime,
-        changes: list[Changes],
-        guarded: bool,
-    ) -> Outcome:
-        savepoint = conn.begin_nested() if guarded else None
+    def _write_bulk(
+        self, conn: Connection, group: list[_Request], received_at: datetime, changes: list[Changes]
+    ) -> list[list[Outcome]]:
+        """All events without savepoints; any failure raises _EventFailed."""
+        events = [event for request in group for event in request.events]
+        appends = Appends()
         try:
-            change = store_event(conn, event, cache=self._cache, received_at=received_at)
-            if change and self._on_stored is not None:
-                self._on_stored(conn, event, change)
-            if savepoint is not None:
-                savepoint.commit()
+            fresh = log_events(conn, events, received_at)
+            for event, new in zip(events, fresh, strict=True):
+                if new:
+                    change = Changes()
+                    apply_event(conn, event, cache=self._cache, changes=change, appends=appends)
+                    self._record(appends, event, change)
+                    changes.append(change)
+            appends.flush(conn)
         except Exception as exc:
             if isinstance(exc, DBAPIError) and (is_unavailable(exc) or _conflict(exc)):
                 raise  # the whole group is answered 503 or retried
-            if savepoint is None:
-                raise _EventFailed from exc
+            raise _EventFailed from exc
+        stored = iter(fresh)
+        return [[Outcome(stored=next(stored)) for _ in request.events] for request in group]
+
+    def _write_guarded(
+        self, conn: Connection, event: Event, received_at: datetime, changes: list[Changes]
+    ) -> Outcome:
+        """One event in its own savepoint: a failure rejects only this event."""
+        savepoint = conn.begin_nested()
+        try:
+            appends = Appends()
+            change = store_event(
+                conn, event, cache=self._cache, received_at=received_at, appends=appends
+            )
+            if change is not None:
+                self._record(appends, event, change)
+            appends.flush(conn)
+            savepoint.commit()
+        except Exception as exc:
+            if isinstance(exc, DBAPIError) and (is_unavailable(exc) or _conflict(exc)):
+                raise  # the whole group is answered 503 or retried
             savepoint.rollback()
             self._cache.rollback()
             log.exception("event could not be stored; it was rolled back")
@@ -185,6 +207,10 @@ class GroupCommitWriter:
         if change is not None:
             changes.append(change)
         return Outcome(stored=change is not None)
+
+    def _record(self, appends: Appends, event: Event, change: Changes) -> None:
+        if self._on_stored is not None:
+            self._on_stored(appends, event, change)
 
 
 def _conflict(exc: DBAPIError) -> bool:
