@@ -1,0 +1,121 @@
+"""`lineage ingest|status|upstream|downstream|graph` against a real collector and offline."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from lineage.cli.main import app
+from tests.cli.scenario import events
+from tests.conftest import Server
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _shape(answer: dict[str, Any]) -> tuple[set[tuple[str, int]], set[tuple[str, str]]]:
+    nodes = {(n["id"], n["depth"]) for n in answer["nodes"]}
+    return nodes, {(e["from"], e["to"]) for e in answer["edges"]}
+
+
+@pytest.fixture
+def empty_collector(db_url: str) -> Iterator[str]:
+    """A real `lineage serve` on an empty store."""
+    server = Server(db_url).start()
+    try:
+        yield server.wait_ready().url
+    finally:
+        server.stop()
+
+
+def test_ingest_file_reports_failures_then_status_counts(
+    empty_collector: str, tmp_path: Path
+) -> None:
+    scenario = events()
+    ndjson = tmp_path / "events.ndjson"
+    bad = {"eventType": "START", "eventTime": "2026-01-01T00:00:00Z"}  # no run, no job
+    ndjson.write_text("\n".join(json.dumps(e) for e in [*scenario, bad]) + "\n")
+    code, out, _ = _run("ingest", str(ndjson), "--url", empty_collector, "--chunk", "2")
+    stored = len(scenario)
+    assert (code, out) == (1, f"sent {stored + 1} events, {stored} stored, 1 failed\n")
+
+    array = tmp_path / "events.json"
+    array.write_text(json.dumps(scenario))  # duplicates of stored events are accepted again
+    code, out, _ = _run("ingest", str(array), "--url", empty_collector)
+    assert (code, out) == (0, f"sent {stored} events, {stored} stored, 0 failed\n")
+
+    code, out, _ = _run("status", "--url", empty_collector)
+    status = json.loads(out)
+    assert code == 0
+    assert (status["collector"], status["status"]) == (empty_collector, "ok")
+    assert (status["graphNodes"], status["graphEdges"]) == (10, 8)
+
+
+@pytest.fixture
+def scenario_collector(store_url: str) -> Iterator[str]:
+    """A real `lineage serve` on the scenario's store."""
+    server = Server(store_url).start()
+    try:
+        yield server.wait_ready().url
+    finally:
+        server.stop()
+
+
+def test_closures_over_http_equal_offline(scenario_collector: str, store_url: str) -> None:
+    orders, clean = "dataset:warehouse:raw.orders", "dataset:warehouse:clean.orders"
+    for where in (("--url", scenario_collector), ("--database-url", store_url)):
+        code, out, err = _run("downstream", clean, "--depth", "2", *where)
+        assert (code, err) == (0, "")
+        assert _shape(json.loads(out)) == (
+            {
+                (clean, 0),
+                ("job:warehouse:etl.export_status", 1),
+                ("job:warehouse:etl.daily_revenue", 1),
+                ("dataset:warehouse:export.status", 2),
+                ("dataset:warehouse:mart.revenue", 2),
+            },
+            {
+                (clean, "job:warehouse:etl.export_status"),
+                (clean, "job:warehouse:etl.daily_revenue"),
+                ("job:warehouse:etl.export_status", "dataset:warehouse:export.status"),
+                ("job:warehouse:etl.daily_revenue", "dataset:warehouse:mart.revenue"),
+            },
+        )
+        code, out, _ = _run("upstream", clean, *where)
+        assert _shape(json.loads(out)) == (
+            {(clean, 0), ("job:warehouse:etl.build_clean", 1), (orders, 2)},
+            {(orders, "job:warehouse:etl.build_clean"), ("job:warehouse:etl.build_clean", clean)},
+        )
+        code, out, _ = _run("graph", "dataset:warehouse:mart.revenue", *where)
+        assert (code, out) == (
+            0,
+            "flowchart LR\n"
+            '  n0[("mart.revenue")]\n'
+            '  n1[["ml.train_forecast"]]\n'
+            '  n2[("models.revenue_forecast")]\n'
+            "  n0 --> n1\n"
+            "  n1 --> n2\n",
+        )
+
+
+def test_unknown_node_and_bad_url_are_usage_errors(scenario_collector: str) -> None:
+    code, _, err = _run("downstream", "dataset:warehouse:raw.ordres", "--url", scenario_collector)
+    assert (code, err) == (
+        2,
+        "error: node 'dataset:warehouse:raw.ordres' not found; "
+        "closest: dataset:warehouse:raw.orders, dataset:warehouse:clean.orders\n",
+    )
+    code, _, err = _run("status", "--url", "ftp://example.com")
+    assert (code, err) == (
+        2,
+        "error: --url must be http(s)://host[:port], got 'ftp://example.com'\n",
+    )
