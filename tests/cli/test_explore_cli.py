@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from lineage.cli.backend import HttpBackend
 from lineage.cli.main import app
 from tests.cli.scenario import events
 from tests.conftest import Server
@@ -119,3 +123,35 @@ def test_unknown_node_and_bad_url_are_usage_errors(scenario_collector: str) -> N
         2,
         "error: --url must be http(s)://host[:port], got 'ftp://example.com'\n",
     )
+
+
+def test_http_backend_reopens_a_keep_alive_connection_the_server_closed() -> None:
+    answered: list[str] = []
+
+    class ClosesAfterEachAnswer(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive is implied, yet the socket is then closed
+
+        def do_GET(self) -> None:
+            body = b'{"status": "ok"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            answered.append(self.path)
+            self.close_connection = True
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ClosesAfterEachAnswer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        backend = HttpBackend(f"http://127.0.0.1:{server.server_address[1]}", timeout_s=5)
+        assert backend.status()["status"] == "ok"
+        time.sleep(0.1)  # let the close reach the client
+        assert backend.status()["status"] == "ok"
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answered == ["/readyz", "/readyz"]

@@ -47,6 +47,7 @@ class HttpBackend:
             raise BadRequest(f"--url must be http(s)://host[:port], got {url!r}", field="--url")
         self._parts = parts
         self._connection: Any = None
+        self._reused = False
 
     def _connect(self) -> Any:
         import http.client
@@ -72,12 +73,16 @@ class HttpBackend:
         if json is not None:
             body = json_module.dumps(json).encode()
             headers["Content-Type"] = "application/json"
-        connection = self._connect()
         try:
-            # a bytes body goes out in the same send as the headers: no Nagle delay
-            connection.request(method, target, body=body, headers=headers)
-            response = connection.getresponse()
-            status, payload = response.status, response.read()
+            try:
+                status, payload = self._exchange(method, target, body, headers)
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                if not self._reused:
+                    raise
+                # the server closed the idle kept-alive connection: every call is idempotent
+                # (reads, and event posts deduplicated by content), so send it once more
+                self.close()
+                status, payload = self._exchange(method, target, body, headers)
         except TimeoutError as exc:
             self.close()
             raise CollectorUnreachable(
@@ -90,6 +95,16 @@ class HttpBackend:
         if status >= 400:
             raise _error_from(status, payload)
         return json_module.loads(payload) if payload else None
+
+    def _exchange(
+        self, method: str, target: str, body: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        self._reused = self._connection is not None
+        connection = self._connect()
+        # a bytes body goes out in the same send as the headers: no Nagle delay
+        connection.request(method, target, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
 
     def close(self) -> None:
         """Drop the kept-alive connection (the next call opens a new one)."""
