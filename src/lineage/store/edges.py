@@ -26,6 +26,10 @@ _IO_TIME = select(s.jobs.c.io_time).where(s.jobs.c.id == bindparam("job_id"))
 _SET_IO_TIME = (
     update(s.jobs).where(s.jobs.c.id == bindparam("job_id")).values(io_time=bindparam("io_time"))
 )
+# moves io_time forward unless the job's lineage is newer than the event (then: 0 rows)
+_CLAIM_IO_TIME = _SET_IO_TIME.where(
+    (s.jobs.c.io_time.is_(None)) | (s.jobs.c.io_time <= bindparam("io_time"))
+)
 _CURRENT_EDGES = (
     select(_le.id, _le.dataset_id, _le.direction, _ds.namespace, _ds.name)
     .join(s.datasets, _ds.id == _le.dataset_id)
@@ -66,18 +70,27 @@ def update_job_edges(
     outputs: list[ids.Identity],
     at: datetime,
     run_id: str | None,
+    run_io: set[IoPair] | None = None,
     settle: bool,
     origin: str,
 ) -> None:
-    """Add the edges this event reports; on `settle`, retire those the run no longer has."""
+    """Add the edges this event reports; on `settle`, retire those the run no longer has.
+
+    `run_io` is everything the run reported so far when the caller knows it (the run's first
+    event); else it is read for `run_id`. A JobEvent (`run_id` None) declares the whole set.
+    """
     keys = {d.id: d.key for d in (*inputs, *outputs)}
     reported = {(d.id, "in") for d in inputs} | {(d.id, "out") for d in outputs}
     if not reported and not settle:
         return
     # the job row lock serializes replicas retiring the same job's edges (deadlocks retry)
-    io_time = conn.execute(for_update(conn, _IO_TIME), {"job_id": job.id}).scalar()
-    if io_time is not None and at < io_time:
-        return
+    if reported:  # the lineage changes: claim io_time and take the lock in one statement
+        if not conn.execute(_CLAIM_IO_TIME, {"job_id": job.id, "io_time": at}).rowcount:
+            return
+    else:
+        io_time = conn.execute(for_update(conn, _IO_TIME), {"job_id": job.id}).scalar()
+        if io_time is not None and at < io_time:
+            return
     le = s.lineage_edges.c
     current: dict[IoPair, list[int]] = {}
     for row in conn.execute(_CURRENT_EDGES, {"job_id": job.id}):
@@ -99,9 +112,8 @@ def update_job_edges(
             ],
         )
         changes.edges_added |= {_edge(job.key, keys[d], direction) for d, direction in added}
-    changed = bool(reported)
     if settle:
-        full = reported if run_id is None else _run_io(conn, run_id)
+        full = reported if run_id is None else run_io or _run_io(conn, run_id)
         retired = current.keys() - full if full else set()
         if retired:
             row_ids = [i for pair in retired for i in current[pair]]
@@ -109,9 +121,8 @@ def update_job_edges(
             changes.edges_removed |= {
                 _edge(job.key, keys[d], direction) for d, direction in retired
             }
-        changed = changed or bool(full)
-    if changed:
-        conn.execute(_SET_IO_TIME, {"job_id": job.id, "io_time": at})
+        if full and not reported:
+            conn.execute(_SET_IO_TIME, {"job_id": job.id, "io_time": at})
 
 
 def _run_io(conn: Connection, run_id: str) -> set[IoPair]:

@@ -22,7 +22,7 @@ from lineage.store import edges, ml
 from lineage.store import identities as ids
 from lineage.store import schema as s
 from lineage.store.changes import Changes, NodeState
-from lineage.store.sql import Appends, insert_ignore, update_by_id, upsert_newer
+from lineage.store.sql import Appends, insert_ignore, update_by_id, upsert_newer, upsert_when
 
 TERMINAL_STATES = {"COMPLETE": "COMPLETED", "ABORT": "ABORTED", "FAIL": "FAILED"}
 FINISHED = frozenset(TERMINAL_STATES.values())
@@ -37,15 +37,11 @@ _JOB_STATE = (
     .where(s.jobs.c.id == bindparam("job_id"))
 )
 _RUN = select(s.runs).where(s.runs.c.id == bindparam("run_id"))
-_EARLIER_PLACEHOLDER = (
-    update(s.runs)
-    .where(
-        s.runs.c.id == bindparam("run_id"),
-        s.runs.c.state == "NEW",
-        s.runs.c.started_at > bindparam("at"),
-    )
-    .values(started_at=bindparam("at"), created_at=bindparam("at"))
-)
+
+
+def _earlier_placeholder(runs: Any, incoming: Any) -> Any:
+    """A parent run seen only as a placeholder takes the earliest time a child mentions it."""
+    return (runs.c.state == "NEW") & (runs.c.started_at > incoming.started_at)
 
 
 _fc = s.facets.c
@@ -149,6 +145,7 @@ class _EventWriter:
         self.facet_rows: list[dict[str, Any]] = []
         self.version_rows: list[dict[str, Any]] = []
         self.deleted_facets: list[tuple[str, str, str]] = []
+        self.first_of_run = False  # no earlier event of this run is stored
 
     # --- entities -------------------------------------------------------------------------
 
@@ -255,9 +252,12 @@ class _EventWriter:
             self.conn.execute(update_by_id(s.jobs, values), {"row_id": identity.id, **values})
         if state is not None or "lineage_incomplete" in values:
             state = state or NodeState(kind="job")
-            stored_incomplete, stored_parent = self._job_state(identity.id)
-            state.parent = state.parent or stored_parent
-            state.incomplete = stored_incomplete
+            if state.parent is not None and "lineage_incomplete" in values:
+                state.incomplete = values["lineage_incomplete"]  # both just written
+            else:
+                stored_incomplete, stored_parent = self._job_state(identity.id)
+                state.parent = state.parent or stored_parent
+                state.incomplete = stored_incomplete
             self.changes.nodes[identity.key] = state
         return identity
 
@@ -281,21 +281,26 @@ class _EventWriter:
             self._datasets(event.outputs, "output"),
         )
         ml.record_run_event(self.conn, event, inputs=inputs, outputs=outputs)
-        rows = [
-            {
-                "run_id": event.run_id,
-                "dataset_id": d.id,
-                "direction": direction,
-                "first_seen": self.at,
-            }
-            for direction, group in (("in", inputs), ("out", outputs))
-            for d in group
-        ]
-        if rows:
+        pairs = {(d.id, "in") for d in inputs} | {(d.id, "out") for d in outputs}
+        if pairs:
             self.conn.execute(
-                insert_ignore(self.conn, s.run_io, ["run_id", "dataset_id", "direction"]), rows
+                insert_ignore(self.conn, s.run_io, ["run_id", "dataset_id", "direction"]),
+                [
+                    {
+                        "run_id": event.run_id,
+                        "dataset_id": d,
+                        "direction": io,
+                        "first_seen": self.at,
+                    }
+                    for d, io in sorted(pairs)
+                ],
             )
-        self._lineage(job, inputs, outputs, settle=event.event_type == "COMPLETE", origin="run")
+        # the run's first event reported exactly these pairs (unless a symlink in it merged
+        # one of them into another dataset: then the stored rows are resolved by a query)
+        run_io = pairs if self.first_of_run and not self.changes.merges else None
+        self._lineage(
+            job, inputs, outputs, settle=event.event_type == "COMPLETE", origin="run", run_io=run_io
+        )
 
     def job_event(self) -> None:
         """JobEvent: declared (static) lineage; replaces the job's current edges."""
@@ -323,6 +328,7 @@ class _EventWriter:
         *,
         settle: bool,
         origin: str,
+        run_io: set[tuple[int, str]] | None = None,
     ) -> None:
         flows = f.explicit_flows(self.event.job_facets)
         if flows is not None:
@@ -340,6 +346,7 @@ class _EventWriter:
             outputs=outputs,
             at=self.at,
             run_id=self.event.run_id if origin == "run" else None,
+            run_io=run_io,
             settle=settle,
             origin=origin,
         )
@@ -370,6 +377,7 @@ class _EventWriter:
             self._placeholder_parent(parent)
         existing = self.conn.execute(_RUN, {"run_id": event.run_id}).first()
         values = self._run_values(existing, parent)
+        self.first_of_run = existing is None
         if existing is None:
             values.update(
                 id=event.run_id,
@@ -427,7 +435,9 @@ class _EventWriter:
             self.conn, self.cache, self.changes, parent.job_namespace, parent.job_name, self.at
         )
         self.conn.execute(
-            insert_ignore(self.conn, s.runs, ["id"]),
+            upsert_when(
+                self.conn, s.runs, ["id"], ["started_at", "created_at"], _earlier_placeholder
+            ),
             {
                 "id": parent.run_id,
                 "external_id": parent.run_id_raw,
@@ -440,7 +450,6 @@ class _EventWriter:
                 "lineage_incomplete": False,
             },
         )
-        self.conn.execute(_EARLIER_PLACEHOLDER, {"run_id": parent.run_id, "at": self.at})
 
     # --- facets ---------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -24,7 +24,19 @@ def upsert_newer(
     conn: Connection, table: Table, conflict: Sequence[str], columns: Sequence[str], clock: str
 ) -> Any:
     """INSERT, or UPDATE `columns` when the incoming row's `clock` is not older."""
-    return _upsert_newer(conn.dialect.name, table, tuple(conflict), tuple(columns), clock)
+    return upsert_when(conn, table, conflict, columns, _not_older(clock))
+
+
+def upsert_when(
+    conn: Connection,
+    table: Table,
+    conflict: Sequence[str],
+    columns: Sequence[str],
+    condition: Callable[[Table, Any], Any],
+) -> Any:
+    """INSERT, or UPDATE `columns` from the incoming row where `condition(table, excluded)`
+    holds (`excluded` is the incoming row). Pass a module-level function: it keys the cache."""
+    return _upsert(conn.dialect.name, table, tuple(conflict), tuple(columns), condition)
 
 
 # The constructs are built once per (dialect, table, columns): building and cache-keying a new
@@ -35,15 +47,24 @@ def _insert_ignore(dialect: str, table: Table, conflict: tuple[str, ...]) -> Any
 
 
 @lru_cache(maxsize=64)
-def _upsert_newer(
-    dialect: str, table: Table, conflict: tuple[str, ...], columns: tuple[str, ...], clock: str
+def _upsert(
+    dialect: str,
+    table: Table,
+    conflict: tuple[str, ...],
+    columns: tuple[str, ...],
+    condition: Callable[[Table, Any], Any],
 ) -> Any:
     stmt = _dialect_insert(dialect, table)
     return stmt.on_conflict_do_update(
         index_elements=list(conflict),
         set_={c: stmt.excluded[c] for c in columns},
-        where=table.c[clock] <= stmt.excluded[clock],
+        where=condition(table, stmt.excluded),
     )
+
+
+@lru_cache(maxsize=16)
+def _not_older(clock: str) -> Callable[[Table, Any], Any]:
+    return lambda table, excluded: table.c[clock] <= excluded[clock]
 
 
 def for_update(conn: Connection, query: Select[Any]) -> Select[Any]:
