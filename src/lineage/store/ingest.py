@@ -78,7 +78,8 @@ def log_events(conn: Connection, events: Sequence[Event], received_at: datetime)
             "producer": event.producer,
             "payload": zlib.compress(event.raw_bytes, 1),
         }
-        for event in events
+        # in hash order: replicas logging overlapping groups lock rows in the same order
+        for event in sorted(events, key=lambda e: e.hash)
     ]
     inserted = set(
         conn.execute(_returning_hash(insert_ignore(conn, s.events, ["hash"])), rows).scalars()
