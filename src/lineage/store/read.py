@@ -7,6 +7,7 @@ API layer only validates and serializes them.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,15 +17,38 @@ from sqlalchemy import Connection, Row, and_, func, or_, select
 from lineage.facets import explicit_flows
 from lineage.graph import Snapshot
 from lineage.store import schema as s
-from lineage.store.changes import NodeState, dataset_key, job_key
+from lineage.store.changes import Flow, NodeKey, NodeState, dataset_key, job_key
 
 ds, jb, rn = s.datasets.c, s.jobs.c, s.runs.c
+ce, le = s.column_edges.c, s.lineage_edges.c
 
+# The rows a snapshot is made of, column by column (`add_datasets` and its siblings take
+# rows in this order, from the whole store or from part of it).
+DATASET_NODE = (
+    ds.id,
+    ds.namespace,
+    ds.name,
+    ds.kind,
+    ds.is_dropped,
+    ds.canonical_id,
+    ds.deleted_at,
+)
+JOB_NODE = (jb.id, jb.namespace, jb.name, jb.parent_job_id, jb.lineage_incomplete, jb.deleted_at)
+LINEAGE_EDGE = (le.job_id, le.dataset_id, le.direction)
+COLUMN_EDGE = (
+    ce.job_id,
+    ce.out_dataset_id,
+    ce.out_field,
+    ce.in_dataset_id,
+    ce.in_field,
+    ce.type,
+    ce.subtype,
+)
 
 _PLAIN_DATASET, _PLAIN_JOB = NodeState(kind="dataset"), NodeState(kind="job")
 
 
-def _raw_rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
+def raw_rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
     """Plain tuples straight from the driver: at a million rows, SQLAlchemy's Row objects
     cost more than the query (start-up rebuild, benchmarks/graph.py)."""
     cursor = conn.connection.cursor()
@@ -35,18 +59,44 @@ def _raw_rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
         cursor.close()
 
 
+def _select_all(columns: tuple[Any, ...], where: str = "") -> str:
+    names = ", ".join(c.name for c in columns)
+    return f"SELECT {names} FROM {columns[0].table.name}{where}"
+
+
 def load_snapshot(conn: Connection) -> Snapshot:
     """Everything the in-memory graph needs, read in a few queries.
 
     Plain datasets and jobs share one NodeState each (a snapshot is read-only).
     """
     snap = Snapshot()
-    dataset_keys: dict[int, Any] = {}
+    dataset_keys = add_datasets(snap, raw_rows(conn, _select_all(DATASET_NODE)))
+    job_keys = add_jobs(snap, raw_rows(conn, _select_all(JOB_NODE)))
+    current = raw_rows(conn, _select_all(LINEAGE_EDGE, " WHERE valid_to IS NULL"))
+    add_edges(snap, current, job_keys, dataset_keys)
+    add_columns(
+        snap,
+        conn.execute(select(*COLUMN_EDGE).where(ce.valid_to.is_(None))),
+        job_keys,
+        dataset_keys,
+    )
+    fc = s.facets.c
+    facets = conn.execute(
+        select(fc.owner_key, fc.payload).where(fc.owner_type == "job", fc.name == "lineage")
+    )
+    for job_id, flows in job_flows(facets):
+        snap.flows[job_keys[job_id]] = flows
+    return snap
+
+
+def add_datasets(snap: Snapshot, rows: Iterable[Sequence[Any]]) -> dict[int, NodeKey]:
+    """Dataset rows (`DATASET_NODE`) as nodes, hidden marks and aliases; returns id -> key.
+
+    An alias row's canonical row must be among `rows`.
+    """
+    dataset_keys: dict[int, NodeKey] = {}
     canonical_of: dict[int, int] = {}
-    for id_, namespace, name, kind, dropped, canonical_id, deleted_at in _raw_rows(
-        conn,
-        "SELECT id, namespace, name, kind, is_dropped, canonical_id, deleted_at FROM datasets",
-    ):
+    for id_, namespace, name, kind, dropped, canonical_id, deleted_at in rows:
         key = dataset_key(namespace, name)
         dataset_keys[id_] = key
         if canonical_id is not None:
@@ -58,10 +108,16 @@ def load_snapshot(conn: Connection) -> Snapshot:
             snap.hidden.add(key)
     for alias_id, target in canonical_of.items():
         snap.aliases[dataset_keys[alias_id]] = dataset_keys[target]
-    job_rows = _raw_rows(
-        conn, "SELECT id, namespace, name, parent_job_id, lineage_incomplete, deleted_at FROM jobs"
-    )
-    job_keys: dict[int, Any] = {row[0]: job_key(row[1], row[2]) for row in job_rows}
+    return dataset_keys
+
+
+def add_jobs(snap: Snapshot, rows: Iterable[Sequence[Any]]) -> dict[int, NodeKey]:
+    """Job rows (`JOB_NODE`) as nodes and hidden marks; returns id -> key.
+
+    A job's parent row must be among `rows`.
+    """
+    job_rows = list(rows)
+    job_keys: dict[int, NodeKey] = {row[0]: job_key(row[1], row[2]) for row in job_rows}
     for id_, _, _, parent_id, incomplete, deleted_at in job_rows:
         key = job_keys[id_]
         if parent_id is None and not incomplete:
@@ -71,43 +127,46 @@ def load_snapshot(conn: Connection) -> Snapshot:
             snap.nodes[key] = NodeState(kind="job", incomplete=bool(incomplete), parent=parent)
         if deleted_at is not None:
             snap.hidden.add(key)
-    for job_id, dataset_id, direction in _raw_rows(
-        conn,
-        "SELECT job_id, dataset_id, direction FROM lineage_edges WHERE valid_to IS NULL",
-    ):
+    return job_keys
+
+
+def add_edges(
+    snap: Snapshot,
+    rows: Iterable[Sequence[Any]],
+    job_keys: dict[int, NodeKey],
+    dataset_keys: dict[int, NodeKey],
+) -> None:
+    """Current (job_id, dataset_id, direction) lineage_edges rows as graph edges."""
+    for job_id, dataset_id, direction in rows:
         job, dataset = job_keys[job_id], dataset_keys[dataset_id]
         snap.edges.add((dataset, job) if direction == "in" else (job, dataset))
-    ce = s.column_edges.c
-    for row in conn.execute(
-        select(
-            ce.job_id,
-            ce.out_dataset_id,
-            ce.out_field,
-            ce.in_dataset_id,
-            ce.in_field,
-            ce.type,
-            ce.subtype,
-        ).where(ce.valid_to.is_(None))
-    ):
+
+
+def add_columns(
+    snap: Snapshot,
+    rows: Iterable[Sequence[Any]],
+    job_keys: dict[int, NodeKey],
+    dataset_keys: dict[int, NodeKey],
+) -> None:
+    """Current column_edges rows (`COLUMN_EDGE`) as column lineage."""
+    for job_id, out_dataset_id, out_field, in_dataset_id, in_field, type_, subtype in rows:
         snap.columns.add(
             (
-                (dataset_keys[row.in_dataset_id], row.in_field),
-                (dataset_keys[row.out_dataset_id], row.out_field),
-                job_keys[row.job_id],
-                row.type,
-                row.subtype,
+                (dataset_keys[in_dataset_id], in_field),
+                (dataset_keys[out_dataset_id], out_field),
+                job_keys[job_id],
+                type_,
+                subtype,
             )
         )
-    fc = s.facets.c
-    for row in conn.execute(
-        select(fc.owner_key, fc.payload).where(fc.owner_type == "job", fc.name == "lineage")
-    ):
-        flows = explicit_flows({"lineage": orjson.loads(row.payload)})
+
+
+def job_flows(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[int, frozenset[Flow]]]:
+    """(job id, explicit input -> output pairs) from (owner_key, payload) `lineage` job facets."""
+    for owner_key, payload in rows:
+        flows = explicit_flows({"lineage": orjson.loads(payload)})
         if flows is not None:
-            snap.flows[job_keys[int(row.owner_key)]] = frozenset(
-                (dataset_key(*a), dataset_key(*b)) for a, b in flows[2]
-            )
-    return snap
+            yield int(owner_key), frozenset((dataset_key(*a), dataset_key(*b)) for a, b in flows[2])
 
 
 # --- helpers -----------------------------------------------------------------------------------
