@@ -2,12 +2,14 @@
 
 A request names a dataset (node id, or name with a namespace) with explicit changes or a
 proposed schema, or carries DDL whose table names are matched to datasets (db.schema.table
-and shorter forms, case-insensitive).
+and shorter forms, case-insensitive). `scope` finds in the store the datasets that resolving
+a request looks at, so that the offline CLI can build just their part of the graph.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,8 @@ from lineage.errors import BadRequest, NodeNotFound
 from lineage.facets import flatten_fields
 from lineage.graph import LineageGraph
 from lineage.impact_context import StoreFacts
+from lineage.store import subgraph
+from lineage.store.changes import NodeKey, dataset_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,16 +98,8 @@ def find_dataset(graph: LineageGraph, text: str, namespace: str | None) -> int:
 
 def match_table(graph: LineageGraph, parts: tuple[str, ...], namespace: str | None) -> int:
     """The dataset a DDL table name means: equal names, or one a dotted suffix of the other."""
-    wanted = ".".join(parts).lower()
-    found = []
-    for key in _datasets(graph):
-        if namespace is not None and key[1] != namespace:
-            continue
-        name = key[2].lower()
-        if name == wanted or name.endswith("." + wanted) or wanted.endswith("." + name):
-            found.append(key)
-    exact = [k for k in found if k[2].lower() == wanted]
-    found = exact or found
+    wanted = table_name(parts)
+    found = table_matches(_datasets(graph), wanted, namespace)
     if len(found) == 1:
         node = graph.find(found[0])
         assert node is not None
@@ -112,6 +108,77 @@ def match_table(graph: LineageGraph, parts: tuple[str, ...], namespace: str | No
         names = ", ".join(sorted(ids.format_id(*k) for k in found))
         raise BadRequest(f"table {wanted!r} matches several datasets: {names}", field="ddl")
     return find_dataset(graph, wanted, namespace)
+
+
+def table_name(parts: tuple[str, ...]) -> str:
+    """A DDL table name as datasets are matched to it: dotted, lower-cased."""
+    return ".".join(parts).lower()
+
+
+def table_matches(keys: Iterable[NodeKey], wanted: str, namespace: str | None) -> list[NodeKey]:
+    """The dataset keys a DDL table name may mean: those of equal names (case-insensitive)
+    if any, else those where one name is a dotted suffix of the other."""
+    found = []
+    for key in keys:
+        if namespace is not None and key[1] != namespace:
+            continue
+        name = key[2].lower()
+        if name == wanted or name.endswith("." + wanted) or wanted.endswith("." + name):
+            found.append(key)
+    return [k for k in found if k[2].lower() == wanted] or found
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The part of the store that resolving one request looks at (see `scope`)."""
+
+    datasets: set[int]
+    namespaces: set[str]
+
+
+def scope(conn: Connection, request: dict[str, Any]) -> Scope | None:
+    """The datasets (store ids) that resolving `request` may pick, found in the store by key
+    and by name, and the namespaces that a node id in it may start with.
+
+    A graph holding these datasets and knowing these namespaces resolves the request as the
+    graph of the whole store does: a lookup by key finds the same node, a lookup by name or
+    by DDL table name meets every dataset that can match. None when resolution needs every
+    dataset's name: an unknown dataset, whose error names the closest ones.
+    """
+    found = Scope(set(), set())
+    namespace = request.get("namespace")
+    if request.get("ddl"):
+        visible = subgraph.visible_datasets(conn)
+        for table_change in parse_ddl(request["ddl"], dialect=request.get("dialect")):
+            wanted = table_name(table_change.table)
+            matches = table_matches(visible, wanted, namespace)
+            found.datasets.update(visible[key] for key in matches)
+            if not matches and not _scope_dataset(conn, found, wanted, namespace):
+                return None
+    if request.get("dataset") and not _scope_dataset(conn, found, request["dataset"], namespace):
+        return None
+    return found
+
+
+def _scope_dataset(conn: Connection, found: Scope, text: Any, namespace: Any) -> bool:
+    """Add what `find_dataset(graph, text, namespace)` looks at; False if it finds nothing."""
+    if not isinstance(text, str):
+        return False
+    if text.startswith("dataset:"):
+        rest = text[len("dataset:") :]
+        prefixes = {rest[:i] for i, char in enumerate(rest) if char == ":"}
+        known = subgraph.namespaces_among(conn, prefixes)
+        found.namespaces.update(known)
+        readings = ids.candidates(rest, known)
+    elif namespace is not None:
+        readings = [(namespace, text)]
+    else:
+        named = subgraph.named_datasets(conn, text)
+        found.datasets.update(named)
+        return bool(named)
+    hits = subgraph.find_datasets(conn, [dataset_key(*reading) for reading in readings])
+    found.datasets.update(dataset for dataset, _ in hits.values())
+    return any(visible for _, visible in hits.values())
 
 
 def schema_diff(current: dict[str, str | None], proposed: Any) -> list[Change]:

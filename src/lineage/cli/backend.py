@@ -1,14 +1,21 @@
 """Where CLI queries go: a collector over HTTP (`--url`) or a database directly (offline).
 
 Both ends run the same code: the server route and the offline backend call the same
-`impact.analyze_request` and `api.lineage.directed`.
+`impact.analyze_request` and `api.lineage.directed`. Offline, impact analysis runs on the
+part of the store downstream of the datasets the request names (`impact_graph`), not on the
+whole graph, which only lineage and status build.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lineage.errors import BadRequest, LineageError, NodeNotFound, StoreUnavailable
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from lineage.graph import LineageGraph
 
 DEFAULT_URL = "http://127.0.0.1:5000"
 DEFAULT_TIMEOUT_S = 30.0
@@ -142,22 +149,32 @@ def _error_from(status: int, payload: bytes) -> LineageError:
 
 
 class OfflineBackend:
-    """A store read straight from its database, graph built in this process."""
+    """A store read straight from its database, graphs built in this process."""
 
     def __init__(self, database_url: str) -> None:
-        from lineage.api.app import load_graph
-        from lineage.store.db import make_engine, unavailable_as_503
+        from lineage.store.db import make_engine
 
         self.engine = make_engine(database_url)
-        with unavailable_as_503("loading the graph"):
-            self.graph = load_graph(self.engine)
+        self._graph: LineageGraph | None = None
+
+    @property
+    def graph(self) -> LineageGraph:
+        """The graph of the whole store, built on first use."""
+        if self._graph is None:
+            from lineage.follow import build_graph
+            from lineage.store.db import unavailable_as_503
+
+            with unavailable_as_503("loading the graph"), self.engine.connect() as conn:
+                self._graph = build_graph(conn)
+        return self._graph
 
     def impact(self, request: dict[str, Any]) -> dict[str, Any]:
-        """The same analysis the server runs."""
+        """The same analysis the server runs, on the part of the store the request touches."""
         from lineage import impact
+        from lineage.store.db import unavailable_as_503
 
-        with self.engine.connect() as conn:
-            return impact.analyze_request(self.graph, conn, request)
+        with unavailable_as_503("loading the graph"), self.engine.connect() as conn:
+            return impact.analyze_request(impact_graph(conn, request), conn, request)
 
     def lineage(self, *, downstream: bool, params: dict[str, Any]) -> dict[str, Any]:
         """The same closure the server answers."""
@@ -182,15 +199,35 @@ class OfflineBackend:
         from lineage.store import read
         from lineage.store.db import redact
 
+        graph = self.graph  # first: it reports a dead database as a StoreUnavailable
         with self.engine.connect() as conn:
             counts = read.counts(conn)
         return {
             "database": redact(str(self.engine.url.render_as_string(hide_password=False))),
             "status": "ok",
-            "graphNodes": len(self.graph),
-            "graphEdges": self.graph.edge_count(),
+            "graphNodes": len(graph),
+            "graphEdges": graph.edge_count(),
             **counts,
         }
+
+
+def impact_graph(conn: Connection, request: dict[str, Any]) -> LineageGraph:
+    """A graph on which `impact.analyze_request(graph, conn, request)` answers as on the
+    graph of the whole store: the part downstream of the datasets the request may name, or
+    the whole store when resolving it needs every dataset's name (an unknown dataset)."""
+    from lineage.graph import LineageGraph
+    from lineage.impact_targets import scope
+    from lineage.store.subgraph import downstream_snapshot
+
+    found = scope(conn, request)
+    if found is None:
+        from lineage.follow import build_graph  # not at the top: its imports cost ~40 ms
+
+        return build_graph(conn)
+    graph = LineageGraph.from_snapshot(downstream_snapshot(conn, found.datasets))
+    # node ids are split on the namespaces the whole graph knows, not only those of its part
+    graph.namespaces.update(found.namespaces)
+    return graph
 
 
 def open_backend(
