@@ -55,13 +55,18 @@ def events(draw: st.DrawFn) -> dict[str, Any]:
     )
 
 
-async def _run_stream(url: str, stream: list[dict[str, Any]]) -> None:
+async def _run_stream(url: str, stream: list[dict[str, Any]], *, as_batch: bool) -> Any:
+    """Send the stream (one POST each, or all in one batch: one group commit); check the
+    graph against a rebuild and replay against the reads; return the graph and reads."""
     app = create_app(Settings(database_url=url))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
     ):
-        for event in stream:
+        if as_batch:
+            response = await client.post("/api/v1/lineage/batch", content=orjson.dumps(stream))
+            assert response.status_code == 204, response.text
+        for event in [] if as_batch else stream:
             assert (
                 await client.post("/api/v1/lineage", content=orjson.dumps(event))
             ).status_code == 201
@@ -73,6 +78,7 @@ async def _run_stream(url: str, stream: list[dict[str, Any]]) -> None:
         assert load_graph(app.state.engine).snapshot() == rebuilt
         after = [(await client.get(p)).json() for p in _reads()]
         assert after == before
+        return rebuilt, before
 
 
 def _reads() -> list[str]:
@@ -89,7 +95,14 @@ def _reads() -> list[str]:
 def test_incremental_graph_equals_rebuild_and_replay(
     stream: list[dict[str, Any]], db_url: str
 ) -> None:
-    # each example needs a fresh store: start from the fixture's migrated copy every time
+    """...and the stream written as one group commit (a batch) equals it sent one by one."""
+    one_by_one = asyncio.run(_run_stream(_emptied(db_url), stream, as_batch=False))
+    one_group = asyncio.run(_run_stream(_emptied(db_url), stream, as_batch=True))
+    assert one_group == one_by_one
+
+
+def _emptied(db_url: str) -> str:
+    """The fixture's store with every row deleted (each example needs a fresh store)."""
     from sqlalchemy import delete
 
     from lineage.store import schema as s
@@ -101,4 +114,4 @@ def test_incremental_graph_equals_rebuild_and_replay(
             if table.name != "alembic_version":
                 conn.execute(delete(table))
     engine.dispose()
-    asyncio.run(_run_stream(db_url, stream))
+    return db_url

@@ -70,6 +70,8 @@ def analyze(graph: LineageGraph, conn: Connection, targets: list[Target]) -> dic
         successors: dict[int, list[int]] = {}
         for a, b in walk.edges:
             successors.setdefault(a, []).append(b)
+        for children in successors.values():  # the graph's edge order varies by process
+            children.sort(key=graph.key)  # (hash seed): same store, same report
         for change in target.changes:
             _propagate(graph, facts, target.node, change, successors, hits)
     items = sorted(hits.values(), key=lambda h: (-h.cls, len(h.path), graph.key(h.node)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 import pytest
@@ -12,12 +13,13 @@ from lineage.settings import Settings
 from tests.cli.scenario import events
 
 
-async def _ingest(url: str) -> None:
+async def ingest(url: str, stream: list[dict[str, Any]] | None = None) -> None:
+    """Post `stream` (default: the scenario) to a collector app on `url`, one event at a time."""
     app = create_app(Settings(database_url=url))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            for event in events():
+            for event in events() if stream is None else stream:
                 response = await client.post("/api/v1/lineage", json=event)
                 assert response.status_code == 201, response.text
 
@@ -25,5 +27,5 @@ async def _ingest(url: str) -> None:
 @pytest.fixture
 def store_url(db_url: str) -> str:
     """A fresh database (SQLite file or PostgreSQL database) holding the scenario."""
-    asyncio.run(_ingest(db_url))
+    asyncio.run(ingest(db_url))
     return db_url

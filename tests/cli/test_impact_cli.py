@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 from lineage.cli.main import app
+from tests.cli.conftest import ingest
 from tests.conftest import Server
+from tests.events import ds, run_event
 
 GOLDEN = Path(__file__).parent / "golden"
 CHANGES = [
@@ -182,3 +188,36 @@ def test_http_mode_matches_golden(collector: str) -> None:
         "",
         "error: unknown column 'amout' in dataset:warehouse:raw.orders; closest: amount\n",
     )
+
+
+def test_report_is_the_same_whatever_the_hash_seed(db_url: str) -> None:
+    # a diamond: raw -> j1 -> a -> j3 -> c and raw -> j2 -> b -> j4 -> c; c has two paths of
+    # one class, and the graph's edge order follows set order, which the hash seed changes
+    diamond = [("j1", "raw", "a"), ("j2", "raw", "b"), ("j3", "a", "c"), ("j4", "b", "c")]
+    asyncio.run(
+        ingest(
+            db_url, [run_event(j, inputs=[ds("n", i)], outputs=[ds("n", o)]) for j, i, o in diamond]
+        )
+    )
+    lineage = str(Path(sys.executable).parent / "lineage")
+    command = [lineage, "impact", "dataset:n:raw", "--drop-dataset"]
+    reports = set()
+    for seed in ("0", "1", "2", "3", "4"):
+        done = subprocess.run(
+            [*command, "--format", "json", "--database-url", db_url],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=False,
+        )
+        assert done.returncode == 1, done.stderr
+        reports.add(done.stdout)
+    (report,) = reports
+    paths = {item["id"]: item["path"] for item in json.loads(report)["items"]}
+    assert paths["dataset:n:c"] == [
+        "dataset:n:raw",
+        "job:ns:j1",
+        "dataset:n:a",
+        "job:ns:j3",
+        "dataset:n:c",
+    ]

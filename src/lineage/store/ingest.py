@@ -78,8 +78,8 @@ def log_events(conn: Connection, events: Sequence[Event], received_at: datetime)
             "producer": event.producer,
             "payload": zlib.compress(event.raw_bytes, 1),
         }
-        # in hash order: replicas logging overlapping groups lock rows in the same order
-        for event in sorted(events, key=lambda e: e.hash)
+        # in arrival order: log ids are the order replay applies events in
+        for event in events
     ]
     inserted = set(
         conn.execute(_returning_hash(insert_ignore(conn, s.events, ["hash"])), rows).scalars()
