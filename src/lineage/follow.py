@@ -46,6 +46,8 @@ def build_graph(conn: Connection) -> LineageGraph:
     finally:
         if enabled:
             gc.enable()
+
+
 BATCH = 5_000  # log rows read per query
 
 
