@@ -17,6 +17,7 @@ the server's own time for the request. Asserts nothing.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import subprocess
 import sys
@@ -34,8 +35,10 @@ import estate as est
 from common import VENV_BIN, free_port, median, pg_database, row, server
 from graph import _copy, _executemany, load_store
 from ingest import NODELAY
+from rich.console import Console
 
 from lineage import ids
+from lineage.cli.impact_output import render_json
 
 COLUMNS = ("c0", "c1", "c2")
 STAMP = datetime(2026, 11, 1, tzinfo=UTC)
@@ -159,7 +162,7 @@ def offline_breakdown(
     load_warm, _ = in_process_ms(load, repeats)
     analysis_first, report = in_process_ms(analyze, 1)
     analysis_warm, _ = in_process_ms(analyze, repeats)
-    render, _ = in_process_ms(lambda: json.dumps(report, indent=2, sort_keys=True), repeats)
+    render, _ = in_process_ms(lambda: render_json(report, Console(file=io.StringIO()), 0), repeats)
     engine.dispose()
     return [
         ("  + offline imports, connect", setup_ms - main_import_ms),
@@ -167,7 +170,7 @@ def offline_breakdown(
         ("  impact_graph, warm", load_warm),
         ("  impact.analyze_request, 1st", analysis_first),
         ("  impact.analyze_request, warm", analysis_warm),
-        ("  JSON rendering", render),
+        ("  JSON rendering (render_json)", render),
     ]
 
 
@@ -201,13 +204,19 @@ def on_database(label: str, url: str, estate: est.Estate, repeats: int) -> None:
     serve = [lineage, "serve", "--port", str(port), "--database-url", url, "--log-level", "warning"]
     with server(serve, port, ready_path="/readyz") as srv:
         http_ms, out = wall_ms([*impact, "--url", srv["url"]], repeats, expect=1)
+        table = [*impact[:-2], "--url", srv["url"]]  # the default Rich table, 50 rows
+        table_ms, _ = wall_ms(table, repeats, expect=1)
         assert json.loads(out)["summary"] == summary
         server_side = server_ms(srv["url"], request, repeats)
     print(f"change: drop {root} c0 -> {summary}; median of {repeats} runs")
     print(row("", "wall ms", "- python", "- --help"))
     print(row("python -c pass (baseline)", f"{python_ms:.0f}"))
     print(row("lineage --help (baseline)", f"{help_ms:.0f}", f"{help_ms - python_ms:.0f}"))
-    runs = {"lineage impact --url (HTTP)": http_ms, "lineage impact offline": offline_ms}
+    runs = {
+        "lineage impact --url (HTTP)": http_ms,
+        "  same, default table output": table_ms,
+        "lineage impact offline": offline_ms,
+    }
     for name, ms in runs.items():
         print(row(name, f"{ms:.0f}", f"{ms - python_ms:.0f}", f"{ms - help_ms:.0f}"))
     print("where the time goes:")
