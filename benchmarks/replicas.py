@@ -13,13 +13,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import sys
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import orjson
-from benchmarks.common import VENV_BIN, free_port, median, pct, pg_database, row, server
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import VENV_BIN, free_port, median, pct, pg_database, row, server
 
 CONCURRENCY = 16
 JSON = {"Content-Type": "application/json"}
