@@ -70,8 +70,10 @@ def analyze(graph: LineageGraph, conn: Connection, targets: list[Target]) -> dic
         successors: dict[int, list[int]] = {}
         for a, b in walk.edges:
             successors.setdefault(a, []).append(b)
-        for children in successors.values():  # the graph's edge order varies by process
-            children.sort(key=graph.key)  # (hash seed): same store, same report
+        # the graph's edge order follows the process's hash seed: sorted, a store always
+        # gives the same report (the same path for a dataset reached two ways)
+        for children in successors.values():
+            children.sort(key=graph.key)
         for change in target.changes:
             _propagate(graph, facts, target.node, change, successors, hits)
     items = sorted(hits.values(), key=lambda h: (-h.cls, len(h.path), graph.key(h.node)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ import pytest
 from lineage.api.app import create_app
 from lineage.settings import Settings
 from tests.cli.scenario import events
+from tests.conftest import Server
 
 
 async def ingest(url: str, stream: list[dict[str, Any]] | None = None) -> None:
@@ -29,3 +31,23 @@ def store_url(db_url: str) -> str:
     """A fresh database (SQLite file or PostgreSQL database) holding the scenario."""
     asyncio.run(ingest(db_url))
     return db_url
+
+
+def _serving(url: str) -> Iterator[str]:
+    server = Server(url).start()
+    try:
+        yield server.wait_ready().url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def collector(store_url: str) -> Iterator[str]:
+    """A real `lineage serve` on the scenario's store, ready (graph loaded)."""
+    yield from _serving(store_url)
+
+
+@pytest.fixture
+def empty_collector(db_url: str) -> Iterator[str]:
+    """A real `lineage serve` on an empty store."""
+    yield from _serving(db_url)

@@ -5,18 +5,15 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner
 
 from lineage.cli.backend import HttpBackend
 from lineage.cli.main import app
 from tests.cli.scenario import events
-from tests.conftest import Server
 
 runner = CliRunner()
 
@@ -29,16 +26,6 @@ def _run(*args: str) -> tuple[int, str, str]:
 def _shape(answer: dict[str, Any]) -> tuple[set[tuple[str, int]], set[tuple[str, str]]]:
     nodes = {(n["id"], n["depth"]) for n in answer["nodes"]}
     return nodes, {(e["from"], e["to"]) for e in answer["edges"]}
-
-
-@pytest.fixture
-def empty_collector(db_url: str) -> Iterator[str]:
-    """A real `lineage serve` on an empty store."""
-    server = Server(db_url).start()
-    try:
-        yield server.wait_ready().url
-    finally:
-        server.stop()
 
 
 def test_ingest_file_reports_failures_then_status_counts(
@@ -64,19 +51,9 @@ def test_ingest_file_reports_failures_then_status_counts(
     assert (status["graphNodes"], status["graphEdges"]) == (10, 8)
 
 
-@pytest.fixture
-def scenario_collector(store_url: str) -> Iterator[str]:
-    """A real `lineage serve` on the scenario's store."""
-    server = Server(store_url).start()
-    try:
-        yield server.wait_ready().url
-    finally:
-        server.stop()
-
-
-def test_closures_over_http_equal_offline(scenario_collector: str, store_url: str) -> None:
+def test_closures_over_http_equal_offline(collector: str, store_url: str) -> None:
     orders, clean = "dataset:warehouse:raw.orders", "dataset:warehouse:clean.orders"
-    for where in (("--url", scenario_collector), ("--database-url", store_url)):
+    for where in (("--url", collector), ("--database-url", store_url)):
         code, out, err = _run("downstream", clean, "--depth", "2", *where)
         assert (code, err) == (0, "")
         assert _shape(json.loads(out)) == (
@@ -111,8 +88,8 @@ def test_closures_over_http_equal_offline(scenario_collector: str, store_url: st
         )
 
 
-def test_unknown_node_and_bad_url_are_usage_errors(scenario_collector: str) -> None:
-    code, _, err = _run("downstream", "dataset:warehouse:raw.ordres", "--url", scenario_collector)
+def test_unknown_node_and_bad_url_are_usage_errors(collector: str) -> None:
+    code, _, err = _run("downstream", "dataset:warehouse:raw.ordres", "--url", collector)
     assert (code, err) == (
         2,
         "error: node 'dataset:warehouse:raw.ordres' not found; "

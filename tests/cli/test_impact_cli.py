@@ -8,15 +8,12 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from lineage.cli.main import app
 from tests.cli.conftest import ingest
-from tests.conftest import Server
 from tests.events import ds, run_event
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -164,16 +161,6 @@ def test_silent_collector_is_exit_3_after_timeout() -> None:
         f"error: collector unreachable at {url}: no answer within 0.5 s"
         " (ReadTimeout; raise --timeout)\n",
     )
-
-
-@pytest.fixture
-def collector(store_url: str) -> Iterator[str]:
-    """A real `lineage serve` on the scenario's store, ready (graph loaded)."""
-    server = Server(store_url).start()
-    try:
-        yield server.wait_ready().url
-    finally:
-        server.stop()
 
 
 def test_http_mode_matches_golden(collector: str) -> None:

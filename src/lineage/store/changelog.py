@@ -2,9 +2,9 @@
 
 The writer appends one row per stored event in the event's own transaction (queued with the
 group's other append-only rows), so the log and the normalized model commit (or roll back)
-together; a soft delete or restore
-appends its row in the transaction that sets `deleted_at`. Replicas read the rows
-by increasing id and apply them to their in-memory graph (see `lineage.follow`).
+together; a soft delete or restore appends its row in the transaction that sets `deleted_at`.
+Replicas read the rows by increasing id and apply them to their in-memory graph (see
+`lineage.follow`).
 """
 
 from __future__ import annotations

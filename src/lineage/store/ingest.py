@@ -146,7 +146,6 @@ class _EventWriter:
         self.facet_rows: list[dict[str, Any]] = []
         self.version_rows: list[dict[str, Any]] = []
         self.deleted_facets: list[tuple[str, str, str]] = []
-        self.first_of_run = False  # no earlier event of this run is stored
 
     # --- entities -------------------------------------------------------------------------
 
@@ -274,7 +273,7 @@ class _EventWriter:
         """RunEvent: job, run state, run facets, datasets, run inputs/outputs, lineage."""
         event = self.event
         job = self.job()
-        self._run(job)
+        first_of_run = self._run(job)
         assert event.run_id is not None
         self._facets("run", event.run_id, event.run_facets, deletable=False)
         inputs, outputs = (
@@ -298,7 +297,7 @@ class _EventWriter:
             )
         # the run's first event reported exactly these pairs (unless a symlink in it merged
         # one of them into another dataset: then the stored rows are resolved by a query)
-        run_io = pairs if self.first_of_run and not self.changes.merges else None
+        run_io = pairs if first_of_run and not self.changes.merges else None
         self._lineage(
             job, inputs, outputs, settle=event.event_type == "COMPLETE", origin="run", run_io=run_io
         )
@@ -370,7 +369,8 @@ class _EventWriter:
 
     # --- runs -----------------------------------------------------------------------------
 
-    def _run(self, job: ids.Identity) -> None:
+    def _run(self, job: ids.Identity) -> bool:
+        """Insert or update the event's run; True when no earlier event of it is stored."""
         event = self.event
         assert event.run_id is not None and event.run_id_raw is not None
         parent = f.parent(event.run_facets)
@@ -378,7 +378,6 @@ class _EventWriter:
             self._placeholder_parent(parent)
         existing = self.conn.execute(_RUN, {"run_id": event.run_id}).first()
         values = self._run_values(existing, parent)
-        self.first_of_run = existing is None
         if existing is None:
             values.update(
                 id=event.run_id,
@@ -390,7 +389,7 @@ class _EventWriter:
             values.setdefault("state", "NEW")
             values.setdefault("state_time", self.at)
             self.conn.execute(s.runs.insert(), values)
-            return
+            return True
         if existing.created_at > self.at:
             values["created_at"] = self.at
         if existing.updated_at < self.at:
@@ -399,6 +398,7 @@ class _EventWriter:
             values["job_id"] = job.id
         if values:
             self.conn.execute(update_by_id(s.runs, values), {"row_id": event.run_id, **values})
+        return False
 
     def _run_values(self, existing: Any, parent: f.ParentRef | None) -> dict[str, Any]:
         """Columns this event sets on its run: state, times, nominal time, error, parent."""

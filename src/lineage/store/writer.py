@@ -26,7 +26,7 @@ from lineage.events import Event
 from lineage.store.changes import Changes
 from lineage.store.db import is_unavailable
 from lineage.store.identities import IdCache
-from lineage.store.ingest import apply_event, log_events, store_event
+from lineage.store.ingest import apply_event, log_events
 from lineage.store.sql import Appends
 
 log = logging.getLogger(__name__)
@@ -170,10 +170,7 @@ class GroupCommitWriter:
             fresh = log_events(conn, events, received_at)
             for event, new in zip(events, fresh, strict=True):
                 if new:
-                    change = Changes()
-                    apply_event(conn, event, cache=self._cache, changes=change, appends=appends)
-                    self._record(appends, event, change)
-                    changes.append(change)
+                    changes.append(self._apply(conn, event, appends))
             appends.flush(conn)
         except Exception as exc:
             if isinstance(exc, DBAPIError) and (is_unavailable(exc) or _conflict(exc)):
@@ -189,11 +186,8 @@ class GroupCommitWriter:
         savepoint = conn.begin_nested()
         try:
             appends = Appends()
-            change = store_event(
-                conn, event, cache=self._cache, received_at=received_at, appends=appends
-            )
-            if change is not None:
-                self._record(appends, event, change)
+            new = log_events(conn, [event], received_at)[0]
+            change = self._apply(conn, event, appends) if new else None
             appends.flush(conn)
             savepoint.commit()
         except Exception as exc:
@@ -208,9 +202,13 @@ class GroupCommitWriter:
             changes.append(change)
         return Outcome(stored=change is not None)
 
-    def _record(self, appends: Appends, event: Event, change: Changes) -> None:
+    def _apply(self, conn: Connection, event: Event, appends: Appends) -> Changes:
+        """Derive a newly logged event's rows; queue them and its change-log row."""
+        change = Changes()
+        apply_event(conn, event, cache=self._cache, changes=change, appends=appends)
         if self._on_stored is not None:
             self._on_stored(appends, event, change)
+        return change
 
 
 def _conflict(exc: DBAPIError) -> bool:
