@@ -26,7 +26,12 @@ class Settings(BaseSettings):
         16 * 1024 * 1024,
         description="Largest request body accepted, measured after gzip decompression.",
     )
-    max_json_depth: int = Field(64, description="Deepest JSON nesting accepted in an event.")
+    max_json_depth: int = Field(
+        64,
+        ge=2,
+        le=250,  # orjson cannot write back anything deeper than 254 levels
+        description="Deepest JSON nesting accepted in an event.",
+    )
     max_batch_events: int = Field(10_000, description="Most events accepted in one batch.")
     max_name_chars: int = Field(
         4096, description="Longest namespace, job, dataset or field name accepted."

@@ -16,12 +16,14 @@ from lineage.facets import ColumnEdge
 from lineage.store import identities as ids
 from lineage.store import schema as s
 from lineage.store.changes import Changes, ColumnKey, NodeKey, dataset_key
+from lineage.store.cursor import execute
 from lineage.store.sql import for_update
 
 IoPair = tuple[int, str]  # (dataset id, "in" | "out")
 
 # Built once: constructing these per event cost more than running them (benchmarks/ingest.py).
 _le, _ce, _ds = s.lineage_edges.c, s.column_edges.c, s.datasets.c
+_INSERT_EDGES, _INSERT_COLUMNS = s.lineage_edges.insert(), s.column_edges.insert()
 _IO_TIME = select(s.jobs.c.io_time).where(s.jobs.c.id == bindparam("job_id"))
 _SET_IO_TIME = (
     update(s.jobs).where(s.jobs.c.id == bindparam("job_id")).values(io_time=bindparam("io_time"))
@@ -85,21 +87,22 @@ def update_job_edges(
         return
     # the job row lock serializes replicas retiring the same job's edges (deadlocks retry)
     if reported:  # the lineage changes: claim io_time and take the lock in one statement
-        if not conn.execute(_CLAIM_IO_TIME, {"job_id": job.id, "io_time": at}).rowcount:
+        if not execute(conn, _CLAIM_IO_TIME, {"job_id": job.id, "io_time": at}).rowcount:
             return
     else:
-        io_time = conn.execute(for_update(conn, _IO_TIME), {"job_id": job.id}).scalar()
+        io_time = execute(conn, for_update(conn, _IO_TIME), {"job_id": job.id}).scalar()
         if io_time is not None and at < io_time:
             return
     le = s.lineage_edges.c
     current: dict[IoPair, list[int]] = {}
-    for row in conn.execute(_CURRENT_EDGES, {"job_id": job.id}):
+    for row in execute(conn, _CURRENT_EDGES, {"job_id": job.id}):
         current.setdefault((row.dataset_id, row.direction), []).append(row.id)
         keys[row.dataset_id] = dataset_key(row.namespace, row.name)
     added = reported - current.keys()
     if added:
-        conn.execute(
-            s.lineage_edges.insert(),
+        execute(
+            conn,
+            _INSERT_EDGES,
             [
                 {
                     "job_id": job.id,
@@ -122,12 +125,12 @@ def update_job_edges(
                 _edge(job.key, keys[d], direction) for d, direction in retired
             }
         if full and not reported:
-            conn.execute(_SET_IO_TIME, {"job_id": job.id, "io_time": at})
+            execute(conn, _SET_IO_TIME, {"job_id": job.id, "io_time": at})
 
 
 def _run_io(conn: Connection, run_id: str) -> set[IoPair]:
     """Everything the run reported over all its events, resolved to canonical datasets."""
-    return {(row.dataset_id, row.direction) for row in conn.execute(_RUN_IO, {"run_id": run_id})}
+    return {(row.dataset_id, row.direction) for row in execute(conn, _RUN_IO, {"run_id": run_id})}
 
 
 def _edge(job: NodeKey, dataset: NodeKey, direction: str) -> tuple[NodeKey, NodeKey]:
@@ -148,7 +151,7 @@ def update_column_edges(
     ce = s.column_edges.c
     current: dict[tuple[str, int, str, str, str | None], tuple[int, NodeKey]] = {}
     newest = None
-    for row in conn.execute(_CURRENT_COLUMNS, {"job_id": job.id, "out_id": output.id}):
+    for row in execute(conn, _CURRENT_COLUMNS, {"job_id": job.id, "out_id": output.id}):
         key = (row.out_field, row.in_dataset_id, row.in_field, row.type, row.subtype)
         current[key] = (row.id, dataset_key(row.namespace, row.name))
         newest = row.valid_from if newest is None else max(newest, row.valid_from)
@@ -164,8 +167,9 @@ def update_column_edges(
     added = [k for k in wanted if k not in current]
     retired = [k for k in current if k not in wanted]
     if added:
-        conn.execute(
-            s.column_edges.insert(),
+        execute(
+            conn,
+            _INSERT_COLUMNS,
             [
                 {
                     "job_id": job.id,

@@ -22,6 +22,7 @@ from lineage.store import edges, ml
 from lineage.store import identities as ids
 from lineage.store import schema as s
 from lineage.store.changes import Changes, NodeState
+from lineage.store.cursor import execute
 from lineage.store.sql import Appends, insert_ignore, update_by_id, upsert_newer, upsert_when
 
 TERMINAL_STATES = {"COMPLETE": "COMPLETED", "ABORT": "ABORTED", "FAIL": "FAILED"}
@@ -37,6 +38,7 @@ _JOB_STATE = (
     .where(s.jobs.c.id == bindparam("job_id"))
 )
 _RUN = select(s.runs).where(s.runs.c.id == bindparam("run_id"))
+_INSERT_RUN = s.runs.insert()
 
 
 def _earlier_placeholder(runs: Any, incoming: Any) -> Any:
@@ -249,7 +251,7 @@ class _EventWriter:
             values["lineage_incomplete"] = incomplete  # the newest finished run decides
         if values:
             values["updated_at"] = self.at
-            self.conn.execute(update_by_id(s.jobs, values), {"row_id": identity.id, **values})
+            execute(self.conn, update_by_id(s.jobs, values), {"row_id": identity.id, **values})
         if state is not None or "lineage_incomplete" in values:
             state = state or NodeState(kind="job")
             if state.parent is not None and "lineage_incomplete" in values:
@@ -263,7 +265,7 @@ class _EventWriter:
 
     def _job_state(self, job_id: int) -> tuple[bool, Any]:
         """(lineage_incomplete, parent key) of a stored job, in one query."""
-        row = self.conn.execute(_JOB_STATE, {"job_id": job_id}).one()
+        row = execute(self.conn, _JOB_STATE, {"job_id": job_id}).one()
         key = ("job", row.namespace, row.name) if row.name is not None else None
         return bool(row.lineage_incomplete), key
 
@@ -283,7 +285,8 @@ class _EventWriter:
         ml.record_run_event(self.conn, event, inputs=inputs, outputs=outputs)
         pairs = {(d.id, "in") for d in inputs} | {(d.id, "out") for d in outputs}
         if pairs:
-            self.conn.execute(
+            execute(
+                self.conn,
                 insert_ignore(self.conn, s.run_io, ["run_id", "dataset_id", "direction"]),
                 [
                     {
@@ -376,7 +379,7 @@ class _EventWriter:
         parent = f.parent(event.run_facets)
         if parent is not None and parent.run_id != event.run_id:
             self._placeholder_parent(parent)
-        existing = self.conn.execute(_RUN, {"run_id": event.run_id}).first()
+        existing = execute(self.conn, _RUN, {"run_id": event.run_id}).first()
         values = self._run_values(existing, parent)
         if existing is None:
             values.update(
@@ -388,7 +391,7 @@ class _EventWriter:
             )
             values.setdefault("state", "NEW")
             values.setdefault("state_time", self.at)
-            self.conn.execute(s.runs.insert(), values)
+            execute(self.conn, _INSERT_RUN, values)
             return True
         if existing.created_at > self.at:
             values["created_at"] = self.at
@@ -397,7 +400,7 @@ class _EventWriter:
         if existing.job_id != job.id:
             values["job_id"] = job.id
         if values:
-            self.conn.execute(update_by_id(s.runs, values), {"row_id": event.run_id, **values})
+            execute(self.conn, update_by_id(s.runs, values), {"row_id": event.run_id, **values})
         return False
 
     def _run_values(self, existing: Any, parent: f.ParentRef | None) -> dict[str, Any]:
@@ -435,7 +438,8 @@ class _EventWriter:
         parent_job = ids.job(
             self.conn, self.cache, self.changes, parent.job_namespace, parent.job_name, self.at
         )
-        self.conn.execute(
+        execute(
+            self.conn,
             upsert_when(
                 self.conn, s.runs, ["id"], ["started_at", "created_at"], _earlier_placeholder
             ),

@@ -10,6 +10,8 @@ from sqlalchemy import Connection, Select, Table, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import Executable
 
+from lineage.store.cursor import execute
+
 
 def _dialect_insert(dialect: str, table: Table) -> Any:
     return (postgresql if dialect == "postgresql" else sqlite).insert(table)
@@ -118,5 +120,5 @@ class Appends:
         """Execute everything queued, table by table, and forget it."""
         for runs in self._tables.values():
             for statement, rows in runs:
-                conn.execute(statement, rows)
+                execute(conn, statement, rows)
         self._tables.clear()
