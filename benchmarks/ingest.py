@@ -4,7 +4,8 @@
     (1 uvicorn worker) and against a bare FastAPI echo endpoint (its own uvicorn);
 (b) POST /api/v1/lineage/batch (500 events a request) against a raw `executemany` of the same
     event bytes into one table of the same database, same durability (SQLite: WAL,
-    synchronous=FULL; PostgreSQL: default synchronous_commit=on).
+    synchronous=FULL; PostgreSQL: default synchronous_commit=on); and the collector's writer
+    fed directly in-process (groups of 16 and of the batch size), which is the store's share.
 Events are ~7 KB Airflow-like RunEvents (schema + columnLineage facets, parent, nominalTime,
 jobType, an airflow run facet), a fresh runId each. Prints figures; asserts nothing.
 
@@ -295,6 +296,38 @@ def executemany_postgres(url: str, batches: int, size: int) -> float:
         return batches * size / (time.perf_counter() - t0)
 
 
+def write_in_process(db_url: str, events: int, group: int) -> float:
+    """Events/s of the collector's own writer fed directly (no HTTP, no parsing in the timing),
+    `group` events per transaction, each commit applied to the graph as in the server."""
+    from lineage.events import Limits, load_json, parse_event
+    from lineage.follow import ChangeFollower
+    from lineage.store import changelog
+    from lineage.store.db import make_engine
+    from lineage.store.writer import GroupCommitWriter
+
+    engine = make_engine(db_url)
+    follower = ChangeFollower(
+        engine, interval_ms=60_000, gap_grace_ms=1000, on_loaded=lambda _graph: None
+    )
+    follower.load()
+    writer = GroupCommitWriter(
+        engine,
+        on_commit=lambda _changes: follower.catch_up(),
+        on_stored=changelog.recorder(follower.replica_id),
+    )
+    limits = Limits()
+    bodies = [fresh_event(i) for i in range(events)]
+    parsed = [parse_event(load_json(body), limits=limits, raw_bytes=body) for body in bodies]
+    writer.start()
+    t0 = time.perf_counter()
+    for i in range(0, events, group):  # one group at a time: queued requests would merge
+        writer.submit(parsed[i : i + group]).result()
+    rate = events / (time.perf_counter() - t0)
+    writer.stop()
+    engine.dispose()
+    return rate
+
+
 # --- driver ------------------------------------------------------------------------------------
 
 
@@ -315,6 +348,7 @@ def run_database(kind: str, db_url: str, raw: object, echo: dict, args: argparse
         single = post_single(collector["url"], collector["pid"], args.seconds, args.client_procs)
         batch_rate = post_batches(collector["url"], args.batches, args.batch_size)
         rss_after = rss_mb(collector["pid"])
+    direct = {g: write_in_process(db_url, 1600, g) for g in (16, args.batch_size)}
     raw_rate = (
         executemany_sqlite(raw, args.batches, args.batch_size)  # type: ignore[arg-type]
         if kind == "sqlite"
@@ -345,6 +379,8 @@ def run_database(kind: str, db_url: str, raw: object, echo: dict, args: argparse
     print(row("raw executemany, one table", f"{raw_rate:.0f}"))
     print(row(f"POST /lineage/batch ({kind})", f"{batch_rate:.0f}"))
     print(row("ratio batch / executemany (>= 0.5)", f"{batch_rate / raw_rate:.2f}"))
+    for size, rate in direct.items():
+        print(row(f"writer fed directly, groups of {size}", f"{rate:.0f}"))
     print(row("collector RSS after batches, MB", f"{rss_after:.0f}"))
 
 

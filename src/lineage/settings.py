@@ -30,7 +30,7 @@ class Settings(BaseSettings):
         64,
         ge=2,
         le=250,  # orjson cannot write back anything deeper than 254 levels
-        description="Deepest JSON nesting accepted in an event.",
+        description="Deepest JSON nesting accepted in an event (2 to 250).",
     )
     max_batch_events: int = Field(10_000, description="Most events accepted in one batch.")
     max_name_chars: int = Field(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from lineage.errors import LineageError
+from lineage.errors import BadRequest, LineageError
 from lineage.settings_help import HELP
 
 if TYPE_CHECKING:
@@ -36,9 +36,17 @@ DatabaseUrl = Annotated[
 
 
 def _settings(**overrides: Any) -> Settings:
+    from pydantic import ValidationError
+
     from lineage.settings import Settings
 
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"LINEAGE_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise BadRequest(f"invalid setting: {problems}") from None
 
 
 @app.command()
