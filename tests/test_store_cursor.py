@@ -1,6 +1,6 @@
 """`lineage.store.cursor.execute` answers exactly what `Connection.execute` answers, on both
 databases: typed values, column defaults, rowcounts, errors, and the statements it hands back
-to SQLAlchemy."""
+to SQLAlchemy; writes held back by `send` are seen by every later statement."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lineage.store import schema as s
-from lineage.store.cursor import execute
+from lineage.store.cursor import execute, pipelined, send
 from lineage.store.db import make_engine
 from lineage.store.sql import insert_ignore
 
@@ -85,3 +85,21 @@ def test_returning_goes_through_sqlalchemy(conn: Connection) -> None:
     returning = insert_ignore(conn, s.jobs, ["ident"]).returning(s.jobs.c.name)
     assert execute(conn, returning, _job("a")).scalars() == ["a"]
     assert execute(conn, returning, _job("a")).scalars() == []
+
+
+def test_sent_writes_are_seen_by_every_later_statement(conn: Connection) -> None:
+    names = select(s.jobs.c.name).where(s.jobs.c.sql == "SELECT 1").order_by(s.jobs.c.name)
+    with pipelined(conn):
+        send(conn, INSERT_JOB, _job("a"))
+        assert execute(conn, JOB_BY_IDENT, {"ident": s.ident("ns", "a")}).one().name == "a"
+        send(conn, INSERT_JOB, [_job("b"), _job("c")])
+        # a statement SQLAlchemy runs itself sends the held-back writes first
+        assert conn.execute(select(func.count()).select_from(s.jobs)).scalar() == 3
+        send(conn, TOUCH_JOB, {"at": AT + timedelta(hours=1), "sql": "SELECT 1"})
+    assert execute(conn, names).scalars() == ["a", "b", "c"]  # the block's end sent the last
+
+
+def test_a_failed_sent_write_raises_by_the_end_of_the_block(conn: Connection) -> None:
+    execute(conn, INSERT_JOB, _job("a"))
+    with pytest.raises(IntegrityError), pipelined(conn):
+        send(conn, INSERT_JOB, _job("a"))

@@ -16,7 +16,7 @@ from lineage.facets import ColumnEdge
 from lineage.store import identities as ids
 from lineage.store import schema as s
 from lineage.store.changes import Changes, ColumnKey, NodeKey, dataset_key
-from lineage.store.cursor import execute
+from lineage.store.cursor import execute, send
 from lineage.store.sql import for_update
 
 IoPair = tuple[int, str]  # (dataset id, "in" | "out")
@@ -100,7 +100,7 @@ def update_job_edges(
         keys[row.dataset_id] = dataset_key(row.namespace, row.name)
     added = reported - current.keys()
     if added:
-        execute(
+        send(
             conn,
             _INSERT_EDGES,
             [
@@ -125,7 +125,7 @@ def update_job_edges(
                 _edge(job.key, keys[d], direction) for d, direction in retired
             }
         if full and not reported:
-            execute(conn, _SET_IO_TIME, {"job_id": job.id, "io_time": at})
+            send(conn, _SET_IO_TIME, {"job_id": job.id, "io_time": at})
 
 
 def _run_io(conn: Connection, run_id: str) -> set[IoPair]:
@@ -167,7 +167,7 @@ def update_column_edges(
     added = [k for k in wanted if k not in current]
     retired = [k for k in current if k not in wanted]
     if added:
-        execute(
+        send(
             conn,
             _INSERT_COLUMNS,
             [

@@ -22,7 +22,7 @@ from lineage.store import edges, ml
 from lineage.store import identities as ids
 from lineage.store import schema as s
 from lineage.store.changes import Changes, NodeState
-from lineage.store.cursor import execute
+from lineage.store.cursor import execute, send
 from lineage.store.sql import Appends, insert_ignore, update_by_id, upsert_newer, upsert_when
 
 TERMINAL_STATES = {"COMPLETE": "COMPLETED", "ABORT": "ABORTED", "FAIL": "FAILED"}
@@ -251,7 +251,7 @@ class _EventWriter:
             values["lineage_incomplete"] = incomplete  # the newest finished run decides
         if values:
             values["updated_at"] = self.at
-            execute(self.conn, update_by_id(s.jobs, values), {"row_id": identity.id, **values})
+            send(self.conn, update_by_id(s.jobs, values), {"row_id": identity.id, **values})
         if state is not None or "lineage_incomplete" in values:
             state = state or NodeState(kind="job")
             if state.parent is not None and "lineage_incomplete" in values:
@@ -285,7 +285,7 @@ class _EventWriter:
         ml.record_run_event(self.conn, event, inputs=inputs, outputs=outputs)
         pairs = {(d.id, "in") for d in inputs} | {(d.id, "out") for d in outputs}
         if pairs:
-            execute(
+            send(
                 self.conn,
                 insert_ignore(self.conn, s.run_io, ["run_id", "dataset_id", "direction"]),
                 [
@@ -391,7 +391,7 @@ class _EventWriter:
             )
             values.setdefault("state", "NEW")
             values.setdefault("state_time", self.at)
-            execute(self.conn, _INSERT_RUN, values)
+            send(self.conn, _INSERT_RUN, values)
             return True
         if existing.created_at > self.at:
             values["created_at"] = self.at
@@ -400,7 +400,7 @@ class _EventWriter:
         if existing.job_id != job.id:
             values["job_id"] = job.id
         if values:
-            execute(self.conn, update_by_id(s.runs, values), {"row_id": event.run_id, **values})
+            send(self.conn, update_by_id(s.runs, values), {"row_id": event.run_id, **values})
         return False
 
     def _run_values(self, existing: Any, parent: f.ParentRef | None) -> dict[str, Any]:
@@ -438,7 +438,7 @@ class _EventWriter:
         parent_job = ids.job(
             self.conn, self.cache, self.changes, parent.job_namespace, parent.job_name, self.at
         )
-        execute(
+        send(
             self.conn,
             upsert_when(
                 self.conn, s.runs, ["id"], ["started_at", "created_at"], _earlier_placeholder

@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from lineage.errors import InvalidEvent, LineageError, StoreUnavailable
 from lineage.events import Event
 from lineage.store.changes import Changes
+from lineage.store.cursor import pipelined
 from lineage.store.db import is_unavailable
 from lineage.store.identities import IdCache
 from lineage.store.ingest import apply_event, log_events
@@ -167,11 +168,12 @@ class GroupCommitWriter:
         events = [event for request in group for event in request.events]
         appends = Appends()
         try:
-            fresh = log_events(conn, events, received_at)
-            for event, new in zip(events, fresh, strict=True):
-                if new:
-                    changes.append(self._apply(conn, event, appends))
-            appends.flush(conn)
+            with pipelined(conn):  # any failure here rewrites the group with savepoints
+                fresh = log_events(conn, events, received_at)
+                for event, new in zip(events, fresh, strict=True):
+                    if new:
+                        changes.append(self._apply(conn, event, appends))
+                appends.flush(conn)
         except Exception as exc:
             if isinstance(exc, DBAPIError) and (is_unavailable(exc) or _conflict(exc)):
                 raise  # the whole group is answered 503 or retried
