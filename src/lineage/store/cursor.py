@@ -53,10 +53,6 @@ class Rows:
         """The first column of the first row, or None."""
         return self.rows[0][0] if self.rows else None
 
-    def scalars(self) -> list[Any]:
-        """The first column of every row."""
-        return [row[0] for row in self.rows]
-
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
