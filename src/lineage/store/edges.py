@@ -8,6 +8,7 @@ the job's last lineage change (`jobs.io_time`) are history only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, func, select, update
@@ -144,7 +145,7 @@ def update_column_edges(
     *,
     job: ids.Identity,
     output: ids.Identity,
-    edges: list[ColumnEdge],
+    edges: Sequence[ColumnEdge],
     at: datetime,
 ) -> None:
     """Replace the column lineage `job` recorded for `output` with the newest facet's."""
