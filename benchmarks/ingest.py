@@ -358,7 +358,20 @@ def run_database(kind: str, db_url: str, raw: object, echo: dict, args: argparse
         f"\n== {kind}: single-event POST, {CONCURRENCY} concurrent clients, "
         f"{args.client_procs} client process(es), {args.seconds:.0f} s"
     )
-    print(row("", "events/s", "p50 ms", "p99 ms", "server CPU", "client CPU", "RSS MB"))
+    # CPU ms per event (server and clients): on a 2-core machine the clients share the cores
+    print(
+        row(
+            "",
+            "events/s",
+            "p50 ms",
+            "p99 ms",
+            "server CPU",
+            "client CPU",
+            "RSS MB",
+            "server ms/ev",
+            "client ms/ev",
+        )
+    )
     for label, r in (("bare FastAPI echo", echo), (f"lineage serve ({kind})", single)):
         print(
             row(
@@ -369,6 +382,8 @@ def run_database(kind: str, db_url: str, raw: object, echo: dict, args: argparse
                 f"{r['server_cpu']:.0%}",
                 f"{r['client_cpu']:.0%}",
                 f"{r['rss_mb']:.0f}",
+                f"{r['server_cpu'] * 1000 / r['rate']:.2f}",
+                f"{r['client_cpu'] * 1000 / r['rate']:.2f}",
             )
         )
     print(row("ratio collector / echo (>= 0.5)", f"{single['rate'] / echo['rate']:.2f}"))

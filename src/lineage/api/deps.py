@@ -1,7 +1,8 @@
-"""Dependencies shared by the routers: the store engine, the graph, the writer, settings.
+"""Dependencies shared by the routers: the store engine, a connection, the graph, the follower.
 
 The ones that only read app state are `async def`: FastAPI runs a plain `def` dependency in
-its thread pool, a thread hop per dependency per request on the ingest path.
+its thread pool, a thread hop per dependency per request. The ingest routes take none (see
+`lineage.api.ingest`).
 """
 
 from __future__ import annotations
@@ -15,13 +16,7 @@ from sqlalchemy import Connection, Engine
 from lineage.errors import GraphLoading
 from lineage.follow import ChangeFollower
 from lineage.graph import LineageGraph
-from lineage.settings import Settings
 from lineage.store.db import unavailable_as_503
-from lineage.store.writer import GroupCommitWriter
-
-
-async def _settings(request: Request) -> Settings:
-    return request.app.state.settings
 
 
 async def _engine(request: Request) -> Engine:
@@ -40,17 +35,11 @@ async def _graph(request: Request) -> LineageGraph:
     return graph
 
 
-async def _writer(request: Request) -> GroupCommitWriter:
-    return request.app.state.writer
-
-
 async def _follower(request: Request) -> ChangeFollower:
     return request.app.state.follower
 
 
-SettingsDep = Annotated[Settings, Depends(_settings)]
 EngineDep = Annotated[Engine, Depends(_engine)]
 ConnDep = Annotated[Connection, Depends(_connection)]
 GraphDep = Annotated[LineageGraph, Depends(_graph)]
-WriterDep = Annotated[GroupCommitWriter, Depends(_writer)]
 FollowerDep = Annotated[ChangeFollower, Depends(_follower)]

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -131,13 +130,6 @@ class TimingMiddleware:
         self.metrics.http_seconds.labels(method, route, str(status)).observe(seconds)
         if method == "POST" and route.startswith(INGEST_PATH_PREFIX):
             self.metrics.ingest_seconds.labels(route).observe(seconds)
-
-
-async def _metrics(request: Request) -> Metrics:  # async: no thread-pool hop
-    return request.app.state.metrics
-
-
-MetricsDep = Annotated[Metrics, Depends(_metrics)]
 
 
 def _route_template(scope: Scope) -> str:

@@ -145,6 +145,7 @@ class _EventWriter:
     def __init__(self, conn: Connection, cache: ids.IdCache, changes: Changes, event: Event):
         self.conn, self.cache, self.changes, self.event = conn, cache, changes, event
         self.at = event.event_time
+        self.parent = f.parent(event.run_facets)  # read by the job and the run steps
         self.facet_rows: list[dict[str, Any]] = []
         self.version_rows: list[dict[str, Any]] = []
         self.deleted_facets: list[tuple[str, str, str]] = []
@@ -236,7 +237,7 @@ class _EventWriter:
         location = event.job_facets.get("sourceCodeLocation")
         if isinstance(location, dict) and isinstance(location.get("url"), str):
             values["location"] = location["url"]
-        parent = f.parent(event.run_facets)
+        parent = self.parent
         state = self.changes.nodes.get(identity.key)
         if parent is not None:
             parent_job = ids.job(
@@ -376,7 +377,7 @@ class _EventWriter:
         """Insert or update the event's run; True when no earlier event of it is stored."""
         event = self.event
         assert event.run_id is not None and event.run_id_raw is not None
-        parent = f.parent(event.run_facets)
+        parent = self.parent
         if parent is not None and parent.run_id != event.run_id:
             self._placeholder_parent(parent)
         existing = execute(self.conn, _RUN, {"run_id": event.run_id}).first()
