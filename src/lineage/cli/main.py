@@ -86,9 +86,10 @@ def serve(
     # the youngest generation is collected about once per request, which took p99 of
     # benchmarks/ingest.py from ~105 to ~170 ms
     gc.set_threshold(50_000, 20, 100)
-    # the writer thread gives up the GIL on every SQLite call and then waited up to the default
-    # 5 ms switch interval for the event loop to hand it back: 0.5 ms took benchmarks/ingest.py
-    # on SQLite from ~324 to ~379 events/s (0.1-1 ms measured the same)
+    # the writer thread gives up the GIL on every SQLite call and may then wait the whole switch
+    # interval (5 ms by default) for the event loop to hand it back. With 0.5 ms, four
+    # alternating runs of benchmarks/ingest.py on SQLite gave 336 vs 316 events/s on average
+    # and a lower p99 in each pair (78-91 vs 86-98 ms)
     sys.setswitchinterval(0.0005)
     uvicorn.run(
         create_app(settings),
