@@ -31,14 +31,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(cmd: list[str], port: int, *, ready_path: str = "/healthz") -> Iterator[dict]:
-    """Run `cmd` (a uvicorn-style server on `port`) until the block ends.
+def server(
+    cmd: list[str], port: int, *, ready_path: str = "/healthz", env: dict[str, str] | None = None
+) -> Iterator[dict]:
+    """Run `cmd` (a uvicorn-style server on `port`, environment `env` or ours) until the block
+    ends.
 
     Yields {"pid", "startup_s", "url"}; start-up time is spawn -> first 200 on `ready_path`.
     """
     started = time.perf_counter()
     log = tempfile.TemporaryFile()  # noqa: SIM115  a file, not a pipe: never blocks the server
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         while True:
