@@ -18,7 +18,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -44,15 +44,15 @@ def _database(kind: str) -> Iterator[str]:
             yield f"sqlite:///{tmp}/lineage.db"
 
 
-def measure(tree: str, kind: str, args: argparse.Namespace) -> dict[str, float]:
+def measure(tree: str, args: argparse.Namespace) -> dict[str, float]:
     """Single POSTs against `lineage serve` and the writer fed directly, code from `tree`."""
     env = {**os.environ, "PYTHONPATH": tree}  # ahead of the editable install of this checkout
     port = free_port()
-    with _database(kind) as url:
+    with _database(args.database) as url:
         cmd = [str(VENV_BIN / "lineage"), "serve", "--port", str(port), "--database-url", url]
         with server([*cmd, "--log-level", "warning"], port, env=env) as collector:
             single = post_single(collector["url"], collector["pid"], args.seconds, 2)
-    with _database(kind) as url:
+    with _database(args.database) as url:
         out = subprocess.run(
             [sys.executable, "-c", _WRITER, url],
             cwd=HERE,
@@ -61,12 +61,19 @@ def measure(tree: str, kind: str, args: argparse.Namespace) -> dict[str, float]:
             text=True,
             check=True,
         )
-    return {
-        "rate": single["rate"],
-        "p99_ms": single["p99_ms"],
-        "server_ms": single["server_cpu"] * 1000 / single["rate"],
-        "writer": float(out.stdout.split()[-1]),
-    }
+    return {**single, "writer": float(out.stdout.split()[-1])}
+
+
+_COLUMNS = (  # (result key, title, format)
+    ("rate", "events/s", ".0f"),
+    ("p99_ms", "p99 ms", ".1f"),
+    ("server_ms", "server ms/ev", ".2f"),
+    ("writer", "writer ev/s", ".0f"),
+)
+
+
+def _line(label: str, pick: Callable[[str], float]) -> str:
+    return row(label, *(format(pick(key), spec) for key, _, spec in _COLUMNS))
 
 
 def main() -> None:
@@ -79,32 +86,15 @@ def main() -> None:
     args = parser.parse_args()
     trees = {"base": args.base, "this": THIS}
     results: dict[str, list[dict[str, float]]] = {"base": [], "this": []}
-    print(row("", "events/s", "p99 ms", "server ms/ev", "writer ev/s"))
+    print(row("", *(title for _, title, _ in _COLUMNS)))
     for pair in range(args.pairs):
         order = ["base", "this"] if pair % 2 == 0 else ["this", "base"]
         for name in order:
-            r = measure(trees[name], args.database, args)
+            r = measure(trees[name], args)
             results[name].append(r)
-            print(
-                row(
-                    f"pair {pair + 1}: {name}",
-                    f"{r['rate']:.0f}",
-                    f"{r['p99_ms']:.1f}",
-                    f"{r['server_ms']:.2f}",
-                    f"{r['writer']:.0f}",
-                )
-            )
-    for name in ("base", "this"):
-        rs = results[name]
-        print(
-            row(
-                f"median: {name}",
-                f"{median([r['rate'] for r in rs]):.0f}",
-                f"{median([r['p99_ms'] for r in rs]):.1f}",
-                f"{median([r['server_ms'] for r in rs]):.2f}",
-                f"{median([r['writer'] for r in rs]):.0f}",
-            )
-        )
+            print(_line(f"pair {pair + 1}: {name}", r.__getitem__))
+    for name, rs in results.items():
+        print(_line(f"median: {name}", lambda key, rs=rs: median([r[key] for r in rs])))
 
 
 if __name__ == "__main__":
