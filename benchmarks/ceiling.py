@@ -1,11 +1,12 @@
 """Ingest ceiling: `ingest.py` against a collector whose writer derives nothing.
 
-The copy of `src/` this makes differs in one line: `GroupCommitWriter._apply` no longer calls
-`apply_event`, so each event is still parsed, validated, logged (compressed, deduplicated),
-committed durably and recorded in the change log, but no dataset, job, run, facet, schema or
-edge row is written. What it measures is the most that normalizing in the same transaction
-(ARCHITECTURE.md's contract) could ever reach on this machine with this HTTP stack: if this
-copy misses a target, no faster derivation can meet it.
+The copy of `src/` this makes differs in two lines of the writer: the group reads nothing
+ahead and `GroupCommitWriter._apply` no longer calls `apply_event`. So each event is still
+parsed, validated, logged (compressed, deduplicated), committed durably and recorded in the
+change log, but no dataset, job, run, facet, schema or edge row is written. What it measures
+is the most that normalizing in the same transaction (ARCHITECTURE.md's contract) could ever
+reach on this machine with this HTTP stack: if this copy misses a target, no faster
+derivation can meet it.
 
     .venv/bin/python benchmarks/ceiling.py --database sqlite --client-procs 2
 (every option is passed on to ingest.py)
@@ -14,6 +15,7 @@ copy misses a target, no faster derivation can meet it.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,7 +23,11 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).parent
-_DERIVE = "        apply_event(conn, event, cache=self._cache, changes=change, appends=appends)\n"
+# (what the writer does, what the copy does instead): no derivation, no reads ahead for it
+_PATCHES = (
+    (re.compile(r"^        apply_event\(conn, event, .*\)$", re.M), "        pass"),
+    (re.compile(r"GroupReads\.prefetch\(.*\)$", re.M), "None"),
+)
 
 
 def underived_copy(target: Path) -> Path:
@@ -30,9 +36,11 @@ def underived_copy(target: Path) -> Path:
     shutil.copytree(HERE.parent / "src", src, ignore=shutil.ignore_patterns("__pycache__"))
     writer = src / "lineage" / "store" / "writer.py"
     text = writer.read_text()
-    if text.count(_DERIVE) != 1:
-        raise SystemExit(f"{writer}: the apply_event call to remove was not found exactly once")
-    writer.write_text(text.replace(_DERIVE, "        pass  # ceiling: nothing derived\n"))
+    for pattern, replacement in _PATCHES:
+        text, found = pattern.subn(replacement, text)
+        if found != 1:
+            raise SystemExit(f"{writer}: {pattern.pattern!r} was not found exactly once")
+    writer.write_text(text)
     return src
 
 

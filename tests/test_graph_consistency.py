@@ -21,7 +21,7 @@ RUNS = [f"0190c2f6-0000-7000-8000-{i:012d}" for i in range(6)]
 
 
 @st.composite
-def events(draw: st.DrawFn) -> dict[str, Any]:
+def events(draw: st.DrawFn, *, symlinks: bool = True) -> dict[str, Any]:
     """A random RunEvent over a small world, so runs, edges and columns collide often."""
     job = draw(st.sampled_from(JOBS))
     inputs = draw(st.lists(st.sampled_from(DATASETS), max_size=3, unique=True))
@@ -33,7 +33,7 @@ def events(draw: st.DrawFn) -> dict[str, Any]:
             facets["columnLineage"] = column_lineage(
                 {"c": [("n", draw(st.sampled_from(inputs)), "c")]}
             )
-        if draw(st.integers(0, 9)) == 0:
+        if symlinks and draw(st.integers(0, 9)) == 0:
             facets["symlinks"] = {
                 "identifiers": [{"namespace": "alias", "name": name, "type": "TABLE"}]
             }
@@ -55,18 +55,22 @@ def events(draw: st.DrawFn) -> dict[str, Any]:
     )
 
 
-async def _run_stream(url: str, stream: list[dict[str, Any]], *, as_batch: bool) -> Any:
-    """Send the stream (one POST each, or all in one batch: one group commit); check the
-    graph against a rebuild and replay against the reads; return the graph and reads."""
+async def _run_stream(url: str, stream: list[dict[str, Any]], *, batches: list[int]) -> Any:
+    """Send the stream (one POST each, or in batches of these sizes: a group commit each);
+    check the graph against a rebuild and replay against the reads; return the graph and
+    reads."""
     app = create_app(Settings(database_url=url))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
     ):
-        if as_batch:
-            response = await client.post("/api/v1/lineage/batch", content=orjson.dumps(stream))
+        start = 0
+        for size in batches:
+            batch = stream[start : start + size]
+            start += size
+            response = await client.post("/api/v1/lineage/batch", content=orjson.dumps(batch))
             assert response.status_code == 204, response.text
-        for event in [] if as_batch else stream:
+        for event in [] if batches else stream:
             assert (
                 await client.post("/api/v1/lineage", content=orjson.dumps(event))
             ).status_code == 201
@@ -96,9 +100,31 @@ def test_incremental_graph_equals_rebuild_and_replay(
     stream: list[dict[str, Any]], db_url: str
 ) -> None:
     """...and the stream written as one group commit (a batch) equals it sent one by one."""
-    one_by_one = asyncio.run(_run_stream(_emptied(db_url), stream, as_batch=False))
-    one_group = asyncio.run(_run_stream(_emptied(db_url), stream, as_batch=True))
+    one_by_one = asyncio.run(_run_stream(_emptied(db_url), stream, batches=[]))
+    one_group = asyncio.run(_run_stream(_emptied(db_url), stream, batches=[len(stream)]))
     assert one_group == one_by_one
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    stream=st.lists(events(symlinks=False), min_size=8, max_size=40),
+    sizes=st.lists(st.integers(2, 8), min_size=1, max_size=20),
+)
+def test_group_commits_that_read_ahead_equal_one_by_one(
+    stream: list[dict[str, Any]], sizes: list[int], db_url: str
+) -> None:
+    """Groups of several events whose jobs are known read runs, io_time and current edges
+    ahead (`GroupReads`); without symlinks nothing stops them, and the store, graph and reads
+    they leave are those of the events written one at a time."""
+    batches, left = [], len(stream)
+    for size in sizes:
+        if left:
+            batches.append(min(size, left))
+            left -= batches[-1]
+    batches += [left] if left else []
+    one_by_one = asyncio.run(_run_stream(_emptied(db_url), stream, batches=[]))
+    in_groups = asyncio.run(_run_stream(_emptied(db_url), stream, batches=batches))
+    assert in_groups == one_by_one
 
 
 def _emptied(db_url: str) -> str:

@@ -501,6 +501,67 @@ async def test_state_follows_event_time_not_arrival(client: httpx.AsyncClient) -
     )
 
 
+async def test_a_run_named_as_parent_earlier_in_a_group_is_read_after_that(
+    client: httpx.AsyncClient,
+) -> None:
+    """A child's placeholder upsert moves its parent run's start earlier; the parent's own
+    START later in the same group commit must see that, not what the group read ahead."""
+
+    def child(run: str, minute: int) -> dict[str, Any]:
+        return run_event(
+            "task",
+            event_type="START",
+            time=f"2024-01-01T00:0{minute}:00Z",
+            run_id=run,
+            run_facets={"parent": parent_facet("dag", RUN_ID)},
+        )
+
+    await post(client, child("0190c2f6-0000-7000-8000-00000000000a", 5))
+    assert (await run_of(client))["state"] == "NEW"
+    group = [
+        child("0190c2f6-0000-7000-8000-00000000000b", 2),
+        run_event("dag", event_type="START", time="2024-01-01T00:03:00Z", run_id=RUN_ID),
+    ]
+    response = await client.post("/api/v1/lineage/batch", content=orjson.dumps(group))
+    assert response.status_code == 204
+    run = await run_of(client)
+    assert (run["state"], run["startedAt"]) == ("RUNNING", "2024-01-01T00:02:00Z")
+
+
+async def test_a_merge_in_a_group_moves_the_edges_later_events_of_the_group_see(
+    client: httpx.AsyncClient,
+) -> None:
+    """A symlink merging a dataset re-points other jobs' edges; a later event of the same group
+    commit must not work from edges read before that (the group reads nothing ahead)."""
+    alias = {"identifiers": [{"namespace": "alias", "name": "t", "type": "TABLE"}]}
+    await post(client, run_event("reader", inputs=[ds("alias", "t")], run_id=RUN_ID))
+    group = [
+        run_event(
+            "writer",
+            time="2024-01-01T00:01:00Z",
+            run_id="0190c2f6-0000-7000-8000-00000000000c",
+            outputs=[ds("n", "t", symlinks=alias)],
+        ),
+        run_event(
+            "reader",
+            time="2024-01-01T00:02:00Z",
+            run_id="0190c2f6-0000-7000-8000-00000000000d",
+            inputs=[ds("alias", "t")],
+        ),
+    ]
+    response = await client.post("/api/v1/lineage/batch", content=orjson.dumps(group))
+    assert response.status_code == 204
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        edges = conn.execute(
+            select(s.jobs.c.name, s.datasets.c.namespace, s.lineage_edges.c.valid_to)
+            .join(s.jobs, s.jobs.c.id == s.lineage_edges.c.job_id)
+            .join(s.datasets, s.datasets.c.id == s.lineage_edges.c.dataset_id)
+            .order_by(s.jobs.c.name)
+        ).all()
+    assert [tuple(e) for e in edges] == [("reader", "n", None), ("writer", "n", None)]
+
+
 async def test_tie_on_event_time_goes_to_the_terminal_state(client: httpx.AsyncClient) -> None:
     fail = run_event(
         "j",

@@ -18,54 +18,22 @@ from lineage.store import identities as ids
 from lineage.store import schema as s
 from lineage.store.changes import Changes, ColumnKey, NodeKey, dataset_key
 from lineage.store.cursor import execute, send
-from lineage.store.sql import for_update
+from lineage.store.group_reads import GroupReads
 
 IoPair = tuple[int, str]  # (dataset id, "in" | "out")
 
 # Built once: constructing these per event cost more than running them (benchmarks/ingest.py).
 _le, _ce, _ds = s.lineage_edges.c, s.column_edges.c, s.datasets.c
 _INSERT_EDGES, _INSERT_COLUMNS = s.lineage_edges.insert(), s.column_edges.insert()
-_IO_TIME = select(s.jobs.c.io_time).where(s.jobs.c.id == bindparam("job_id"))
-_SET_IO_TIME = (
-    update(s.jobs).where(s.jobs.c.id == bindparam("job_id")).values(io_time=bindparam("io_time"))
-)
-# moves io_time forward unless the job's lineage is newer than the event (then: 0 rows)
-_CLAIM_IO_TIME = _SET_IO_TIME.where(
-    (s.jobs.c.io_time.is_(None)) | (s.jobs.c.io_time <= bindparam("io_time"))
-)
-_CURRENT_EDGES = (
-    select(_le.id, _le.dataset_id, _le.direction, _ds.namespace, _ds.name)
-    .join(s.datasets, _ds.id == _le.dataset_id)
-    .where(_le.job_id == bindparam("job_id"), _le.valid_to.is_(None))
-)
 _RUN_IO = (
     select(func.coalesce(_ds.canonical_id, _ds.id).label("dataset_id"), s.run_io.c.direction)
     .join(s.datasets, _ds.id == s.run_io.c.dataset_id)
     .where(s.run_io.c.run_id == bindparam("run_id"))
 )
-_CURRENT_COLUMNS = (
-    select(
-        _ce.id,
-        _ce.out_field,
-        _ce.in_dataset_id,
-        _ce.in_field,
-        _ce.type,
-        _ce.subtype,
-        _ce.valid_from,
-        _ds.namespace,
-        _ds.name,
-    )
-    .join(s.datasets, _ds.id == _ce.in_dataset_id)
-    .where(
-        _ce.job_id == bindparam("job_id"),
-        _ce.out_dataset_id == bindparam("out_id"),
-        _ce.valid_to.is_(None),
-    )
-)
 
 
 def update_job_edges(
-    conn: Connection,
+    reads: GroupReads,
     changes: Changes,
     *,
     job: ids.Identity,
@@ -82,21 +50,22 @@ def update_job_edges(
     `run_io` is everything the run reported so far when the caller knows it (the run's first
     event); else it is read for `run_id`. A JobEvent (`run_id` None) declares the whole set.
     """
+    conn = reads.conn
     keys = {d.id: d.key for d in (*inputs, *outputs)}
     reported = {(d.id, "in") for d in inputs} | {(d.id, "out") for d in outputs}
     if not reported and not settle:
         return
     # the job row lock serializes replicas retiring the same job's edges (deadlocks retry)
     if reported:  # the lineage changes: claim io_time and take the lock in one statement
-        if not execute(conn, _CLAIM_IO_TIME, {"job_id": job.id, "io_time": at}).rowcount:
+        if not reads.claim_io_time(job.id, at):
             return
     else:
-        io_time = execute(conn, for_update(conn, _IO_TIME), {"job_id": job.id}).scalar()
+        io_time = reads.io_time(job.id)
         if io_time is not None and at < io_time:
             return
     le = s.lineage_edges.c
     current: dict[IoPair, list[int]] = {}
-    for row in execute(conn, _CURRENT_EDGES, {"job_id": job.id}):
+    for row in reads.current_edges(job.id):
         current.setdefault((row.dataset_id, row.direction), []).append(row.id)
         keys[row.dataset_id] = dataset_key(row.namespace, row.name)
     added = reported - current.keys()
@@ -126,7 +95,7 @@ def update_job_edges(
                 _edge(job.key, keys[d], direction) for d, direction in retired
             }
         if full and not reported:
-            send(conn, _SET_IO_TIME, {"job_id": job.id, "io_time": at})
+            reads.set_io_time(job.id, at)
 
 
 def _run_io(conn: Connection, run_id: str) -> set[IoPair]:
@@ -139,7 +108,7 @@ def _edge(job: NodeKey, dataset: NodeKey, direction: str) -> tuple[NodeKey, Node
 
 
 def update_column_edges(
-    conn: Connection,
+    reads: GroupReads,
     cache: ids.IdCache,
     changes: Changes,
     *,
@@ -149,10 +118,10 @@ def update_column_edges(
     at: datetime,
 ) -> None:
     """Replace the column lineage `job` recorded for `output` with the newest facet's."""
-    ce = s.column_edges.c
+    conn, ce = reads.conn, s.column_edges.c
     current: dict[tuple[str, int, str, str, str | None], tuple[int, NodeKey]] = {}
     newest = None
-    for row in execute(conn, _CURRENT_COLUMNS, {"job_id": job.id, "out_id": output.id}):
+    for row in reads.current_columns(job.id, output.id):
         key = (row.out_field, row.in_dataset_id, row.in_field, row.type, row.subtype)
         current[key] = (row.id, dataset_key(row.namespace, row.name))
         newest = row.valid_from if newest is None else max(newest, row.valid_from)

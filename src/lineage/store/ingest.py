@@ -23,6 +23,7 @@ from lineage.store import identities as ids
 from lineage.store import schema as s
 from lineage.store.changes import Changes, NodeState
 from lineage.store.cursor import execute, send
+from lineage.store.group_reads import GroupReads
 from lineage.store.sql import Appends, insert_ignore, update_by_id, upsert_newer, upsert_when
 
 TERMINAL_STATES = {"COMPLETE": "COMPLETED", "ABORT": "ABORTED", "FAIL": "FAILED"}
@@ -37,7 +38,6 @@ _JOB_STATE = (
     .select_from(s.jobs.outerjoin(_PARENT, s.jobs.c.parent_job_id == _PARENT.c.id))
     .where(s.jobs.c.id == bindparam("job_id"))
 )
-_RUN = select(s.runs).where(s.runs.c.id == bindparam("run_id"))
 _INSERT_RUN = s.runs.insert()
 
 
@@ -119,14 +119,16 @@ def apply_event(
     cache: ids.IdCache,
     changes: Changes,
     appends: Appends | None = None,
+    reads: GroupReads | None = None,
 ) -> None:
     """Derive the normalized rows of one logged event (also used by `lineage db replay`).
 
     Facets and schema versions are queued on `appends` when given (the caller flushes them
-    before COMMIT), else written before returning.
+    before COMMIT), else written before returning. `reads` answers the event's reads of runs
+    and edges from what its group commit read ahead; without it they are read one by one.
     """
     queue = appends if appends is not None else Appends()
-    writer = _EventWriter(conn, cache, changes, event)
+    writer = _EventWriter(reads or GroupReads(conn), cache, changes, event)
     if event.kind == DATASET_EVENT:
         assert event.dataset is not None
         writer.dataset(event.dataset)
@@ -142,8 +144,9 @@ def apply_event(
 class _EventWriter:
     """The per-event write steps; holds the event, its time and the pending facet rows."""
 
-    def __init__(self, conn: Connection, cache: ids.IdCache, changes: Changes, event: Event):
-        self.conn, self.cache, self.changes, self.event = conn, cache, changes, event
+    def __init__(self, reads: GroupReads, cache: ids.IdCache, changes: Changes, event: Event):
+        self.reads, self.conn = reads, reads.conn
+        self.cache, self.changes, self.event = cache, changes, event
         self.at = event.event_time
         self.parent = f.parent(event.run_facets)  # read by the job and the run steps
         self.facet_rows: list[dict[str, Any]] = []
@@ -343,7 +346,7 @@ class _EventWriter:
                 (("dataset", *a), ("dataset", *b)) for a, b in pairs
             )
         edges.update_job_edges(
-            self.conn,
+            self.reads,
             self.changes,
             job=job,
             inputs=inputs,
@@ -359,7 +362,7 @@ class _EventWriter:
             if column_edges is not None:
                 out = self._dataset_of(ref)
                 edges.update_column_edges(
-                    self.conn,
+                    self.reads,
                     self.cache,
                     self.changes,
                     job=job,
@@ -380,7 +383,7 @@ class _EventWriter:
         parent = self.parent
         if parent is not None and parent.run_id != event.run_id:
             self._placeholder_parent(parent)
-        existing = execute(self.conn, _RUN, {"run_id": event.run_id}).first()
+        existing = self.reads.run(event.run_id)
         values = self._run_values(existing, parent)
         if existing is None:
             values.update(

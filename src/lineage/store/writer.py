@@ -26,6 +26,7 @@ from lineage.events import Event
 from lineage.store.changes import Changes
 from lineage.store.cursor import pipelined
 from lineage.store.db import is_unavailable
+from lineage.store.group_reads import GroupReads
 from lineage.store.identities import IdCache
 from lineage.store.ingest import apply_event, log_events
 from lineage.store.sql import Appends
@@ -170,9 +171,10 @@ class GroupCommitWriter:
         try:
             with pipelined(conn):  # any failure here rewrites the group with savepoints
                 fresh = log_events(conn, events, received_at)
-                for event, new in zip(events, fresh, strict=True):
-                    if new:
-                        changes.append(self._apply(conn, event, appends))
+                new_events = [event for event, new in zip(events, fresh, strict=True) if new]
+                reads = GroupReads.prefetch(conn, new_events, self._cache)
+                for event in new_events:
+                    changes.append(self._apply(conn, event, appends, reads))
                 appends.flush(conn)
         except Exception as exc:
             if isinstance(exc, DBAPIError) and (is_unavailable(exc) or _conflict(exc)):
@@ -189,7 +191,7 @@ class GroupCommitWriter:
         try:
             appends = Appends()
             new = log_events(conn, [event], received_at)[0]
-            change = self._apply(conn, event, appends) if new else None
+            change = self._apply(conn, event, appends, None) if new else None
             appends.flush(conn)
             savepoint.commit()
         except Exception as exc:
@@ -204,10 +206,12 @@ class GroupCommitWriter:
             changes.append(change)
         return Outcome(stored=change is not None)
 
-    def _apply(self, conn: Connection, event: Event, appends: Appends) -> Changes:
+    def _apply(
+        self, conn: Connection, event: Event, appends: Appends, reads: GroupReads | None
+    ) -> Changes:
         """Derive a newly logged event's rows; queue them and its change-log row."""
         change = Changes()
-        apply_event(conn, event, cache=self._cache, changes=change, appends=appends)
+        apply_event(conn, event, cache=self._cache, changes=change, appends=appends, reads=reads)
         if self._on_stored is not None:
             self._on_stored(appends, event, change)
         return change

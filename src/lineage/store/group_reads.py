@@ -1,0 +1,183 @@
+"""What a group commit's events read, read once for the whole group where that is safe.
+
+Applying an event reads its run row, its job's `io_time` (claiming it takes the job row's
+lock) and current edges, and the current column edges of its outputs: four statements an
+event that each wait for the database (on PostgreSQL, four round trips). `GroupReads.prefetch`
+reads them for all of a group's events with one statement per table before the first event
+is applied, and locks the group's jobs in id order.
+
+An answer read ahead is handed out once; asking again reads the database, which by then holds
+what the group wrote. It is only read ahead where no other event of the group can change it
+first: not at all in a group that may merge datasets (symlinks, renames), and never for a run
+that an event of the group names as its parent (the placeholder upsert writes it).
+Without `prefetch`, every answer is read when asked.
+
+Only PostgreSQL reads ahead. On SQLite a read is an in-process call of ~10 us on the cursor
+fast path, and the group's `IN (...)` statements, rendered and processed by SQLAlchemy, cost
+more than the reads they replace (86 against 62 us per event in groups of 16, writer fed
+directly).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select, update
+
+from lineage import facets as f
+from lineage.events import DATASET_EVENT, RUN_EVENT, Event
+from lineage.store import schema as s
+from lineage.store.cursor import execute, send
+from lineage.store.identities import IdCache
+from lineage.store.sql import for_update
+
+_le, _ce, _ds, _jobs = s.lineage_edges.c, s.column_edges.c, s.datasets.c, s.jobs.c
+
+_RUN = select(s.runs).where(s.runs.c.id == bindparam("run_id"))
+_RUNS = select(s.runs).where(s.runs.c.id.in_(bindparam("ids", expanding=True)))
+_IO_TIME = select(_jobs.io_time).where(_jobs.id == bindparam("job_id"))
+_IO_TIMES = (
+    select(_jobs.id, _jobs.io_time)
+    .where(_jobs.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_jobs.id)  # one lock order for every replica
+)
+_SET_IO_TIME = (
+    update(s.jobs).where(_jobs.id == bindparam("job_id")).values(io_time=bindparam("io_time"))
+)
+# moves io_time forward unless the job's lineage is newer than the event (then: 0 rows)
+_CLAIM_IO_TIME = _SET_IO_TIME.where(
+    (_jobs.io_time.is_(None)) | (_jobs.io_time <= bindparam("io_time"))
+)
+_EDGE_COLUMNS = (_le.job_id, _le.id, _le.dataset_id, _le.direction, _ds.namespace, _ds.name)
+_CURRENT_EDGES = (
+    select(*_EDGE_COLUMNS)
+    .join(s.datasets, _ds.id == _le.dataset_id)
+    .where(_le.job_id == bindparam("job_id"), _le.valid_to.is_(None))
+)
+_EDGES = (
+    select(*_EDGE_COLUMNS)
+    .join(s.datasets, _ds.id == _le.dataset_id)
+    .where(_le.job_id.in_(bindparam("ids", expanding=True)), _le.valid_to.is_(None))
+)
+_COLUMN_COLUMNS = (
+    _ce.job_id,
+    _ce.out_dataset_id,
+    _ce.id,
+    _ce.out_field,
+    _ce.in_dataset_id,
+    _ce.in_field,
+    _ce.type,
+    _ce.subtype,
+    _ce.valid_from,
+    _ds.namespace,
+    _ds.name,
+)
+_CURRENT_COLUMNS = (
+    select(*_COLUMN_COLUMNS)
+    .join(s.datasets, _ds.id == _ce.in_dataset_id)
+    .where(
+        _ce.job_id == bindparam("job_id"),
+        _ce.out_dataset_id == bindparam("out_id"),
+        _ce.valid_to.is_(None),
+    )
+)
+_COLUMNS = (
+    select(*_COLUMN_COLUMNS)
+    .join(s.datasets, _ds.id == _ce.in_dataset_id)
+    .where(_ce.job_id.in_(bindparam("ids", expanding=True)), _ce.valid_to.is_(None))
+)
+
+
+class GroupReads:
+    """The per-event reads of the store, answered from what was read ahead when possible."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._runs: dict[str, Any] = {}  # run id -> stored row, or None: not stored
+        self._io_times: dict[int, datetime | None] = {}  # job id -> io_time (row locked)
+        self._edges: dict[int, list[Any]] = {}  # job id -> current edge rows
+        self._columns: dict[tuple[int, int], list[Any]] = {}  # (job, output) -> rows
+        self._column_jobs: set[int] = set()  # jobs whose column edges were read ahead
+        self._asked: set[tuple[int, int]] = set()  # (job, output) pairs already answered
+
+    @classmethod
+    def prefetch(cls, conn: Connection, events: Sequence[Event], cache: IdCache) -> GroupReads:
+        """Read ahead what `events` will ask for, in one statement per table."""
+        reads = cls(conn)
+        if (
+            conn.dialect.name != "postgresql"  # see the module's docstring
+            or len(events) < 2
+            or any(_may_merge(event) for event in events)
+        ):
+            return reads
+        parents = {p.run_id for e in events if (p := f.parent(e.run_facets)) is not None}
+        run_ids = {e.run_id for e in events if e.kind == RUN_EVENT and e.run_id} - parents
+        job_ids = set()
+        for event in events:
+            if event.kind != DATASET_EVENT and event.job_namespace and event.job_name:
+                job = cache.get(("job", event.job_namespace, event.job_name))
+                if job is not None:  # a job not cached is looked up or created on the way
+                    job_ids.add(job.id)
+        if run_ids:
+            reads._runs = dict.fromkeys(run_ids)
+            for row in conn.execute(_RUNS, {"ids": sorted(run_ids)}):
+                reads._runs[row.id] = row
+        if job_ids:
+            ids = {"ids": sorted(job_ids)}
+            reads._io_times = {
+                r.id: r.io_time for r in conn.execute(for_update(conn, _IO_TIMES), ids)
+            }
+            reads._edges = {job_id: [] for job_id in reads._io_times}
+            for row in conn.execute(_EDGES, ids):
+                reads._edges[row.job_id].append(row)
+            reads._column_jobs = set(reads._io_times)
+            for row in conn.execute(_COLUMNS, ids):
+                reads._columns.setdefault((row.job_id, row.out_dataset_id), []).append(row)
+        return reads
+
+    def run(self, run_id: str) -> Any:
+        """The stored row of run `run_id`, or None."""
+        if run_id in self._runs:
+            return self._runs.pop(run_id)
+        return execute(self.conn, _RUN, {"run_id": run_id}).first()
+
+    def claim_io_time(self, job_id: int, at: datetime) -> bool:
+        """Move the job's `io_time` to `at` and lock its row, unless its lineage is newer."""
+        if job_id in self._io_times:
+            io_time = self._io_times.pop(job_id)
+            if io_time is not None and io_time > at:
+                return False
+            send(self.conn, _SET_IO_TIME, {"job_id": job_id, "io_time": at})
+            return True
+        return bool(execute(self.conn, _CLAIM_IO_TIME, {"job_id": job_id, "io_time": at}).rowcount)
+
+    def io_time(self, job_id: int) -> datetime | None:
+        """The job's `io_time`, its row locked."""
+        if job_id in self._io_times:
+            return self._io_times.pop(job_id)
+        return execute(self.conn, for_update(self.conn, _IO_TIME), {"job_id": job_id}).scalar()
+
+    def set_io_time(self, job_id: int, at: datetime) -> None:
+        """Record that the job's lineage changed at `at` (its row is already locked)."""
+        send(self.conn, _SET_IO_TIME, {"job_id": job_id, "io_time": at})
+
+    def current_edges(self, job_id: int) -> list[Any]:
+        """The job's current edge rows (id, dataset_id, direction, namespace, name)."""
+        if job_id in self._edges:
+            return self._edges.pop(job_id)
+        return list(execute(self.conn, _CURRENT_EDGES, {"job_id": job_id}))
+
+    def current_columns(self, job_id: int, out_id: int) -> list[Any]:
+        """The current column edge rows `job_id` recorded for output `out_id`."""
+        if job_id in self._column_jobs and (job_id, out_id) not in self._asked:
+            self._asked.add((job_id, out_id))
+            return self._columns.pop((job_id, out_id), [])
+        return list(execute(self.conn, _CURRENT_COLUMNS, {"job_id": job_id, "out_id": out_id}))
+
+
+def _may_merge(event: Event) -> bool:
+    """Can applying `event` merge datasets, which re-points other jobs' edges?"""
+    refs = [*event.inputs, *event.outputs, *([event.dataset] if event.dataset else [])]
+    return any(f.symlinks(r.facets) or f.lifecycle(r.facets)[1] is not None for r in refs)
