@@ -1,8 +1,8 @@
 """What a group commit's events read, read once for the whole group where that is safe.
 
 Applying an event reads its run row, its job's `io_time` (claiming it takes the job row's
-lock) and current edges, and the current column edges of its outputs: four statements an
-event that each wait for the database (on PostgreSQL, four round trips). `GroupReads.prefetch`
+lock) and current edges, and the current column edges of its outputs: four statements per
+event, each waiting for its answer (on PostgreSQL, a round trip each). `GroupReads.prefetch`
 reads them for all of a group's events with one statement per table before the first event
 is applied, and locks the group's jobs in id order.
 
