@@ -149,7 +149,7 @@ class GroupReads:
             io_time = self._io_times.pop(job_id)
             if io_time is not None and io_time > at:
                 return False
-            send(self.conn, _SET_IO_TIME, {"job_id": job_id, "io_time": at})
+            self.set_io_time(job_id, at)  # the row was locked when read ahead
             return True
         return bool(execute(self.conn, _CLAIM_IO_TIME, {"job_id": job_id, "io_time": at}).rowcount)
 

@@ -191,7 +191,7 @@ class GroupCommitWriter:
         try:
             appends = Appends()
             new = log_events(conn, [event], received_at)[0]
-            change = self._apply(conn, event, appends, None) if new else None
+            change = self._apply(conn, event, appends) if new else None
             appends.flush(conn)
             savepoint.commit()
         except Exception as exc:
@@ -207,7 +207,7 @@ class GroupCommitWriter:
         return Outcome(stored=change is not None)
 
     def _apply(
-        self, conn: Connection, event: Event, appends: Appends, reads: GroupReads | None
+        self, conn: Connection, event: Event, appends: Appends, reads: GroupReads | None = None
     ) -> Changes:
         """Derive a newly logged event's rows; queue them and its change-log row."""
         change = Changes()
