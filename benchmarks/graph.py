@@ -1,7 +1,7 @@
 """Graph benchmark (issue 4): a generated 1M-node / 1.5M-edge estate (see estate.py).
 
 Measures, side by side in one run: the downstream query of a DAG's landing table (closure
-~1,000 nodes, answer built by `lineage.api.lineage.directed`, the API's own code path)
+~1,000 nodes, resolved, built by `lineage.query.lineage.directed` and encoded, as the route does)
 in-process and over HTTP against `lineage serve`; the same closure as the recursive CTE
 `lineage.store.history.closure_cte` on SQLite and PostgreSQL; graph memory (RSS delta) and the
 start-up rebuild from the store (`lineage.api.app.load_graph`). Prints; asserts nothing.
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 
 sys.path.insert(0, str(Path(__file__).parent))
 import estate as est
@@ -40,14 +41,15 @@ from ingest import NODELAY
 
 from lineage import ids
 from lineage.api.app import load_graph
-from lineage.api.lineage import directed
-from lineage.graph import LineageGraph, Snapshot
-from lineage.store.changes import NodeState, dataset_key, job_key
+from lineage.graph import LineageGraph
+from lineage.query import lineage, names
+from lineage.store.changes import NodeState, Snapshot, dataset_key, job_key
 from lineage.store.db import make_engine
 from lineage.store.history import closure_cte
 from lineage.store.migrate import ensure_current
 
 PID = __import__("os").getpid()
+ENCODER = msgspec.json.Encoder()
 
 
 def trimmed_rss() -> float:
@@ -177,27 +179,21 @@ def _copy(cur: Any, table: str, columns: list[str], rows: Any) -> None:
 def query_in_process(
     graph: LineageGraph, roots: list[str], repeats: int
 ) -> tuple[list[float], int]:
-    """Latencies (ms) of `directed(...)` downstream from each root; closure size."""
+    """Latencies (ms) of the downstream query from each root, resolved, built and encoded to
+    JSON bytes as the route does (`lineage.query`, msgspec); closure size."""
+
+    def query(node_id: str) -> bytes:
+        root = names.resolve(graph, node_id)
+        answer = lineage.directed(
+            graph, root, downstream=True, depth=None, kinds=None, limit=100_000
+        )
+        return ENCODER.encode(answer)
+
     times, sizes = [], set()
     for node_id in roots:
-        lat, answer = timed(
-            lambda n=node_id: directed(
-                graph,
-                None,
-                downstream=True,
-                node_id=n,
-                namespace=None,
-                name=None,
-                type_=None,
-                depth=None,
-                as_of=None,
-                kinds=None,
-                limit=100_000,
-            ),
-            repeats,
-        )
+        lat, body = timed(lambda n=node_id: query(n), repeats)
         times += lat
-        sizes.add(len(answer["nodes"]))
+        sizes.add(len(msgspec.json.decode(body)["nodes"]))
     return times, max(sizes)
 
 

@@ -11,26 +11,23 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import networkx as nx
 
-from lineage.store.changes import Changes, ColumnKey, FieldKey, Flow, NodeKey, NodeState
+from lineage.store.changes import (
+    Changes,
+    ColumnKey,
+    FieldKey,
+    Flow,
+    NodeKey,
+    NodeState,
+    Snapshot,
+)
 
 JOB, MODEL, DROPPED, INCOMPLETE, HIDDEN = 1, 2, 4, 8, 16
+Transformation = tuple[int, str, str | None]  # (job node, type, subtype) of a column edge
 KIND_NAMES = {"dataset": "DATASET", "job": "JOB", "model": "MODEL"}
-
-
-@dataclass
-class Snapshot:
-    """Everything the graph holds, in plain keys; built by the store at start-up."""
-
-    nodes: dict[NodeKey, NodeState] = field(default_factory=dict)
-    edges: set[tuple[NodeKey, NodeKey]] = field(default_factory=set)
-    columns: set[ColumnKey] = field(default_factory=set)
-    aliases: dict[NodeKey, NodeKey] = field(default_factory=dict)
-    flows: dict[NodeKey, frozenset[Flow]] = field(default_factory=dict)
-    hidden: set[NodeKey] = field(default_factory=set)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +81,12 @@ class _BareDiGraph(nx.DiGraph):
 class LineageGraph:
     """Current lineage: build from a snapshot, apply committed changes, traverse.
 
-    Traversals must hold `lock` (they iterate dicts the writer changes); single-node reads
-    (`key`, `kind`, `flags`, `parent`) are safe without it: ids are never reused.
+    `lock` is held by `apply` and, on the read side, only for the traversal itself (`walk`,
+    `path`, `neighbourhood`, `adjacent`, `column_walk`: they iterate dicts the writer changes),
+    never for SQL, answer building or suggestions. Single-node reads (`find`, `key`, `kind`,
+    `flags`, `parent`, `children`, `fields_of`, `find_field`, `field_key`) are safe without it:
+    ids are never reused, and what they return is copied in one C-level call or never
+    changed in place (column transformations are frozensets, replaced on change).
     """
 
     def __init__(self) -> None:
@@ -99,6 +100,7 @@ class LineageGraph:
         self._children: dict[int, set[int]] = {}
         self._flows: dict[int, frozenset[tuple[int, int]]] = {}
         self._field_index: dict[tuple[int, str], int] = {}
+        self._fields_by_dataset: dict[int, dict[str, int]] = {}
         self._field_keys: list[tuple[int, str]] = []
         self._cg = nx.DiGraph()
         self.namespaces: set[str] = set()
@@ -113,6 +115,7 @@ class LineageGraph:
             graph._set_node(key, state)
         for alias, target in snap.aliases.items():
             graph._aliases[alias] = graph._intern(target)
+            graph.namespaces.add(alias[1])
         index, intern = graph._index, graph._intern
         graph._g.add_bare_edges(
             (index.get(a) or intern(a), index.get(b) or intern(b)) for a, b in snap.edges
@@ -182,6 +185,7 @@ class LineageGraph:
     def _merge(self, loser: NodeKey, winner: NodeKey) -> None:
         target = self._intern(winner)
         source = self._index.get(loser)
+        self.namespaces.add(loser[1])  # so an id in the alias' namespace splits right
         if source is None or source == target:
             self._aliases[loser] = target
             return
@@ -189,10 +193,9 @@ class LineageGraph:
         g.add_edges_from((p, target) for p in g.predecessors(source) if p != source)
         g.add_edges_from((target, s) for s in g.successors(source) if s != source)
         g.remove_node(source)
-        for (dataset, name), field_node in list(self._field_index.items()):
-            if dataset == source:
-                self._field_index.pop((dataset, name))
-                self._rehome_field(field_node, (target, name))
+        for name, field_node in self._fields_by_dataset.pop(source, {}).items():
+            self._field_index.pop((source, name))
+            self._rehome_field(field_node, (target, name))
         self._flags[source] = HIDDEN
         del self._index[loser]
         self._aliases[loser] = target
@@ -204,13 +207,15 @@ class LineageGraph:
         existing = self._field_index.get(new_key)
         if existing is None:
             self._field_index[new_key] = field_node
+            self._fields_by_dataset.setdefault(new_key[0], {})[new_key[1]] = field_node
             self._field_keys[field_node] = new_key
             return
         cg = self._cg
+        none: dict[str, frozenset[Transformation]] = {"t": frozenset()}
         for p, _, data in list(cg.in_edges(field_node, data=True)):
-            cg.add_edge(p, existing, t=cg.get_edge_data(p, existing, {"t": set()})["t"] | data["t"])
+            cg.add_edge(p, existing, t=cg.get_edge_data(p, existing, none)["t"] | data["t"])
         for _, s, data in list(cg.out_edges(field_node, data=True)):
-            cg.add_edge(existing, s, t=cg.get_edge_data(existing, s, {"t": set()})["t"] | data["t"])
+            cg.add_edge(existing, s, t=cg.get_edge_data(existing, s, none)["t"] | data["t"])
         cg.remove_node(field_node)
 
     def _field(self, key: FieldKey) -> int:
@@ -219,6 +224,7 @@ class LineageGraph:
         if node is None:
             node = len(self._field_keys)
             self._field_index[(dataset, key[1])] = node
+            self._fields_by_dataset.setdefault(dataset, {})[key[1]] = node
             self._field_keys.append((dataset, key[1]))
             self._cg.add_node(node)
         return node
@@ -227,17 +233,18 @@ class LineageGraph:
         src, dst, job, kind, subtype = column
         a, b = self._field(src), self._field(dst)
         data = self._cg.get_edge_data(a, b)
+        added = frozenset({(self._intern(job), kind, subtype)})
         if data is None:
-            self._cg.add_edge(a, b, t={(self._intern(job), kind, subtype)})
-        else:
-            data["t"].add((self._intern(job), kind, subtype))
+            self._cg.add_edge(a, b, t=added)
+        else:  # replaced, not changed in place: a reader may hold the old set
+            data["t"] = data["t"] | added
 
     def _remove_column(self, column: ColumnKey) -> None:
         src, dst, job, kind, subtype = column
         a, b = self._field(src), self._field(dst)
         data = self._cg.get_edge_data(a, b)
         if data is not None:
-            data["t"].discard((self._intern(job), kind, subtype))
+            data["t"] = data["t"] - {(self._intern(job), kind, subtype)}
             if not data["t"]:
                 self._cg.remove_edge(a, b)
 
@@ -276,14 +283,23 @@ class LineageGraph:
         """The parent job (DAG of a task, task of a query)."""
         return self._parent.get(node)
 
+    def visible(self, node: int) -> bool:
+        """Not soft deleted nor merged away."""
+        return not self._flags[node] & HIDDEN
+
     def children(self, node: int) -> list[int]:
         """Child jobs, sorted by key."""
-        kids = [c for c in self._children.get(node, ()) if not self._flags[c] & HIDDEN]
+        kids = [c for c in list(self._children.get(node, ())) if not self._flags[c] & HIDDEN]
         return sorted(kids, key=self._keys.__getitem__)
 
     def keys(self) -> Iterator[NodeKey]:
         """Every visible node key."""
         return (k for i, k in enumerate(self._keys) if not self._flags[i] & HIDDEN)
+
+    def keys_since(self, start: int) -> list[tuple[int, NodeKey]]:
+        """(node, key) of every node interned at or after `start`, visible or not (node ids
+        only grow: a reader can follow the graph's nodes without the lock)."""
+        return list(enumerate(self._keys[start:], start))
 
     def __len__(self) -> int:
         return self._g.number_of_nodes()
@@ -365,19 +381,19 @@ class LineageGraph:
             frontier = nxt
         return seen
 
-    def in_edges(self, node: int) -> list[int]:
-        """Visible predecessors."""
-        return [p for p in self._g.predecessors(node) if not self._flags[p] & HIDDEN]
-
-    def out_edges(self, node: int) -> list[int]:
-        """Visible successors."""
-        return [s for s in self._g.successors(node) if not self._flags[s] & HIDDEN]
+    def adjacent(self, node: int) -> tuple[list[int], list[int]]:
+        """Visible predecessors and successors (a traversal: hold `lock`)."""
+        flags = self._flags
+        return (
+            [p for p in self._g.predecessors(node) if not flags[p] & HIDDEN],
+            [s for s in self._g.successors(node) if not flags[s] & HIDDEN],
+        )
 
     # --- columns --------------------------------------------------------------------------
 
     def fields_of(self, dataset: int) -> list[str]:
         """Fields of a dataset that appear in column lineage."""
-        return sorted(name for (d, name) in self._field_index if d == dataset)
+        return sorted(self._fields_by_dataset.get(dataset, ()))
 
     def find_field(self, dataset: int, name: str) -> int | None:
         """The column-graph node of a dataset field."""
@@ -389,7 +405,7 @@ class LineageGraph:
 
     def column_walk(
         self, roots: list[int], *, downstream: bool, depth: int | None = None
-    ) -> tuple[dict[int, int], list[tuple[int, int, set[tuple[int, str, str | None]]]]]:
+    ) -> tuple[dict[int, int], list[tuple[int, int, frozenset[Transformation]]]]:
         """Closure over field nodes; returns depths and (src, dst, transformations) edges."""
         cg = self._cg
         depths = dict.fromkeys(roots, 0)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from fastapi import APIRouter, Query
 
 from lineage.api.deps import ConnDep, GraphDep
-from lineage.api.lineage import directed
 from lineage.api.paths import restore
 from lineage.errors import NodeNotFound
+from lineage.query import lineage as q
+from lineage.query import names
 from lineage.store import ml_read
 
 router = APIRouter(tags=["models"])
@@ -53,18 +55,9 @@ def model(graph: GraphDep, conn: ConnDep, namespace: str, name: str) -> dict[str
         raise NodeNotFound(f"model {name!r} not found in namespace {namespace!r}")
     summary = ml_read.model_summary(conn, row)
     latest = summary["latestVersion"]
-    upstream = directed(
-        graph,
-        conn.engine,
-        downstream=False,
-        node_id=None,
-        namespace=row.namespace,
-        name=row.name,
-        type_="dataset",
-        depth=None,
-        as_of=None,
-        kinds=None,
-        limit=100_000,
+    root = names.resolve(graph, None, row.namespace, row.name, "dataset")
+    upstream = msgspec.to_builtins(
+        q.directed(graph, root, downstream=False, depth=None, kinds=None, limit=100_000)
     )
     return {
         "namespace": row.namespace,

@@ -1,7 +1,7 @@
 """Where CLI queries go: a collector over HTTP (`--url`) or a database directly (offline).
 
 Both ends run the same code: the server route and the offline backend call the same
-`impact.analyze_request` and `api.lineage.directed`. Offline, impact analysis runs on the
+`impact.analyze_request` and `lineage.query` (never FastAPI). Offline, impact analysis runs on the
 part of the store downstream of the datasets the request names (`impact_graph`), not on the
 whole graph, which only lineage and status build.
 """
@@ -178,21 +178,27 @@ class OfflineBackend:
 
     def lineage(self, *, downstream: bool, params: dict[str, Any]) -> dict[str, Any]:
         """The same closure the server answers."""
-        from lineage.api.lineage import directed
+        import msgspec
 
-        return directed(
-            self.graph,
-            self.engine,
-            downstream=downstream,
-            node_id=params["nodeId"],
-            namespace=None,
-            name=None,
-            type_=None,
-            depth=params.get("depth"),
-            as_of=params.get("as_of"),
-            kinds=None,
-            limit=1_000_000,
-        )
+        from lineage.query import lineage, names
+        from lineage.query import params as checked
+
+        graph = self.graph
+        root = names.resolve(graph, params["nodeId"])
+        at = checked.time(params.get("as_of"), "as_of")
+        depth = params.get("depth")
+        if at is None:
+            answer = lineage.directed(
+                graph, root, downstream=downstream, depth=depth, kinds=None, limit=1_000_000
+            )
+        else:
+            from lineage.store.db import unavailable_as_503
+
+            with unavailable_as_503("reading lineage history"), self.engine.connect() as conn:
+                answer = lineage.directed_as_of(
+                    graph, conn, root, downstream=downstream, depth=depth, kinds=None, at=at
+                )
+        return dict(msgspec.to_builtins(answer))
 
     def status(self) -> dict[str, Any]:
         """Graph size and row counts."""

@@ -1,4 +1,5 @@
-"""What one committed event changed in the lineage graph, handed from the store to the graph.
+"""The types the store and the graph share: node keys, `Changes` (what one committed event
+changed, handed from the store to the graph) and `Snapshot` (everything the graph holds).
 
 Keys are plain tuples so the graph never needs SQL ids:
 a node is `("dataset"|"job", namespace, name)`, a field is `(dataset node, field name)`.
@@ -32,6 +33,19 @@ class NodeState:
     dropped: bool = False
     incomplete: bool = False
     parent: NodeKey | None = None
+
+
+@dataclass
+class Snapshot:
+    """Everything the graph holds, in plain keys; the store builds it at start-up
+    (or for part of the store), the graph is made from it and can be compared with one."""
+
+    nodes: dict[NodeKey, NodeState] = field(default_factory=dict)
+    edges: set[tuple[NodeKey, NodeKey]] = field(default_factory=set)
+    columns: set[ColumnKey] = field(default_factory=set)
+    aliases: dict[NodeKey, NodeKey] = field(default_factory=dict)
+    flows: dict[NodeKey, frozenset[Flow]] = field(default_factory=dict)
+    hidden: set[NodeKey] = field(default_factory=set)
 
 
 @dataclass

@@ -15,9 +15,8 @@ import orjson
 from sqlalchemy import Connection, Row, and_, func, or_, select
 
 from lineage.facets import explicit_flows
-from lineage.graph import Snapshot
 from lineage.store import schema as s
-from lineage.store.changes import Flow, NodeKey, NodeState, dataset_key, job_key
+from lineage.store.changes import Flow, NodeKey, NodeState, Snapshot, dataset_key, job_key
 
 ds, jb, rn = s.datasets.c, s.jobs.c, s.runs.c
 ce, le = s.column_edges.c, s.lineage_edges.c
@@ -46,6 +45,7 @@ COLUMN_EDGE = (
 )
 
 _PLAIN_DATASET, _PLAIN_JOB = NodeState(kind="dataset"), NodeState(kind="job")
+CHUNK = 1000  # values per IN (...) list
 
 
 def raw_rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
@@ -379,6 +379,17 @@ def dataset_versions(
 def find_job(conn: Connection, namespace: str, name: str) -> Row[Any] | None:
     """The job row for (namespace, name)."""
     return conn.execute(select(s.jobs).where(jb.ident == s.ident(namespace, name))).first()
+
+
+def jobs_by_key(conn: Connection, keys: Iterable[NodeKey]) -> dict[NodeKey, Row[Any]]:
+    """The job rows of many job keys, one statement per `CHUNK` keys."""
+    by_ident = {s.ident(k[1], k[2]): k for k in keys}
+    idents = list(by_ident)
+    out = {}
+    for start in range(0, len(idents), CHUNK):
+        query = select(s.jobs).where(jb.ident.in_(idents[start : start + CHUNK]))
+        out.update({by_ident[r.ident]: r for r in conn.execute(query)})
+    return out
 
 
 def list_jobs(

@@ -17,10 +17,9 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from lineage.graph import Snapshot
 from lineage.store import read
 from lineage.store import schema as s
-from lineage.store.changes import NodeKey, dataset_key
+from lineage.store.changes import NodeKey, Snapshot, dataset_key
 
 CHUNK = 500  # ids per IN (...) list
 

@@ -1,0 +1,222 @@
+"""The typed answers of the query layer, which are also the API's wire models.
+
+msgspec Structs: the API encodes them as they are (`lineage.api.wire`), the CLI turns them
+into plain data with `msgspec.to_builtins`, and `/openapi.json` documents them from the same
+definitions (field descriptions included). Python names are snake_case; on the wire they are
+camelCase (`rename="camel"`), as every answer of the collector has always been.
+
+Every node of every lineage answer carries the same keys (`NodeFields`), whatever the route.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+NodeIdStr = Annotated[
+    str,
+    Meta(
+        description="Node id: dataset:<namespace>:<name>, job:<namespace>:<name>",
+        examples=["dataset:warehouse:public.orders"],
+    ),
+]
+FieldIdStr = Annotated[
+    str,
+    Meta(
+        description="Field id: datasetField:<namespace>:<dataset>:<field>",
+        examples=["datasetField:warehouse:public.orders:amount"],
+    ),
+]
+TimeStr = Annotated[str, Meta(description="RFC 3339 time in UTC, with a Z suffix")]
+TypeName = Literal["DATASET", "JOB"]
+KindName = Literal["dataset", "job", "model"]
+NodeType = Annotated[TypeName, Meta(description="Marquez's node type")]
+NodeKind = Annotated[
+    KindName,
+    Meta(description="What the node is: an ML model is a dataset"),
+]
+Direction = Literal["downstream", "upstream"]
+
+
+class Answer(Struct, rename="camel"):
+    """Base of every answer: camelCase on the wire, every field always present."""
+
+
+class NodeFields(Answer):
+    """What every answer says about a dataset or job."""
+
+    id: NodeIdStr
+    type: NodeType
+    kind: NodeKind
+    namespace: Annotated[str, Meta(description="The node's namespace")]
+    name: Annotated[str, Meta(description="The node's name within its namespace")]
+    dropped: Annotated[bool, Meta(description="The dataset was dropped (lifecycleStateChange)")]
+    lineage_incomplete: Annotated[
+        bool, Meta(description="The job reported that its lineage may be incomplete")
+    ]
+    parent: Annotated[NodeIdStr | None, Meta(description="The parent job (DAG of a task)")]
+
+
+class WalkNode(NodeFields):
+    """A node of a directed walk, with its distance from the root."""
+
+    depth: Annotated[int, Meta(ge=0, description="Hops from the root")]
+
+
+class Edge(Answer):
+    """A lineage edge: dataset -> job (input) or job -> dataset (output)."""
+
+    from_: Annotated[NodeIdStr, Meta(description="Where the edge starts")] = msgspec.field(
+        name="from"
+    )
+    to: Annotated[NodeIdStr, Meta(description="Where the edge ends")]
+
+
+class DirectedLineage(Answer):
+    """Every node upstream or downstream of a root, and the edges between them."""
+
+    root: Annotated[NodeIdStr, Meta(description="The root, after alias resolution")]
+    direction: Direction
+    nodes: Annotated[list[WalkNode], Meta(description="Breadth-first order, root first")]
+    edges: list[Edge]
+    truncated: Annotated[bool, Meta(description="depth or limit cut the walk short")]
+    incomplete: Annotated[bool, Meta(description="A job on the way reported incomplete lineage")]
+    as_of: Annotated[TimeStr | None, Meta(description="The time asked for, or null for now")]
+
+
+class LineagePaths(Answer):
+    """Shortest lineage paths between two nodes."""
+
+    from_: NodeIdStr = msgspec.field(name="from")
+    to: NodeIdStr
+    direction: Annotated[
+        Direction | None, Meta(description="Which way the paths run; null if none")
+    ]
+    paths: Annotated[
+        list[list[NodeIdStr]], Meta(description="Each path as node ids from `from` to `to`")
+    ]
+
+
+class LatestRun(Answer):
+    """The newest run of a job."""
+
+    id: Annotated[str, Meta(description="Run id (UUID)")]
+    state: Annotated[str, Meta(description="NEW, RUNNING, COMPLETED, FAILED or ABORTED")]
+    started_at: TimeStr | None
+    ended_at: TimeStr | None
+
+
+class MarquezEdge(Answer):
+    """An edge of a Marquez-style lineage graph."""
+
+    origin: NodeIdStr
+    destination: NodeIdStr
+
+
+class NeighbourNode(NodeFields):
+    """A node of the neighbourhood, with its latest run state when it is a job."""
+
+    latest_run_state: Annotated[
+        str | None, Meta(description="State of the job's newest run; null for datasets")
+    ]
+
+
+class NeighbourhoodEntry(Answer):
+    """One node of a Marquez `/lineage` graph."""
+
+    id: NodeIdStr
+    type: NodeType
+    data: NeighbourNode
+    in_edges: list[MarquezEdge]
+    out_edges: list[MarquezEdge]
+
+
+class Neighbourhood(Answer):
+    """Every node within `depth` hops of the root in either direction (Marquez semantics)."""
+
+    graph: Annotated[list[NeighbourhoodEntry], Meta(description="Nodes sorted by id")]
+
+
+class InputField(Answer):
+    """A field that feeds a column, and how."""
+
+    namespace: str
+    dataset: str
+    field: str
+    transformation_type: Annotated[str, Meta(description="DIRECT or INDIRECT")]
+    transformation_subtype: Annotated[
+        str | None, Meta(description="IDENTITY, TRANSFORMATION, AGGREGATION, FILTER...")
+    ]
+    job: Annotated[NodeIdStr, Meta(description="The job whose run reported it")]
+
+
+class FieldData(Answer):
+    """A dataset field in column lineage."""
+
+    namespace: str
+    dataset: str
+    field: str
+    input_fields: list[InputField]
+
+
+class ColumnNode(Answer):
+    """One field of a column-lineage graph."""
+
+    id: FieldIdStr
+    type: Literal["DATASET_FIELD"]
+    data: FieldData
+    in_edges: list[MarquezEdge]
+    out_edges: list[MarquezEdge]
+
+
+class ColumnLineage(Answer):
+    """Fields feeding the root's columns (and those they feed, with `withDownstream`)."""
+
+    graph: Annotated[list[ColumnNode], Meta(description="Fields sorted by id")]
+
+
+class JobRef(Answer):
+    """A job by name."""
+
+    namespace: str
+    name: str
+    node_id: NodeIdStr
+
+
+class JobTree(Answer):
+    """A child job with its newest run and its own children."""
+
+    namespace: str
+    name: str
+    node_id: NodeIdStr
+    latest_run: LatestRun | None
+    children: list[JobTree]
+    children_truncated: Annotated[
+        bool, Meta(description="The hierarchy goes deeper than the answer shows")
+    ]
+
+
+class JobHierarchy(Answer):
+    """A job with its child jobs, recursively (DAG -> tasks -> queries)."""
+
+    job: JobRef
+    children: list[JobTree]
+
+
+class SearchHit(Answer):
+    """A dataset, job or model whose name or namespace matches the query."""
+
+    type: Literal["DATASET", "JOB", "MODEL"]
+    name: str
+    namespace: str
+    node_id: NodeIdStr
+    updated_at: TimeStr | None
+
+
+class SearchResults(Answer):
+    """Search answers: exact matches first, then prefix matches, then the rest."""
+
+    results: list[SearchHit]
+    total_count: Annotated[int, Meta(description="Number of results returned")]
