@@ -17,6 +17,14 @@ export class ApiError extends Error {
 }
 
 const BASE = "/api/v1";
+const KEY = "lineage-api-key";
+
+/** The API key the user entered, kept for this browser tab's session only. */
+export const apiKey = {
+  get: () => sessionStorage.getItem(KEY) || "",
+  set: (value) => sessionStorage.setItem(KEY, value),
+  clear: () => sessionStorage.removeItem(KEY),
+};
 
 function query(params) {
   const q = new URLSearchParams();
@@ -30,6 +38,8 @@ function query(params) {
 /** GET or POST a path under /api/v1 and return the decoded JSON. */
 export async function call(path, { params, body, signal } = {}) {
   const init = { signal, headers: { Accept: "application/json" } };
+  const key = apiKey.get();
+  if (key) init.headers.Authorization = `Bearer ${key}`;
   if (body !== undefined) {
     init.method = "POST";
     init.headers["Content-Type"] = "application/json";
@@ -37,7 +47,13 @@ export async function call(path, { params, body, signal } = {}) {
   }
   const response = await fetch(`${BASE}${path}${query(params)}`, init);
   const data = response.status === 204 ? null : await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, data);
+  if (!response.ok) {
+    const error = new ApiError(response.status, data);
+    if (error.status === 401 || error.status === 403) {
+      document.dispatchEvent(new CustomEvent("lineage:auth", { detail: error }));
+    }
+    throw error;
+  }
   return data;
 }
 

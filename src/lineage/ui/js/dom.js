@@ -1,4 +1,42 @@
-// Small DOM helpers shared by every view.
+// Small DOM helpers shared by every view. Text is always set as text (never parsed as
+// HTML), and URL attributes pass through safeUrl: data from events cannot run script.
+
+const URL_ATTRIBUTES = new Set(["href", "src", "action", "formaction", "xlink:href"]);
+
+/**
+ * A URL that may be put in a link: the explorer's own (`#/...`, `/...`) or http(s).
+ * Anything else (`javascript:`, `data:`, `vbscript:`, ...) gives null.
+ */
+export function safeUrl(value) {
+  const text = String(value ?? "").trim();
+  if (text.startsWith("#")) return text;
+  try {
+    const url = new URL(text, location.href);
+    if (url.protocol === "http:" || url.protocol === "https:") return url.href;
+  } catch {
+    // not a URL at all
+  }
+  return null;
+}
+
+/** A link to a URL found in data: an <a> only for absolute http(s) URLs, else plain text. */
+export function dataLink(url, text = url) {
+  const safe = /^\s*https?:\/\//i.test(String(url ?? "")) ? safeUrl(url) : null;
+  return safe ? h("a", { href: safe }, text) : String(text ?? "");
+}
+
+function setAttribute(el, key, value) {
+  if (!URL_ATTRIBUTES.has(key)) {
+    el.setAttribute(key, value === true ? "" : value);
+    return;
+  }
+  const url = safeUrl(value);
+  if (url === null) return;
+  el.setAttribute(key, url);
+  if (key === "href" && !url.startsWith("#") && new URL(url).origin !== location.origin) {
+    el.setAttribute("rel", "noopener noreferrer nofollow");
+  }
+}
 
 /** Build an element: h("a", {href: "#/"}, "text", child). Attributes starting "on" bind events. */
 export function h(tag, attrs = {}, ...children) {
@@ -7,7 +45,7 @@ export function h(tag, attrs = {}, ...children) {
     if (value === null || value === undefined || value === false) continue;
     if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
     else if (key === "class") el.className = value;
-    else el.setAttribute(key, value === true ? "" : value);
+    else setAttribute(el, key, value);
   }
   append(el, children);
   return el;
@@ -24,7 +62,7 @@ function append(el, children) {
 export function svg(tag, attrs = {}) {
   const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
   for (const [key, value] of Object.entries(attrs)) {
-    if (value !== null && value !== undefined) el.setAttribute(key, value);
+    if (value !== null && value !== undefined) setAttribute(el, key, value);
   }
   return el;
 }

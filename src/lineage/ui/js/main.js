@@ -1,5 +1,6 @@
 // Entry point: theme, search, and the hash router choosing a view.
 
+import { setupAuth } from "./auth.js";
 import { h, show } from "./dom.js";
 import { current, link } from "./router.js";
 import { setupSearch } from "./search.js";
@@ -29,7 +30,10 @@ function home() {
     h("p", { class: "sub" }, "Every view has its own address: copy the URL to share it."));
 }
 
+let closeAuth = () => {};
+
 async function route() {
+  closeAuth();
   const { view, args, params } = current();
   delete document.body.dataset.graph;
   const render = VIEWS[view];
@@ -37,6 +41,7 @@ async function route() {
   document.body.dataset.view = view || "home";
 }
 
+closeAuth = setupAuth(route);
 setupTheme();
 setupSearch();
 window.addEventListener("hashchange", route);

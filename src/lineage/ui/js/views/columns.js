@@ -68,7 +68,7 @@ async function drawField(namespace, name, field, area) {
   area.replaceChildren(
     h("p", { class: "sub", id: "column-summary" },
       `${upstream} upstream and ${downstream} downstream columns`),
-    h("div", { class: "canvas", style: "height:auto;min-height:160px" }, picture),
+    h("div", { class: "canvas canvas-auto" }, picture),
     h("h2", {}, "Transformations"), inputsTable(answer.graph));
   document.body.dataset.columns = "ready";
 }

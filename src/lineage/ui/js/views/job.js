@@ -2,7 +2,7 @@
 // inputs and outputs, run history with state, duration and error messages.
 
 import { api } from "../api.js";
-import { duration, h, notice, show, state, table, when } from "../dom.js";
+import { dataLink, duration, h, notice, show, state, table, when } from "../dom.js";
 import { link } from "../router.js";
 
 const dsLink = (d) => h("a", { href: link("dataset", [d.namespace, d.name]) }, d.name);
@@ -34,7 +34,7 @@ function code(job) {
       h("pre", {}, source.sourceCode)));
   }
   const location = job.facets.sourceCodeLocation?.url || job.location;
-  if (location) out.push(h("p", {}, "Source: ", h("a", { href: location }, location)));
+  if (location) out.push(h("p", { id: "source-location" }, "Source: ", dataLink(location)));
   return out;
 }
 

@@ -49,12 +49,8 @@ class LineageView {
       timePicker(this.asOf, (iso) => this.reroute({ asOf: iso })),
       h("button", { type: "button", onclick: () => this.clearPath() }, "Clear path"),
       h("span", { class: "legend", "aria-hidden": "true" },
-        h("span", {}, h("span", { class: "swatch", style: "background:var(--dataset);border-color:var(--dataset-stroke);border-radius:6px" }), "dataset"),
-        h("span", {}, h("span", { class: "swatch", style: "background:var(--job);border-color:var(--job-stroke)" }), "job"),
-        h("span", {}, h("span", { class: "swatch", style: "background:var(--model);border-color:var(--model-stroke);border-radius:6px" }), "model"),
-        h("span", {}, h("span", { class: "swatch", style: "background:var(--ok);border-color:var(--ok);border-radius:6px" }), "complete"),
-        h("span", {}, h("span", { class: "swatch", style: "background:var(--fail);border-color:var(--fail);border-radius:6px" }), "failed"),
-        h("span", {}, h("span", { class: "swatch", style: "background:var(--running);border-color:var(--running);border-radius:6px" }), "running")));
+        ["dataset", "job", "model", "complete", "failed", "running"].map((kind) =>
+          h("span", {}, h("span", { class: `swatch swatch-${kind}` }), kind))));
   }
 
   async start() {
