@@ -75,4 +75,7 @@ export const api = {
   models: () => call("/models"),
   model: (ns, name) => call(`/models/${seg(ns)}/${seg(name)}`),
   impact: (request) => call("/impact", { body: request }),
+  overview: () => call("/overview"),
+  browseDatasets: (params) => call("/browse/datasets", { params }),
+  browseJobs: (params) => call("/browse/jobs", { params }),
 };

@@ -70,7 +70,7 @@ export function svg(tag, attrs = {}) {
 /** Replace the main area's content with `nodes`, and give the page a title. */
 export function show(title, ...nodes) {
   const main = document.getElementById("main");
-  main.replaceChildren(...nodes.flat());
+  main.replaceChildren(...nodes.flat(Infinity).filter((n) => n !== null && n !== undefined));
   document.title = title ? `${title} · lineage` : "lineage explorer";
   return main;
 }

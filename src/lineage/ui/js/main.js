@@ -1,12 +1,12 @@
 // Entry point: theme, search, and the hash router choosing a view.
 
 import { setupAuth } from "./auth.js";
-import { h, show } from "./dom.js";
-import { current, link } from "./router.js";
+import { current } from "./router.js";
 import { setupSearch } from "./search.js";
 import { setupTheme } from "./theme.js";
 import { columnsView } from "./views/columns.js";
 import { datasetView } from "./views/dataset.js";
+import { homeView } from "./views/home.js";
 import { impactView } from "./views/impact.js";
 import { jobView } from "./views/job.js";
 import { lineageView } from "./views/lineage.js";
@@ -22,14 +22,6 @@ const VIEWS = {
   impact: impactView,
 };
 
-function home() {
-  show("", h("h1", {}, "Lineage explorer"),
-    h("p", {}, "Search for a dataset, job or model above, or open the ",
-      h("a", { href: link("impact") }, "impact view"), " or the ",
-      h("a", { href: link("models") }, "models"), "."),
-    h("p", { class: "sub" }, "Every view has its own address: copy the URL to share it."));
-}
-
 let closeAuth = () => {};
 
 async function route() {
@@ -37,7 +29,7 @@ async function route() {
   const { view, args, params } = current();
   delete document.body.dataset.graph;
   const render = VIEWS[view];
-  await (render ? render(args, params) : home());
+  await (render || homeView)(args, params);
   document.body.dataset.view = view || "home";
 }
 
