@@ -37,12 +37,17 @@ def test_ingest_file_reports_failures_then_status_counts(
     ndjson.write_text("\n".join(json.dumps(e) for e in [*scenario, bad]) + "\n")
     code, out, _ = _run("ingest", str(ndjson), "--url", empty_collector, "--chunk", "2")
     stored = len(scenario)
-    assert (code, out) == (1, f"sent {stored + 1} events, {stored} stored, 1 failed\n")
+    assert (code, out) == (
+        1,
+        f"failed: event {stored} ({ndjson}:{stored + 1}): "
+        "job: event has no run, job or dataset: cannot tell what it describes\n"
+        f"read {stored + 1} events: {stored} stored, 0 duplicates, 1 failed\n",
+    )
 
     array = tmp_path / "events.json"
-    array.write_text(json.dumps(scenario))  # duplicates of stored events are accepted again
+    array.write_text(json.dumps(scenario))  # exact duplicates of stored events
     code, out, _ = _run("ingest", str(array), "--url", empty_collector)
-    assert (code, out) == (0, f"sent {stored} events, {stored} stored, 0 failed\n")
+    assert (code, out) == (0, f"read {stored} events: 0 stored, {stored} duplicates, 0 failed\n")
 
     code, out, _ = _run("status", "--url", empty_collector)
     status = json.loads(out)
@@ -82,10 +87,24 @@ def test_closures_over_http_equal_offline(collector: str, store_url: str) -> Non
             "flowchart LR\n"
             '  n0[("mart.revenue")]\n'
             '  n1[["ml.train_forecast"]]\n'
-            '  n2[("models.revenue_forecast")]\n'
+            '  n2{{"models.revenue_forecast"}}\n'
             "  n0 --> n1\n"
             "  n1 --> n2\n",
         )
+        code, out, _ = _run("graph", clean, "--direction", "both", "--depth", "1", *where)
+        assert (code, out) == (
+            0,
+            "flowchart LR\n"
+            '  n0[["etl.build_clean"]]\n'
+            '  n1[("clean.orders")]\n'
+            '  n2[["etl.daily_revenue"]]\n'
+            '  n3[["etl.export_status"]]\n'
+            "  n0 --> n1\n"
+            "  n1 --> n2\n"
+            "  n1 --> n3\n",
+        )
+        code, out, _ = _run("graph", "dataset:warehouse:mart.revenue", "--format", "dot", *where)
+        assert out.count("shape=hexagon];") == 1 and out.count("shape=") == 3
 
 
 def test_unknown_node_and_bad_url_are_usage_errors(collector: str) -> None:

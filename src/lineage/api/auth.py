@@ -10,7 +10,6 @@ provider send) or from `X-API-Key`, compared in constant time, and never logged.
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -18,38 +17,12 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lineage.api.errors import error_response
+from lineage.api_keys import READ, WRITE, ApiKey, parse_key_entries
 from lineage.errors import Forbidden, LineageError, Unauthorized
 from lineage.settings import Settings
 
-READ, WRITE = "read", "write"
 PROTECTED_PREFIX = "/api/v1"
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-@dataclass(frozen=True, slots=True)
-class ApiKey:
-    """One configured key and the scopes it grants."""
-
-    secret: bytes
-    scopes: frozenset[str]
-
-
-def parse_key_entries(text: str) -> list[ApiKey]:
-    """Keys from comma- or newline-separated entries; `#` starts a comment line in files."""
-    keys = []
-    for line in text.splitlines():
-        if line.strip().startswith("#"):
-            continue
-        for entry in line.split(","):
-            entry = entry.strip()
-            if not entry:
-                continue
-            secret, _, scope = entry.rpartition(":")
-            if scope in (READ, WRITE) and secret:
-                keys.append(ApiKey(secret.encode(), frozenset({scope})))
-            else:
-                keys.append(ApiKey(entry.encode(), frozenset({READ, WRITE})))
-    return keys
 
 
 def configured_keys(settings: Settings) -> list[ApiKey]:

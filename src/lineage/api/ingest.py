@@ -150,8 +150,12 @@ async def post_batch(request: Request) -> Response:
             failed.append(
                 {"index": index, "reason": _reason(outcome.error), "retriable": retriable}
             )
+    # exact duplicates of stored events are accepted (a 2xx) but not stored again: say how many
+    duplicates = {
+        "Lineage-Duplicates": str(sum(o.error is None and not o.stored for o in outcomes))
+    }
     if not failed:
-        return Response(status_code=204)
+        return Response(status_code=204, headers=duplicates)
     failed.sort(key=lambda f: f["index"])
     retriable_count = sum(1 for f in failed if f["retriable"])
     return FastJSONResponse(
@@ -167,6 +171,7 @@ async def post_batch(request: Request) -> Response:
             "failed_events": failed,
         },
         status_code=200,
+        headers=duplicates,
     )
 
 

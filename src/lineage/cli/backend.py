@@ -10,14 +10,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from lineage.errors import BadRequest, LineageError, NodeNotFound, StoreUnavailable
+from lineage.errors import (
+    BadRequest,
+    Forbidden,
+    LineageError,
+    NodeNotFound,
+    StoreUnavailable,
+    Unauthorized,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from lineage.graph import LineageGraph
 
-DEFAULT_URL = "http://127.0.0.1:5000"
 DEFAULT_TIMEOUT_S = 30.0
 
 
@@ -38,17 +44,23 @@ class Backend(Protocol):
 
 
 class HttpBackend:
-    """A running collector; each request may wait `timeout_s` for connecting and answering.
+    """A running collector; each request may wait `timeout_s` for connecting and answering,
+    and carries `api_key` as a Bearer token (what the collector's key check reads).
 
     The standard library's http.client, not httpx: a CLI call pays every import, and httpx
     costs ~90 ms of start-up for one request on a kept-alive connection.
     """
 
-    def __init__(self, url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+    def __init__(
+        self, url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S, api_key: str | None = None
+    ) -> None:
         from urllib.parse import urlsplit
 
         self.url = url.rstrip("/")
         self.timeout_s = timeout_s
+        self._headers = {"Accept": "application/json"}
+        if api_key:
+            self._headers["Authorization"] = f"Bearer {api_key}"
         parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise BadRequest(f"--url must be http(s)://host[:port], got {url!r}", field="--url")
@@ -69,27 +81,33 @@ class HttpBackend:
     def call(
         self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None
     ) -> Any:
-        """One request; errors come back as the LineageError the server raised."""
+        """One request's decoded answer; errors come back as the LineageError the server raised."""
+        return self.call_with_headers(method, path, json=json, params=params)[0]
+
+    def call_with_headers(
+        self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None
+    ) -> tuple[Any, dict[str, str]]:
+        """One request: its decoded answer and its headers (names in lower case)."""
         import http.client
         import json as json_module
         from urllib.parse import urlencode
 
         target = self._parts.path + path + (f"?{urlencode(params)}" if params else "")
-        headers = {"Accept": "application/json"}
+        headers = dict(self._headers)
         body = None
         if json is not None:
             body = json_module.dumps(json).encode()
             headers["Content-Type"] = "application/json"
         try:
             try:
-                status, payload = self._exchange(method, target, body, headers)
+                status, payload, answered = self._exchange(method, target, body, headers)
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 if not self._reused:
                     raise
                 # the server closed the idle kept-alive connection: every call is idempotent
                 # (reads, and event posts deduplicated by content), so send it once more
                 self.close()
-                status, payload = self._exchange(method, target, body, headers)
+                status, payload, answered = self._exchange(method, target, body, headers)
         except TimeoutError as exc:
             self.close()
             raise CollectorUnreachable(
@@ -101,17 +119,18 @@ class HttpBackend:
             raise CollectorUnreachable(f"collector unreachable at {self.url} ({exc})") from exc
         if status >= 400:
             raise _error_from(status, payload)
-        return json_module.loads(payload) if payload else None
+        return (json_module.loads(payload) if payload else None), answered
 
     def _exchange(
         self, method: str, target: str, body: bytes | None, headers: dict[str, str]
-    ) -> tuple[int, bytes]:
+    ) -> tuple[int, bytes, dict[str, str]]:
         self._reused = self._connection is not None
         connection = self._connect()
         # a bytes body goes out in the same send as the headers: no Nagle delay
         connection.request(method, target, body=body, headers=headers)
         response = connection.getresponse()
-        return response.status, response.read()
+        answered = {name.lower(): value for name, value in response.getheaders()}
+        return response.status, response.read(), answered
 
     def close(self) -> None:
         """Drop the kept-alive connection (the next call opens a new one)."""
@@ -141,6 +160,10 @@ def _error_from(status: int, payload: bytes) -> LineageError:
         message = str(body["message"])
     except (ValueError, KeyError, TypeError):
         return StoreUnavailable(f"collector answered HTTP {status}")
+    if status == 401:
+        return Unauthorized(f"{message} (--api-key or LINEAGE_API_KEY)", field=body.get("field"))
+    if status == 403:
+        return Forbidden(message, field=body.get("field"))
     if status == 404:
         return NodeNotFound(message, suggestions=body.get("suggestions") or [])
     if status >= 500:
@@ -237,9 +260,14 @@ def impact_graph(conn: Connection, request: dict[str, Any]) -> LineageGraph:
 
 
 def open_backend(
-    url: str | None, database_url: str | None, *, timeout_s: float = DEFAULT_TIMEOUT_S
+    url: str | None,
+    database_url: str | None,
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    api_key: str | None = None,
 ) -> Backend:
     """Offline when a database URL is given, else the collector at `url`."""
     if database_url:
         return OfflineBackend(database_url)
-    return HttpBackend(url or DEFAULT_URL, timeout_s=timeout_s)
+    assert url is not None, "the caller resolves the collector URL (cli.common.collector_url)"
+    return HttpBackend(url, timeout_s=timeout_s, api_key=api_key)

@@ -1,29 +1,32 @@
-"""`lineage upstream|downstream|graph|ingest|status`: lineage queries and loading from the shell."""
+"""`lineage upstream|downstream|graph|status`: lineage queries from the shell."""
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from lineage.cli.backend import DEFAULT_TIMEOUT_S, DEFAULT_URL, HttpBackend, open_backend
-from lineage.cli.common import DatabaseUrlOpt, TimeoutOpt, UrlOpt, guarded
+from lineage.cli.backend import DEFAULT_TIMEOUT_S
+from lineage.cli.common import (
+    ApiKeyFileOpt,
+    ApiKeyOpt,
+    DatabaseUrlOpt,
+    TimeoutOpt,
+    UrlOpt,
+    connect,
+    guarded,
+)
 from lineage.cli.main import app
+from lineage.cli.output import FormatOpt, Section, chosen_format, show
 from lineage.errors import BadRequest
 
-Depth = Annotated[int | None, typer.Option(help="Hops; default unlimited.")]
-
-
-def _closure(
-    node: str, downstream: bool, depth: int | None, as_of: str | None, **where: Any
-) -> Any:
-    params = {"nodeId": node, "depth": depth, "as_of": as_of}
-    backend = open_backend(where["url"], where["database_url"], timeout_s=where["timeout"])
-    return backend.lineage(downstream=downstream, params=params)
+Depth = Annotated[int | None, typer.Option(help="Hops; default unlimited.", min=0)]
+AsOf = Annotated[
+    str | None, typer.Option(help="ISO-8601 time: the lineage as it was then.", show_default=False)
+]
 
 
 def _register_closure(downstream: bool) -> None:
@@ -32,41 +35,74 @@ def _register_closure(downstream: bool) -> None:
     def command(
         node: str,
         depth: Depth = None,
-        as_of: str | None = None,
+        as_of: AsOf = None,
+        format: FormatOpt = None,
         url: UrlOpt = None,
+        api_key: ApiKeyOpt = None,
+        api_key_file: ApiKeyFileOpt = None,
         timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
         database_url: DatabaseUrlOpt = None,
     ) -> None:
         with guarded():
-            answer = _closure(
-                node, downstream, depth, as_of, url=url, database_url=database_url, timeout=timeout
+            chosen = chosen_format(format)
+            backend = connect(
+                url, database_url, timeout_s=timeout, key=api_key, key_file=api_key_file
             )
-        typer.echo(json.dumps(answer, indent=2))
+            answer = backend.lineage(
+                downstream=downstream, params={"nodeId": node, "depth": depth, "as_of": as_of}
+            )
+        show(answer, chosen, closure_sections, heading=closure_heading(answer))
 
-    command.__doc__ = f"Every node {direction} of NODE (JSON)."
+    command.__doc__ = f"Every node {direction} of NODE, with its distance in hops."
     app.command(name=direction)(command)
+
+
+def closure_heading(answer: dict[str, Any]) -> str:
+    """One line on what a closure holds (and what it may lack)."""
+    nodes, edges = len(answer["nodes"]) - 1, len(answer["edges"])
+    line = f"{nodes} nodes {answer['direction']} of {answer['root']} ({edges} edges)"
+    if answer.get("truncated"):
+        line += "; truncated: more nodes exist"
+    if answer.get("incomplete"):
+        line += "; some lineage on the way is incomplete"
+    return line
+
+
+def closure_sections(answer: dict[str, Any]) -> list[Section]:
+    """The nodes of a closure, nearest first (the root itself left out)."""
+    rows = [
+        (str(n["depth"]), n["kind"], n["id"])
+        for n in sorted(answer["nodes"], key=lambda n: (n["depth"], n["id"]))
+        if n["id"] != answer["root"]
+    ]
+    return [Section("Nodes", ("hops", "kind", "node"), rows)]
 
 
 _register_closure(downstream=False)
 _register_closure(downstream=True)
 
+# how each kind of node is drawn: Mermaid (open, close) brackets and Graphviz shapes
+MERMAID_SHAPES = {"job": ("[[", "]]"), "model": ("{{", "}}"), "dataset": ("[(", ")]")}
+DOT_SHAPES = {"job": "box", "model": "hexagon", "dataset": "cylinder"}
+
 
 def to_mermaid(answer: dict[str, Any]) -> str:
-    """A Mermaid flowchart of a closure."""
+    """A Mermaid flowchart: jobs as subroutines, datasets as cylinders, models as hexagons."""
     index = {n["id"]: f"n{i}" for i, n in enumerate(answer["nodes"])}
     lines = ["flowchart LR"]
     for node in answer["nodes"]:
-        shape = ("[[", "]]") if node["type"] == "JOB" else ("[(", ")]")
-        lines.append(f'  {index[node["id"]]}{shape[0]}"{node["name"]}"{shape[1]}')
+        opening, closing = MERMAID_SHAPES.get(node["kind"], MERMAID_SHAPES["dataset"])
+        label = node["name"].replace('"', "#quot;")
+        lines.append(f'  {index[node["id"]]}{opening}"{label}"{closing}')
     lines += [f"  {index[e['from']]} --> {index[e['to']]}" for e in answer["edges"]]
     return "\n".join(lines) + "\n"
 
 
 def to_dot(answer: dict[str, Any]) -> str:
-    """A Graphviz digraph of a closure."""
+    """A Graphviz digraph: jobs as boxes, datasets as cylinders, models as hexagons."""
     lines = ["digraph lineage {", "  rankdir=LR;"]
     for node in answer["nodes"]:
-        shape = "box" if node["type"] == "JOB" else "cylinder"
+        shape = DOT_SHAPES.get(node["kind"], DOT_SHAPES["dataset"])
         lines.append(
             f"  {json.dumps(node['id'])} [label={json.dumps(node['name'])}, shape={shape}];"
         )
@@ -79,69 +115,83 @@ EXPORTERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "dot": to_dot,
     "json": lambda answer: json.dumps(answer, indent=2) + "\n",
 }
+DIRECTIONS = {"down": (True,), "up": (False,), "both": (False, True)}
+
+
+def both_ways(answers: list[dict[str, Any]]) -> dict[str, Any]:
+    """One graph of several closures of the same root: nodes and edges once each.
+
+    Upstream nodes keep their hops as negative depths, so `depth` still tells the side.
+    """
+    nodes: dict[str, dict[str, Any]] = {}
+    edges: dict[tuple[str, str], dict[str, Any]] = {}
+    for answer in answers:
+        sign = 1 if answer["direction"] == "downstream" else -1
+        for node in answer["nodes"]:
+            nodes.setdefault(node["id"], {**node, "depth": sign * node["depth"]})
+        for edge in answer["edges"]:
+            edges.setdefault((edge["from"], edge["to"]), edge)
+    return {
+        "root": answers[0]["root"],
+        "direction": "both" if len(answers) > 1 else answers[0]["direction"],
+        "nodes": sorted(nodes.values(), key=lambda n: (n["depth"], n["id"])),
+        "edges": list(edges.values()),
+        "truncated": any(a.get("truncated") for a in answers),
+        "incomplete": any(a.get("incomplete") for a in answers),
+        "asOf": answers[0].get("asOf"),
+    }
 
 
 @app.command()
 def graph(
     node: str,
     format: Annotated[str, typer.Option(help="mermaid, dot or json.")] = "mermaid",
+    direction: Annotated[str, typer.Option(help="down, up or both.")] = "down",
     depth: Depth = None,
     url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
     database_url: DatabaseUrlOpt = None,
 ) -> None:
-    """Export the lineage downstream of NODE for docs."""
+    """Export the lineage around NODE for docs (Mermaid, Graphviz DOT or JSON)."""
     with guarded():
         if format not in EXPORTERS:
-            raise BadRequest(f"--format is one of {', '.join(EXPORTERS)}")
-        answer = _closure(
-            node, True, depth, None, url=url, database_url=database_url, timeout=timeout
+            raise BadRequest(f"--format is one of {', '.join(EXPORTERS)}, got {format!r}")
+        if direction not in DIRECTIONS:
+            raise BadRequest(f"--direction is one of {', '.join(DIRECTIONS)}, got {direction!r}")
+        backend = connect(url, database_url, timeout_s=timeout, key=api_key, key_file=api_key_file)
+        params = {"nodeId": node, "depth": depth}
+        answer = both_ways(
+            [backend.lineage(downstream=d, params=params) for d in DIRECTIONS[direction]]
         )
-    typer.echo(EXPORTERS[format](answer), nl=False)
+    sys.stdout.write(EXPORTERS[format](answer))
 
 
 @app.command()
 def status(
-    url: UrlOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT_S, database_url: DatabaseUrlOpt = None
-) -> None:
-    """Collector health, graph size and database."""
-    with guarded():
-        answer = open_backend(url, database_url, timeout_s=timeout).status()
-    typer.echo(json.dumps(answer, indent=2))
-
-
-@app.command()
-def ingest(
-    file: Path,
+    format: FormatOpt = None,
     url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
-    chunk: Annotated[int, typer.Option(help="Events per batch request.")] = 500,
+    database_url: DatabaseUrlOpt = None,
 ) -> None:
-    """Send a JSON (array or object) or NDJSON file of events to the batch endpoint."""
-    from rich.progress import Progress
-
+    """Collector health, graph size, row counts and database."""
     with guarded():
-        events = _load_events(file)
-        backend, failed = HttpBackend(url or DEFAULT_URL, timeout_s=timeout), 0
-        with Progress(console=Console(stderr=True)) as progress:
-            task = progress.add_task("ingesting", total=len(events))
-            for start in range(0, len(events), chunk):
-                part = events[start : start + chunk]
-                answer = backend.call("POST", "/api/v1/lineage/batch", json=part)
-                failed += answer["summary"]["failed"] if answer else 0
-                progress.advance(task, len(part))
-    typer.echo(f"sent {len(events)} events, {len(events) - failed} stored, {failed} failed")
-    raise typer.Exit(1 if failed else 0)
+        chosen = chosen_format(format)
+        backend = connect(url, database_url, timeout_s=timeout, key=api_key, key_file=api_key_file)
+        answer = backend.status()
+    show(answer, chosen, status_sections)
 
 
-def _load_events(file: Path) -> list[Any]:
-    try:
-        text = file.read_text()
-        data = (
-            json.loads(text) if text.lstrip().startswith(("[", "{")) and "\n{" not in text else None
-        )
-        if data is None:
-            return [json.loads(line) for line in text.splitlines() if line.strip()]
-    except (OSError, ValueError) as exc:
-        raise BadRequest(f"cannot read events from {file}: {exc}") from exc
-    return data if isinstance(data, list) else [data]
+def status_sections(answer: dict[str, Any]) -> list[Section]:
+    """The status answer as one two-column table."""
+    rows = [(key, _scalar(value)) for key, value in answer.items()]
+    return [Section("Status", ("", "value"), rows)]
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    return "none" if value is None else str(value)

@@ -7,11 +7,21 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from lineage.cli.backend import DEFAULT_TIMEOUT_S, open_backend
-from lineage.cli.common import DatabaseUrlOpt, TimeoutOpt, UrlOpt, guarded
+from lineage.cli.backend import DEFAULT_TIMEOUT_S
+from lineage.cli.common import (
+    EXIT_FINDINGS,
+    ApiKeyFileOpt,
+    ApiKeyOpt,
+    DatabaseUrlOpt,
+    TimeoutOpt,
+    UrlOpt,
+    connect,
+    guarded,
+    read_text,
+)
 from lineage.cli.main import app
+from lineage.cli.output import chosen_format, console
 from lineage.errors import BadRequest
 
 FAIL_LEVELS = {"breaking": 2, "possibly": 1, "never": 3}
@@ -78,26 +88,33 @@ def impact(
     ddl_file: Annotated[Path | None, typer.Option(help="File of DDL statements.")] = None,
     dialect: Annotated[str | None, typer.Option(help="sqlglot dialect of the DDL.")] = None,
     schema: Annotated[Path | None, typer.Option(help="Proposed schema (JSON fields).")] = None,
-    format: Annotated[str, typer.Option(help="table, json or markdown.")] = "table",
+    format: Annotated[
+        str | None, typer.Option("--format", help="table (the default), json or markdown.")
+    ] = None,
     limit: Annotated[
         int, typer.Option(help="Rows per section in table/markdown (0: all).", min=0)
     ] = 50,
     fail_on: Annotated[str, typer.Option(help="breaking, possibly or never.")] = "breaking",
     url: UrlOpt = None,
+    key: ApiKeyOpt = None,
+    key_file: ApiKeyFileOpt = None,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
     database_url: DatabaseUrlOpt = None,
 ) -> None:
     """Breaking and possibly affected downstream datasets of a proposed schema change.
 
-    Exit 0 when clean, 1 when impact at or above --fail-on, 2 usage error, 3 collector down.
+    Exit 0 when clean, 1 when impact at or above --fail-on, 2 usage error, 3 collector or
+    database unavailable, 4 API key missing or refused.
     """
     from lineage.cli.impact_output import RENDERERS
 
     with guarded():
-        if format not in RENDERERS or fail_on not in FAIL_LEVELS:
-            raise BadRequest("--format is table|json|markdown, --fail-on breaking|possibly|never")
+        chosen = chosen_format(format, default="table")  # CI logs read the table
+        if fail_on not in FAIL_LEVELS:
+            choices = ", ".join(FAIL_LEVELS)
+            raise BadRequest(f"--fail-on is one of {choices}, got {fail_on!r}", field="--fail-on")
         if ddl_file is not None:
-            ddl = "\n".join(filter(None, [ddl, _read(ddl_file)]))
+            ddl = "\n".join(filter(None, [ddl, read_text(ddl_file, "--ddl-file")]))
         request = build_request(
             dataset,
             namespace=namespace,
@@ -107,17 +124,22 @@ def impact(
             drop_dataset=drop_dataset,
             ddl=ddl,
             dialect=dialect,
-            schema=json.loads(_read(schema)) if schema is not None else None,
+            schema=_schema(schema) if schema is not None else None,
         )
-        report = open_backend(url, database_url, timeout_s=timeout).impact(request)
-    RENDERERS[format](report, Console(width=200), limit)
+        backend = connect(url, database_url, timeout_s=timeout, key=key, key_file=key_file)
+        report = backend.impact(request)
+    RENDERERS[chosen](report, console(), limit)
     level = FAIL_LEVELS[fail_on]
     worst = 2 if report["summary"]["breaking"] else (1 if report["summary"]["possibly"] else 0)
-    raise typer.Exit(1 if worst >= level else 0)
+    raise typer.Exit(EXIT_FINDINGS if worst >= level else 0)
 
 
-def _read(path: Path) -> str:
+def _schema(path: Path) -> Any:
+    """The proposed schema file's JSON, or a BadRequest naming the line it broke on."""
     try:
-        return path.read_text()
-    except OSError as exc:
-        raise BadRequest(f"cannot read {path}: {exc.strerror}") from exc
+        return json.loads(read_text(path, "--schema"))
+    except json.JSONDecodeError as exc:
+        raise BadRequest(
+            f"--schema {path} is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            field="--schema",
+        ) from exc

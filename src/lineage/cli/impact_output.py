@@ -86,11 +86,14 @@ def render_table(report: dict[str, Any], console: Console, limit: int) -> None:
         console.print(Text(line))
     tree = Tree("on the way")
     for title, key in SECTIONS:
+        if not report[key]:
+            continue  # an empty branch says nothing
         rows, left = _cut(report[key], limit)
         branch = tree.add(title.lower() if key != "dags" else title)
         branch.children.extend(Tree(Text(_entry(key, row, ""))) for row in rows)
         branch.children.extend(Tree(Text(line)) for line in _more(left, key))
-    console.print(tree)
+    if tree.children:
+        console.print(tree)
     for warning in report["warnings"]:
         console.print(Text.assemble(("warning:", "yellow"), f" {warning}"))
 

@@ -21,9 +21,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-db_app = typer.Typer(help="Store maintenance: upgrade, replay, status.", no_args_is_help=True)
+db_app = typer.Typer(help="Store maintenance: upgrade, replay, prune.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-err = Console(stderr=True)
+err = Console(stderr=True, highlight=False)
 
 DatabaseUrl = Annotated[
     str | None,
@@ -126,19 +126,60 @@ def db_replay(database_url: DatabaseUrl = None) -> None:
     err.print(f"replayed {count} events")
 
 
-def main() -> None:
-    """Console-script entry point: one line per known failure, exit code by error kind."""
-    debug = "--debug" in sys.argv
-    if debug:
-        sys.argv.remove("--debug")
+SERVER_MODULES = frozenset(
+    {"fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "psycopg", "networkx", "sqlglot"}
+)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: one line on stderr per failure, exit code by error kind.
+
+    `--debug` anywhere on the command line (or LINEAGE_DEBUG=1) shows tracebacks instead.
+    """
+    import os
+
+    from lineage.cli.common import DEBUG_ENV, EXIT_BUG, EXIT_USAGE, debugging, exit_code, one_line
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--debug" in args:
+        args.remove("--debug")
+        os.environ[DEBUG_ENV] = "1"
+    command = typer.main.get_command(app)
     try:
-        app()
-    except LineageError as exc:
-        if debug:
+        code = command.main(args, prog_name="lineage", standalone_mode=False)
+    except typer.TyperException as exc:  # a usage error: bad flag or value, unknown command
+        message = exc.format_message()  # empty after `lineage` alone printed the help
+        context = getattr(exc, "ctx", None)
+        where = f"{context.command_path}: " if context is not None else ""
+        code = _fail(f"{where}{' '.join(message.split())}", EXIT_USAGE) if message else EXIT_USAGE
+    except typer.Abort:
+        code = _fail("interrupted", 130)
+    except Exception as exc:
+        if debugging():
             raise
-        err.print(f"[red]error:[/red] {exc.message}")
-        sys.exit(3 if exc.status == 503 else 2)
+        if isinstance(exc, LineageError):
+            code = _fail(one_line(exc), exit_code(exc))
+        elif isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] in (
+            SERVER_MODULES
+        ):
+            code = _fail(
+                f"this command needs the collector's dependencies ({exc.name} is missing): "
+                "pip install 'lineage[server]'",
+                EXIT_USAGE,
+            )
+        else:
+            code = _fail(
+                f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())} "
+                "(a bug: rerun with --debug for the traceback)",
+                EXIT_BUG,
+            )
+    sys.exit(code or 0)
 
 
-from lineage.cli import explore, impact  # noqa: E402, F401  (registers their commands)
+def _fail(message: str, code: int) -> int:
+    sys.stderr.write(f"error: {message}\n")
+    return code
+
+
+from lineage.cli import explore, impact, ingest  # noqa: E402, F401  (registers their commands)
 from lineage.cli import prune as _prune  # noqa: E402, F401  (registers `db prune`)
