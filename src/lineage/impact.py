@@ -53,9 +53,7 @@ def analyze_request(
     graph: LineageGraph, conn: Connection, request: dict[str, Any]
 ) -> dict[str, Any]:
     """Resolve the request (dataset + changes, DDL or proposed schema) and analyze it."""
-    with graph.lock:
-        targets = resolve_targets(graph, conn, request)
-        return analyze(graph, conn, targets)
+    return analyze(graph, conn, resolve_targets(graph, conn, request))
 
 
 def analyze(graph: LineageGraph, conn: Connection, targets: list[Target]) -> dict[str, Any]:
@@ -64,7 +62,8 @@ def analyze(graph: LineageGraph, conn: Connection, targets: list[Target]) -> dic
     hits: dict[int, Hit] = {}
     incomplete: set[int] = set()
     for target in targets:
-        walk = graph.walk(target.node, downstream=True)
+        with graph.lock:  # only the walk: the store reads below never hold the writer back
+            walk = graph.walk(target.node, downstream=True)
         facts.prefetch(graph.key(n) for n in walk.depths)
         incomplete.update(n for n in walk.depths if graph.flags(n) & INCOMPLETE)
         successors: dict[int, list[int]] = {}
@@ -184,7 +183,8 @@ def _column_hop(
     graph: LineageGraph, source: int, cols: frozenset[str], job: int, out: int
 ) -> Hop | None:
     roots = [f for c in sorted(cols) if (f := graph.find_field(source, c)) is not None]
-    _, edges = graph.column_walk(roots, downstream=True, depth=1)
+    with graph.lock:
+        _, edges = graph.column_walk(roots, downstream=True, depth=1)
     fields: dict[str, dict[str, Any]] = {}
     for a, b, transformations in edges:
         dataset, name = graph.field_key(b)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from lineage import ids
 from lineage.facets import flatten_fields
@@ -46,40 +46,29 @@ class StoreFacts:
                 self._prefetch_owners(chunk)
 
     def _prefetch_rows(self, keys: list[NodeKey], table: Any, cache: dict[NodeKey, Any]) -> None:
-        by_ident = {s.ident(k[1], k[2]): k for k in keys if k not in cache}
-        if not by_ident:
+        todo = [k for k in keys if k not in cache]
+        if not todo:
             return
-        for row in self.conn.execute(select(table).where(table.c.ident.in_(by_ident))):
-            aliased = table is s.datasets and row.canonical_id is not None
-            if not aliased:  # an alias identity resolves one by one, in dataset_row
-                cache[by_ident[row.ident]] = row
         if table is s.jobs:
-            for key in by_ident.values():
-                cache.setdefault(key, None)
+            found = read.jobs_by_key(self.conn, todo)
+            cache.update({key: found.get(key) for key in todo})
+            return
+        for key, row in read.datasets_by_key(self.conn, todo).items():
+            if row.canonical_id is None:  # an alias identity resolves one by one, in row()
+                cache[key] = row
 
     def _prefetch_coverage(self, keys: list[NodeKey]) -> None:
         keys = [k for k in keys if k not in self._coverage]
         rows = {self._jobs[k].id: k for k in keys if self._jobs.get(k) is not None}
-        ce = s.column_edges.c
-        covered: set[int] = set(
-            self.conn.execute(
-                select(ce.job_id).where(ce.job_id.in_(rows), ce.valid_to.is_(None)).distinct()
-            ).scalars()
-        )
+        covered = read.jobs_with_column_lineage(self.conn, rows)
         for key in keys:
             row = self._jobs.get(key)
             self._coverage[key] = row is not None and row.id in covered
 
     def _prefetch_owners(self, keys: list[NodeKey]) -> None:
-        fc = s.facets.c
         for kind in ("job", "dataset"):
             rows = {str(r.id): k for k in keys if k[0] == kind and (r := self.row(k)) is not None}
-            found = self.conn.execute(
-                select(fc.owner_key, fc.payload).where(
-                    fc.owner_type == kind, fc.owner_key.in_(rows), fc.name == "ownership"
-                )
-            )
-            payloads: dict[str, str] = {r.owner_key: r.payload for r in found}
+            payloads = read.owner_facets(self.conn, kind, rows)
             for owner_key, key in rows.items():
                 self._owners[key] = _owners_of(payloads.get(owner_key))
         for key in keys:

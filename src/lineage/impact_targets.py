@@ -21,6 +21,7 @@ from lineage.errors import BadRequest, NodeNotFound
 from lineage.facets import flatten_fields
 from lineage.graph import LineageGraph
 from lineage.impact_context import StoreFacts
+from lineage.query.names import suggest_keys
 from lineage.store import subgraph
 from lineage.store.changes import NodeKey, dataset_key
 
@@ -89,10 +90,12 @@ def find_dataset(graph: LineageGraph, text: str, namespace: str | None) -> int:
         node = graph.find(("dataset", ns, name))
         if node is not None:
             return node
-    pool = {k[2]: ids.format_id(*k) for k in _datasets(graph) if namespace in (None, k[1])}
+    # from the graph's bounded name index, never a scan of every dataset
+    close = suggest_keys(graph, text.rsplit(":", 1)[-1], kind="dataset", limit=20)
+    close = [k for k in close if namespace in (None, k[1])][:5]
+    closest = f"; closest: {', '.join(k[2] for k in close[:3])}" if close else ""
     raise NodeNotFound(
-        f"unknown dataset {text!r}{_closest(text.rsplit(':', 1)[-1], pool)}",
-        suggestions=[pool[n] for n in difflib.get_close_matches(text, list(pool), n=5)],
+        f"unknown dataset {text!r}{closest}", suggestions=[ids.format_id(*k) for k in close]
     )
 
 

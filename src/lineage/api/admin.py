@@ -17,8 +17,11 @@ from sqlalchemy import Connection, Engine, Row, Table
 
 from lineage.api.deps import EngineDep, FollowerDep
 from lineage.api.paths import restore
+from lineage.api.wire import StructResponse, typed
 from lineage.errors import NodeNotFound
 from lineage.follow import ChangeFollower
+from lineage.query import entities
+from lineage.query import types as t
 from lineage.store import changelog, read
 from lineage.store import schema as s
 from lineage.store.changes import Changes, NodeKey, dataset_key, job_key
@@ -28,12 +31,12 @@ from lineage.store.soft_delete import set_deleted
 router = APIRouter(tags=["admin"])
 
 Finder = Callable[[Connection, str, str], Row[Any] | None]
-Detail = Callable[[Connection, Row[Any]], dict[str, Any]]
+Detail = Callable[[Connection, Row[Any]], Any]
 KeyOf = Callable[[str, str], NodeKey]
 
 _KINDS: dict[str, tuple[Table, Finder, Detail, KeyOf]] = {
-    "dataset": (s.datasets, read.find_dataset, read.dataset_detail, dataset_key),
-    "job": (s.jobs, read.find_job, read.job_detail, job_key),
+    "dataset": (s.datasets, read.find_dataset, entities.dataset, dataset_key),
+    "job": (s.jobs, read.find_job, entities.job, job_key),
 }
 
 
@@ -45,7 +48,7 @@ def toggle_deleted(
     namespace: str,
     name: str,
     delete: bool,
-) -> dict[str, Any]:
+) -> StructResponse:
     """Soft delete (or restore) one dataset or job and log it; this replica's graph applies
     the log before the answer, the other replicas' as they follow it."""
     table, find, detail, key_of = _KINDS[kind]
@@ -62,40 +65,52 @@ def toggle_deleted(
             changelog.append(conn, follower.replica_id, changes)
             answer = detail(conn, row)
         follower.catch_up()
-    return answer
+    return StructResponse(answer)
 
 
-@router.delete("/namespaces/{namespace}/datasets/{dataset:path}", summary="Soft delete a dataset")
+@router.delete(
+    "/namespaces/{namespace}/datasets/{dataset:path}",
+    summary="Soft delete a dataset",
+    **typed(t.Dataset, 404),
+)
 def delete_dataset(
     engine: EngineDep, follower: FollowerDep, namespace: str, dataset: str
-) -> dict[str, Any]:
+) -> StructResponse:
     """Hide a dataset from lists, details and lineage; its rows and history are kept."""
     return toggle_deleted(
         engine, follower, kind="dataset", namespace=namespace, name=dataset, delete=True
     )
 
 
-@router.post("/namespaces/{namespace}/datasets/{dataset:path}/restore", summary="Restore a dataset")
+@router.post(
+    "/namespaces/{namespace}/datasets/{dataset:path}/restore",
+    summary="Restore a dataset",
+    **typed(t.Dataset, 404),
+)
 def restore_dataset(
     engine: EngineDep, follower: FollowerDep, namespace: str, dataset: str
-) -> dict[str, Any]:
+) -> StructResponse:
     """Undo a soft delete of a dataset."""
     return toggle_deleted(
         engine, follower, kind="dataset", namespace=namespace, name=dataset, delete=False
     )
 
 
-@router.delete("/namespaces/{namespace}/jobs/{job:path}", summary="Soft delete a job")
+@router.delete(
+    "/namespaces/{namespace}/jobs/{job:path}", summary="Soft delete a job", **typed(t.Job, 404)
+)
 def delete_job(
     engine: EngineDep, follower: FollowerDep, namespace: str, job: str
-) -> dict[str, Any]:
+) -> StructResponse:
     """Hide a job from lists, details and lineage; its runs and history are kept."""
     return toggle_deleted(engine, follower, kind="job", namespace=namespace, name=job, delete=True)
 
 
-@router.post("/namespaces/{namespace}/jobs/{job:path}/restore", summary="Restore a job")
+@router.post(
+    "/namespaces/{namespace}/jobs/{job:path}/restore", summary="Restore a job", **typed(t.Job, 404)
+)
 def restore_job(
     engine: EngineDep, follower: FollowerDep, namespace: str, job: str
-) -> dict[str, Any]:
+) -> StructResponse:
     """Undo a soft delete of a job."""
     return toggle_deleted(engine, follower, kind="job", namespace=namespace, name=job, delete=False)

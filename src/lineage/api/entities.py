@@ -1,8 +1,8 @@
-"""Marquez-compatible entity routes: namespaces, datasets, jobs, runs, events, search."""
+"""Entity routes: namespaces, datasets, jobs, runs, events, search; answers from
+`lineage.query.entities`, encoded as they are."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -10,8 +10,11 @@ from sqlalchemy import Connection, Row
 
 from lineage.api.deps import ConnDep
 from lineage.api.paths import restore
-from lineage.errors import BadRequest, InvalidEvent, NodeNotFound
-from lineage.events import parse_time
+from lineage.api.wire import StructResponse, typed
+from lineage.errors import NodeNotFound
+from lineage.query import entities as q
+from lineage.query import params
+from lineage.query import types as t
 from lineage.store import read
 
 router = APIRouter(tags=["entities"])
@@ -20,87 +23,102 @@ Limit = Annotated[int, Query(ge=1, le=1000, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=2**31, description="Rows to skip.")]
 
 
-def _page(key: str, items: list[Any], total: int) -> dict[str, Any]:
-    return {key: items, "totalCount": total}
-
-
-def _dataset_row(conn: ConnDep, namespace: str, dataset: str) -> Row[Any]:
-    namespace, dataset = restore(namespace), restore(dataset)
+def dataset_row(conn: Connection, namespace: str, dataset: str) -> Row[Any]:
+    """The canonical row of a visible dataset; 404 with suggestions otherwise."""
     row = read.find_dataset(conn, namespace, dataset)
     if row is None or row.deleted_at is not None:
         raise NodeNotFound(
             f"dataset {dataset!r} not found in namespace {namespace!r}",
-            suggestions=[
-                h["nodeId"]
-                for h in read.search(conn, dataset.rsplit(".", 1)[-1], kind="DATASET", limit=5)
-            ],
+            suggestions=q.suggest_by_search(conn, dataset, kind="DATASET"),
         )
     return row
 
 
-def _job_row(conn: ConnDep, namespace: str, job: str) -> Row[Any]:
-    namespace, job = restore(namespace), restore(job)
+def job_row(conn: Connection, namespace: str, job: str) -> Row[Any]:
+    """The row of a visible job; 404 with suggestions otherwise."""
     row = read.find_job(conn, namespace, job)
     if row is None or row.deleted_at is not None:
         raise NodeNotFound(
             f"job {job!r} not found in namespace {namespace!r}",
-            suggestions=[
-                h["nodeId"] for h in read.search(conn, job.rsplit(".", 1)[-1], kind="JOB", limit=5)
-            ],
+            suggestions=q.suggest_by_search(conn, job, kind="JOB"),
         )
     return row
 
 
-DatasetRow = Annotated[Row[Any], Depends(_dataset_row)]
-JobRow = Annotated[Row[Any], Depends(_job_row)]
+def _dataset_dep(conn: ConnDep, namespace: str, dataset: str) -> Row[Any]:
+    return dataset_row(conn, restore(namespace), restore(dataset))
 
 
-@router.get("/namespaces", summary="List namespaces")
-def namespaces(conn: ConnDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+def _job_dep(conn: ConnDep, namespace: str, job: str) -> Row[Any]:
+    return job_row(conn, restore(namespace), restore(job))
+
+
+DatasetRow = Annotated[Row[Any], Depends(_dataset_dep)]
+JobRow = Annotated[Row[Any], Depends(_job_dep)]
+
+
+@router.get("/namespaces", summary="List namespaces", **typed(t.Namespaces, 400))
+def namespaces(conn: ConnDep, limit: Limit = 100, offset: Offset = 0) -> StructResponse:
     """Every namespace seen in an event (job or dataset)."""
-    return _page("namespaces", *read.list_namespaces(conn, limit=limit, offset=offset))
+    return StructResponse(q.namespaces(conn, limit=limit, offset=offset))
 
 
-@router.get("/namespaces/{namespace}/datasets", summary="List datasets of a namespace")
+@router.get(
+    "/namespaces/{namespace}/datasets",
+    summary="List datasets of a namespace",
+    **typed(t.Datasets, 400, 404),
+)
 def datasets(
     conn: ConnDep, namespace: str, limit: Limit = 100, offset: Offset = 0
-) -> dict[str, Any]:
+) -> StructResponse:
     """Datasets (canonical identities only) in `namespace`."""
-    return _page(
-        "datasets", *read.list_datasets(conn, restore(namespace), limit=limit, offset=offset)
-    )
+    return StructResponse(q.list_datasets(conn, restore(namespace), limit=limit, offset=offset))
 
 
-@router.get("/namespaces/{namespace}/datasets/{dataset:path}/versions", summary="Dataset versions")
+@router.get(
+    "/namespaces/{namespace}/datasets/{dataset:path}/versions",
+    summary="Dataset versions",
+    **typed(t.DatasetVersions, 400, 404),
+)
 def dataset_versions(
     conn: ConnDep, row: DatasetRow, limit: Limit = 100, offset: Offset = 0
-) -> dict[str, Any]:
+) -> StructResponse:
     """Schema and data versions, newest first."""
-    return _page("versions", *read.dataset_versions(conn, row.id, limit=limit, offset=offset))
+    return StructResponse(q.dataset_versions(conn, row.id, limit=limit, offset=offset))
 
 
-@router.get("/namespaces/{namespace}/datasets/{dataset:path}", summary="One dataset")
-def dataset(conn: ConnDep, row: DatasetRow) -> dict[str, Any]:
+@router.get(
+    "/namespaces/{namespace}/datasets/{dataset:path}",
+    summary="One dataset",
+    **typed(t.Dataset, 404),
+)
+def dataset(conn: ConnDep, row: DatasetRow) -> StructResponse:
     """A dataset with its current schema, facets, aliases, producers and consumers."""
-    return read.dataset_detail(conn, row)
+    return StructResponse(q.dataset(conn, row))
 
 
-@router.get("/namespaces/{namespace}/jobs", summary="List jobs of a namespace")
-def jobs(conn: ConnDep, namespace: str, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+@router.get(
+    "/namespaces/{namespace}/jobs", summary="List jobs of a namespace", **typed(t.Jobs, 400, 404)
+)
+def jobs(conn: ConnDep, namespace: str, limit: Limit = 100, offset: Offset = 0) -> StructResponse:
     """Jobs in `namespace`, with their latest run."""
-    return _page("jobs", *read.list_jobs(conn, restore(namespace), limit=limit, offset=offset))
+    return StructResponse(q.list_jobs(conn, restore(namespace), limit=limit, offset=offset))
 
 
-@router.get("/namespaces/{namespace}/jobs/{job:path}/runs", summary="Runs of a job")
-def job_runs(conn: ConnDep, row: JobRow, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+@router.get(
+    "/namespaces/{namespace}/jobs/{job:path}/runs",
+    summary="Runs of a job",
+    **typed(t.Runs, 400, 404),
+)
+def job_runs(conn: ConnDep, row: JobRow, limit: Limit = 100, offset: Offset = 0) -> StructResponse:
     """Runs of a job, newest first."""
-    return _page("runs", *read.job_runs(conn, row.id, limit=limit, offset=offset))
+    return StructResponse(q.job_runs(conn, row.id, limit=limit, offset=offset))
 
 
-@router.get("/namespaces/{namespace}/jobs/{job:path}", summary="One job")
-def job(conn: ConnDep, row: JobRow) -> dict[str, Any]:
+@router.get("/namespaces/{namespace}/jobs/{job:path}", summary="One job", **typed(t.Job, 404))
+def job(conn: ConnDep, row: JobRow) -> StructResponse:
     """A job with its current inputs/outputs, facets and latest run."""
-    return read.job_detail(conn, row)
+    return StructResponse(q.job(conn, row))
 
 
 def _run_row(conn: Connection, run_id: str) -> Row[Any]:
@@ -110,74 +128,73 @@ def _run_row(conn: Connection, run_id: str) -> Row[Any]:
     return row
 
 
-@router.get("/jobs/runs/{run_id}", summary="One run")
-def run(conn: ConnDep, run_id: str) -> dict[str, Any]:
+@router.get("/jobs/runs/{run_id}", summary="One run", **typed(t.Run, 404))
+def run(conn: ConnDep, run_id: str) -> StructResponse:
     """A run by UUID (or by the raw id its producer sent)."""
-    return read.run_detail(conn, _run_row(conn, run_id))
+    return StructResponse(q.run(conn, _run_row(conn, run_id)))
 
 
-@router.get("/jobs/runs/{run_id}/children", summary="A run with its child runs")
-def run_children(conn: ConnDep, run_id: str) -> dict[str, Any]:
+@router.get(
+    "/jobs/runs/{run_id}/children", summary="A run with its child runs", **typed(t.RunTree, 404)
+)
+def run_children(conn: ConnDep, run_id: str) -> StructResponse:
     """A DAG run with its task runs (and their query runs), each with its state."""
-    return _run_tree(conn, _run_row(conn, run_id), set())
+    return StructResponse(q.run_tree(conn, _run_row(conn, run_id)))
 
 
-def _run_tree(conn: Connection, row: Row[Any], seen: set[str]) -> dict[str, Any]:
-    seen.add(row.id)
-    out = read.run_detail(conn, row, with_facets=False)
-    out["children"] = [
-        _run_tree(conn, child, seen)
-        for child in read.child_runs(conn, row.id)
-        if child.id not in seen
-    ]
-    return out
-
-
-@router.get("/jobs/runs/{run_id}/facets", summary="Facets of a run or of its job")
-def run_facets(conn: ConnDep, run_id: str, type: Literal["run", "job"] = "run") -> dict[str, Any]:
+@router.get(
+    "/jobs/runs/{run_id}/facets",
+    summary="Facets of a run or of its job",
+    **typed(t.RunFacets, 400, 404),
+)
+def run_facets(
+    conn: ConnDep,
+    run_id: str,
+    type: Annotated[
+        Literal["run", "job"], Query(description="The run's facets, or its job's")
+    ] = "run",
+) -> StructResponse:
     """Marquez's facet endpoint: the run's (or its job's) current facets."""
     row = _run_row(conn, run_id)
-    if type == "run":
-        return {"runId": row.id, "facets": read.facets_of(conn, "run", [row.id])[row.id]}
-    key = str(row.job_id)
-    return {"runId": row.id, "facets": read.facets_of(conn, "job", [key])[key]}
+    key, owner = (row.id, "run") if type == "run" else (str(row.job_id), "job")
+    return StructResponse(t.RunFacets(row.id, read.facets_of(conn, owner, [key])[key]))
 
 
-@router.get("/events/lineage", summary="Raw events by eventTime")
+@router.get("/events/lineage", summary="Raw events by eventTime", **typed(t.Events, 400))
 def events(
     conn: ConnDep,
-    before: str | None = None,
-    after: str | None = None,
+    before: Annotated[str | None, Query(description="RFC 3339: events at or before")] = None,
+    after: Annotated[str | None, Query(description="RFC 3339: events at or after")] = None,
     sortDirection: Literal["asc", "desc"] = "desc",
     limit: Limit = 100,
     offset: Offset = 0,
-) -> dict[str, Any]:
-    """The event log, as received."""
-    items, total = read.list_events(
-        conn,
-        before=_time(before, "before"),
-        after=_time(after, "after"),
-        limit=limit,
-        offset=offset,
-        ascending=sortDirection == "asc",
+) -> StructResponse:
+    """The event log, each event byte for byte as received."""
+    return StructResponse(
+        q.events(
+            conn,
+            before=params.time(before, "before"),
+            after=params.time(after, "after"),
+            limit=limit,
+            offset=offset,
+            ascending=sortDirection == "asc",
+        )
     )
-    return _page("events", items, total)
 
 
-def _time(value: str | None, name: str) -> datetime | None:
-    try:
-        return parse_time(value, name)
-    except InvalidEvent as exc:
-        raise BadRequest(exc.message, field=name) from exc
-
-
-@router.get("/search", summary="Search datasets, jobs and models by name")
+@router.get(
+    "/search", summary="Search datasets, jobs and models by name", **typed(t.SearchResults, 400)
+)
 def search(
     conn: ConnDep,
-    q: Annotated[str, Query(min_length=1, max_length=1024)],
-    filter: Literal["DATASET", "JOB", "MODEL"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 10,
-) -> dict[str, Any]:
-    """Type-ahead search: names containing `q`, prefix matches first."""
-    results = read.search(conn, q, kind=filter, limit=limit)
-    return {"results": results, "totalCount": len(results)}
+    q_: Annotated[
+        str, Query(alias="q", min_length=1, max_length=1024, description="Text names contain")
+    ],
+    filter: Annotated[
+        Literal["DATASET", "JOB", "MODEL"] | None, Query(description="Only this type")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="Most results")] = 10,
+) -> StructResponse:
+    """Type-ahead search: exact name matches first, then prefix matches, then the rest;
+    `%` and `_` in `q` match themselves."""
+    return StructResponse(q.search(conn, q_, kind=filter, limit=limit))

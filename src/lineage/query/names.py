@@ -15,6 +15,7 @@ from collections import defaultdict
 from lineage import ids
 from lineage.errors import BadRequest, NodeNotFound
 from lineage.graph import LineageGraph
+from lineage.store.changes import NodeKey
 
 SUGGESTIONS = 5
 BUCKET_CAP = 400  # names kept per bucket: bounds the candidates difflib compares
@@ -57,17 +58,19 @@ class NameIndex:
                 if len(nodes) < BUCKET_CAP:
                     nodes.append(node)
 
-    def suggest(self, text: str, *, kind: str | None = None, limit: int = SUGGESTIONS) -> list[str]:
-        """Up to `limit` visible node ids whose names are closest to `text`."""
+    def suggest(
+        self, text: str, *, kind: str | None = None, limit: int = SUGGESTIONS
+    ) -> list[NodeKey]:
+        """Up to `limit` keys of visible nodes whose names are closest to `text`."""
         graph = self._graph
         with self._lock:
             self._catch_up()
             candidates = {n for b in _buckets(text) for n in self._buckets.get(b, ())}
-        pool: dict[str, str] = {}
+        pool: dict[str, NodeKey] = {}
         for node in sorted(candidates):
             key = graph.key(node)
             if graph.visible(node) and (kind is None or key[0] == kind):
-                pool.setdefault(key[2], ids.format_id(*key))
+                pool.setdefault(key[2], key)
         names = difflib.get_close_matches(text, list(pool), n=limit, cutoff=CUTOFF)
         return [pool[n] for n in names]
 
@@ -87,7 +90,14 @@ def name_index(graph: LineageGraph) -> NameIndex:
 
 def suggest(graph: LineageGraph, text: str, *, kind: str | None = None) -> list[str]:
     """The closest existing node ids to the name in `text` (a name, or the end of an id)."""
-    return name_index(graph).suggest(text, kind=kind)
+    return [ids.format_id(*key) for key in suggest_keys(graph, text, kind=kind)]
+
+
+def suggest_keys(
+    graph: LineageGraph, text: str, *, kind: str | None = None, limit: int = SUGGESTIONS
+) -> list[NodeKey]:
+    """The keys of the closest existing nodes to the name `text`."""
+    return name_index(graph).suggest(text, kind=kind, limit=limit)
 
 
 def suggest_namespaces(graph: LineageGraph, namespace: str) -> list[str]:

@@ -10,7 +10,7 @@ Every node of every lineage answer carries the same keys (`NodeFields`), whateve
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta, Struct
@@ -220,3 +220,181 @@ class SearchResults(Answer):
 
     results: list[SearchHit]
     total_count: Annotated[int, Meta(description="Number of results returned")]
+
+
+# --- entities ----------------------------------------------------------------------------------
+
+Facets = Annotated[
+    dict[str, Any], Meta(description="Current facets by name, as the producers sent them")
+]
+
+
+class Page(Answer):
+    """Base of every list answer."""
+
+    total_count: Annotated[int, Meta(ge=0, description="How many there are in all pages")]
+
+
+class Namespace(Answer):
+    """A namespace seen in an event (of a job or a dataset)."""
+
+    name: str
+    created_at: TimeStr
+    updated_at: TimeStr
+
+
+class Namespaces(Page):
+    """Namespaces by name."""
+
+    namespaces: list[Namespace]
+
+
+class Name(Answer):
+    """A dataset or job by namespace and name."""
+
+    namespace: str
+    name: str
+
+
+class SchemaField(Answer):
+    """A field of a dataset's schema (nested fields for structs)."""
+
+    name: str | None
+    type: str | None
+    description: str | None
+    fields: list[SchemaField]
+
+
+class Dataset(Answer):
+    """A dataset (or an ML model: `kind` says which) with its newest schema and facets."""
+
+    id: Name
+    node_id: NodeIdStr
+    type: Literal["DATASET"]
+    namespace: str
+    name: str
+    kind: Annotated[str, Meta(description="dataset or model")]
+    description: str | None
+    is_dropped: bool
+    is_deleted: bool
+    lifecycle_state: Annotated[str | None, Meta(description="Last lifecycleStateChange")]
+    created_at: TimeStr
+    updated_at: Annotated[TimeStr, Meta(description="Newest change, version or run output")]
+    fields: Annotated[list[SchemaField], Meta(description="The newest recorded schema")]
+    facets: Facets
+    aliases: Annotated[list[Name], Meta(description="Identities symlinked or renamed to it")]
+    producers: Annotated[list[Name], Meta(description="Jobs currently writing it")]
+    consumers: Annotated[list[Name], Meta(description="Jobs currently reading it")]
+
+
+class Datasets(Page):
+    """Datasets of a namespace by name."""
+
+    datasets: list[Dataset]
+
+
+class DatasetVersion(Answer):
+    """A schema or data version of a dataset, recorded from a run's output."""
+
+    version: str
+    schema_hash: str | None
+    fields: list[SchemaField]
+    run_id: str | None
+    created_at: TimeStr
+
+
+class DatasetVersions(Page):
+    """Versions, newest first."""
+
+    versions: list[DatasetVersion]
+
+
+class Run(Answer):
+    """A run of a job."""
+
+    id: Annotated[str, Meta(description="Run id (UUID)")]
+    external_id: Annotated[str | None, Meta(description="The raw id the producer sent")]
+    state: str
+    job_namespace: str
+    job_name: str
+    created_at: TimeStr
+    updated_at: TimeStr
+    started_at: TimeStr | None
+    ended_at: TimeStr | None
+    duration_ms: int | None
+    nominal_start_time: TimeStr | None
+    nominal_end_time: TimeStr | None
+    parent_run_id: str | None
+    root_run_id: str | None
+    lineage_incomplete: bool
+    error_message: Annotated[Any, Meta(description="The errorMessage run facet")]
+    inputs: list[Name]
+    outputs: list[Name]
+    facets: Facets
+
+
+class Runs(Page):
+    """Runs of a job, newest first."""
+
+    runs: list[Run]
+
+
+class RunTree(Run):
+    """A run with its child runs (task runs of a DAG run, query runs of a task run)."""
+
+    children: list[RunTree] = []
+    children_truncated: Annotated[
+        bool, Meta(description="The hierarchy goes deeper than the answer shows")
+    ] = False
+
+
+class RunFacets(Answer):
+    """The current facets of a run, or of its job."""
+
+    run_id: str
+    facets: Facets
+
+
+class JobType(Answer):
+    """The jobType job facet."""
+
+    integration: str | None
+    job_type: str | None
+    processing_type: str | None
+
+
+class Job(Answer):
+    """A job with its current inputs and outputs, facets and newest run."""
+
+    id: Name
+    node_id: NodeIdStr
+    type: Literal["JOB"]
+    namespace: str
+    name: str
+    simple_name: Annotated[str, Meta(description="The name without its parent's prefix")]
+    parent_job_name: str | None
+    parent_job_namespace: str | None
+    job_type: JobType | None
+    description: str | None
+    location: str | None
+    sql: str | None
+    inputs: list[Name]
+    outputs: list[Name]
+    lineage_incomplete: bool
+    is_deleted: bool
+    created_at: TimeStr
+    updated_at: Annotated[TimeStr, Meta(description="Newest change or run")]
+    latest_run: Run | None
+    facets: Facets
+
+
+class Jobs(Page):
+    """Jobs of a namespace by name."""
+
+    jobs: list[Job]
+
+
+class Events(Page):
+    """Raw OpenLineage events by eventTime, each exactly as it was received."""
+
+    events: Annotated[list[msgspec.Raw], Meta(description="The events' JSON, byte for byte")]

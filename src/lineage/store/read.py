@@ -1,7 +1,8 @@
-"""Read queries: entity lists and details, run history, the event log, the graph snapshot.
+"""Read queries: the graph snapshot, entity rows, run history, the event log, search.
 
-Functions return plain dicts shaped like the API's response models (camelCase keys), so the
-API layer only validates and serializes them.
+Functions return rows (or plain data decoded from the store's JSON columns), never the API's
+wire shapes: `lineage.query.entities` builds those. Every function that reads for many
+owners does it in one statement per kind of row (IN lists of at most `CHUNK` values).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Row, and_, func, or_, select
+from sqlalchemy import Connection, Row, and_, case, func, literal, or_, select, union_all
 
 from lineage.facets import explicit_flows
 from lineage.store import schema as s
@@ -184,22 +185,27 @@ def node_id(kind: str, namespace: str, name: str) -> str:
     return f"{kind}:{namespace}:{name}"
 
 
+def _in_chunks(conn: Connection, query: Any, column: Any, values: Iterable[Any]) -> list[Row[Any]]:
+    """Rows of `query` with `column IN values`, at most `CHUNK` values a statement."""
+    todo = list(dict.fromkeys(values))
+    rows: list[Row[Any]] = []
+    for start in range(0, len(todo), CHUNK):
+        rows += conn.execute(query.where(column.in_(todo[start : start + CHUNK])))
+    return rows
+
+
 def facets_of(conn: Connection, owner: str, keys: list[str]) -> dict[str, dict[str, Any]]:
     """Current facets of several owners of one type: owner key -> {facet name: json}."""
     out: dict[str, dict[str, Any]] = {k: {} for k in keys}
-    if not keys:
-        return out
     fc = s.facets.c
-    for row in conn.execute(
-        select(fc.owner_key, fc.name, fc.payload).where(
-            fc.owner_type == owner, fc.owner_key.in_(keys)
-        )
-    ):
+    query = select(fc.owner_key, fc.name, fc.payload).where(fc.owner_type == owner)
+    for row in _in_chunks(conn, query, fc.owner_key, keys):
         out[row.owner_key][row.name] = orjson.loads(row.payload)
     return out
 
 
-def _page(conn: Connection, query: Any, limit: int, offset: int) -> tuple[list[Row[Any]], int]:
+def page(conn: Connection, query: Any, limit: int, offset: int) -> tuple[list[Row[Any]], int]:
+    """One page of `query`'s rows and the count of all of them."""
     total = conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar()
     rows = list(conn.execute(query.limit(limit).offset(offset)))
     return rows, int(total or 0)
@@ -208,16 +214,19 @@ def _page(conn: Connection, query: Any, limit: int, offset: int) -> tuple[list[R
 # --- namespaces --------------------------------------------------------------------------------
 
 
-def list_namespaces(
-    conn: Connection, *, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
-    """Namespaces by name."""
-    ns = s.namespaces.c
-    rows, total = _page(conn, select(s.namespaces).order_by(ns.name), limit, offset)
-    return [
-        {"name": r.name, "createdAt": iso(r.created_at), "updatedAt": iso(r.updated_at)}
-        for r in rows
-    ], total
+def list_namespaces(conn: Connection, *, limit: int, offset: int) -> tuple[list[Row[Any]], int]:
+    """Namespace rows by name."""
+    return page(conn, select(s.namespaces).order_by(s.namespaces.c.name), limit, offset)
+
+
+def find_namespace(conn: Connection, name: str) -> Row[Any] | None:
+    """A namespace row."""
+    return conn.execute(select(s.namespaces).where(s.namespaces.c.name == name)).first()
+
+
+def namespace_names(conn: Connection) -> list[str]:
+    """Every namespace name (for suggestions: there are few)."""
+    return list(conn.execute(select(s.namespaces.c.name)).scalars())
 
 
 # --- datasets ----------------------------------------------------------------------------------
@@ -233,15 +242,14 @@ def find_dataset(conn: Connection, namespace: str, name: str) -> Row[Any] | None
 
 def list_datasets(
     conn: Connection, namespace: str, *, limit: int, offset: int, kind: str | None = None
-) -> tuple[list[dict[str, Any]], int]:
-    """Canonical, non-deleted datasets of a namespace."""
+) -> tuple[list[Row[Any]], int]:
+    """Canonical, non-deleted dataset rows of a namespace, by name."""
     query = select(s.datasets).where(
         ds.namespace == namespace, ds.canonical_id.is_(None), ds.deleted_at.is_(None)
     )
     if kind:
         query = query.where(ds.kind == kind)
-    rows, total = _page(conn, query.order_by(ds.name), limit, offset)
-    return dataset_details(conn, rows), total
+    return page(conn, query.order_by(ds.name), limit, offset)
 
 
 def identity_ids(conn: Connection, dataset_id: int) -> list[int]:
@@ -251,126 +259,78 @@ def identity_ids(conn: Connection, dataset_id: int) -> list[int]:
     return [dataset_id, *aliases]
 
 
+def aliases_of(conn: Connection, dataset_ids: list[int]) -> dict[int, list[Row[Any]]]:
+    """Alias identity rows (id, canonical_id, namespace, name) of each canonical dataset."""
+    query = select(ds.id, ds.canonical_id, ds.namespace, ds.name).order_by(ds.namespace, ds.name)
+    out: dict[int, list[Row[Any]]] = {i: [] for i in dataset_ids}
+    for row in _in_chunks(conn, query, ds.canonical_id, dataset_ids):
+        out[row.canonical_id].append(row)
+    return out
+
+
 def latest_fields(conn: Connection, dataset_ids: list[int]) -> list[dict[str, Any]]:
-    """The most recent recorded schema of a dataset (any of its identities)."""
-    return _latest_fields(conn, dict.fromkeys(dataset_ids, dataset_ids[0])).get(dataset_ids[0], [])
+    """The most recent recorded schema (raw `fields` JSON) of one dataset, any identity."""
+    return newest_schemas(conn, dict.fromkeys(dataset_ids, dataset_ids[0])).get(dataset_ids[0], [])
 
 
-def _latest_fields(conn: Connection, canonical: dict[int, int]) -> dict[int, list[dict[str, Any]]]:
-    """Newest recorded schema per canonical dataset; `canonical` maps identity -> canonical."""
+def newest_schemas(conn: Connection, canonical: dict[int, int]) -> dict[int, list[Any]]:
+    """Newest recorded schema (raw `fields` JSON) per canonical dataset; `canonical` maps
+    every identity id to its canonical id."""
     dv = s.dataset_versions.c
     rank = func.row_number().over(
         partition_by=dv.dataset_id, order_by=(dv.created_at.desc(), dv.id.desc())
     )
-    ranked = (
-        select(dv.dataset_id, dv.fields, dv.created_at, dv.id, rank.label("rank"))
-        .where(dv.dataset_id.in_(list(canonical)), dv.fields.is_not(None))
-        .subquery()
-    )
     best: dict[int, tuple[Any, int, str]] = {}
-    for r in conn.execute(select(ranked).where(ranked.c.rank == 1)):
+    todo = list(canonical)
+    for start in range(0, len(todo), CHUNK):
+        ranked = (
+            select(dv.dataset_id, dv.fields, dv.created_at, dv.id, rank.label("rank"))
+            .where(dv.dataset_id.in_(todo[start : start + CHUNK]), dv.fields.is_not(None))
+            .subquery()
+        )
+        for r in conn.execute(select(ranked).where(ranked.c.rank == 1)):
+            owner = canonical[r.dataset_id]
+            if owner not in best or (r.created_at, r.id) > best[owner][:2]:
+                best[owner] = (r.created_at, r.id, r.fields)
+    return {owner: orjson.loads(v[2]) for owner, v in best.items()}
+
+
+def newest_version_times(conn: Connection, canonical: dict[int, int]) -> dict[int, datetime]:
+    """When each canonical dataset (any identity) last got a version."""
+    dv = s.dataset_versions.c
+    query = select(dv.dataset_id, func.max(dv.created_at).label("newest")).group_by(dv.dataset_id)
+    out: dict[int, datetime] = {}
+    for r in _in_chunks(conn, query, dv.dataset_id, canonical):
         owner = canonical[r.dataset_id]
-        if owner not in best or (r.created_at, r.id) > best[owner][:2]:
-            best[owner] = (r.created_at, r.id, r.fields)
-    return {owner: _fields_out(orjson.loads(v[2])) for owner, v in best.items()}
-
-
-def _fields_out(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": f.get("name"),
-            "type": f.get("type"),
-            "description": f.get("description"),
-            "fields": _fields_out(f.get("fields") or []),
-        }
-        for f in fields
-        if isinstance(f, dict)
-    ]
-
-
-def dataset_detail(conn: Connection, row: Row[Any]) -> dict[str, Any]:
-    """A dataset as the API shows it, with aliases, producers and consumers."""
-    out = dataset_details(conn, [row])[0]
-    aliases = conn.execute(
-        select(ds.namespace, ds.name)
-        .where(ds.canonical_id == row.id)
-        .order_by(ds.namespace, ds.name)
-    )
-    out["aliases"] = [{"namespace": a.namespace, "name": a.name} for a in aliases]
-    out["producers"], out["consumers"] = _dataset_jobs(conn, row.id)
+        if owner not in out or r.newest > out[owner]:
+            out[owner] = r.newest
     return out
 
 
-def dataset_details(conn: Connection, rows: list[Row[Any]]) -> list[dict[str, Any]]:
-    """Several datasets at once (list pages), in a fixed number of queries."""
-    ids = [r.id for r in rows]
-    canonical = {i: i for i in ids}
-    for alias in conn.execute(select(ds.id, ds.canonical_id).where(ds.canonical_id.in_(ids))):
-        canonical[alias.id] = alias.canonical_id
-    fields = _latest_fields(conn, canonical) if ids else {}
-    facets = facets_of(conn, "dataset", [str(i) for i in ids])
-    return [
-        {
-            "id": {"namespace": row.namespace, "name": row.name},
-            "nodeId": node_id("dataset", row.namespace, row.name),
-            "type": "DATASET",
-            "namespace": row.namespace,
-            "name": row.name,
-            "kind": row.kind,
-            "description": row.description,
-            "isDropped": row.is_dropped,
-            "isDeleted": row.deleted_at is not None,
-            "lifecycleState": row.lifecycle_state,
-            "createdAt": iso(row.created_at),
-            "updatedAt": iso(row.updated_at),
-            "fields": fields.get(row.id, []),
-            "facets": facets[str(row.id)],
-        }
-        for row in rows
-    ]
-
-
-def _dataset_jobs(
-    conn: Connection, dataset_id: int
-) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    le = s.lineage_edges.c
-    rows = conn.execute(
-        select(jb.namespace, jb.name, le.direction)
+def dataset_jobs(conn: Connection, dataset_ids: list[int]) -> list[Row[Any]]:
+    """(dataset_id, namespace, name, direction) of the jobs currently writing ('out') or
+    reading ('in') each dataset, by job name."""
+    query = (
+        select(le.dataset_id, jb.namespace, jb.name, le.direction)
         .join(s.jobs, jb.id == le.job_id)
-        .where(le.dataset_id == dataset_id, le.valid_to.is_(None), jb.deleted_at.is_(None))
+        .where(le.valid_to.is_(None), jb.deleted_at.is_(None))
         .order_by(jb.namespace, jb.name)
         .distinct()
     )
-    producers: list[dict[str, str]] = []
-    consumers: list[dict[str, str]] = []
-    for r in rows:
-        (producers if r.direction == "out" else consumers).append(
-            {"namespace": r.namespace, "name": r.name}
-        )
-    return producers, consumers
+    return _in_chunks(conn, query, le.dataset_id, dataset_ids)
 
 
 def dataset_versions(
     conn: Connection, dataset_id: int, *, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
-    """Schema/data versions of a dataset, newest first."""
+) -> tuple[list[Row[Any]], int]:
+    """Version rows of a dataset (all its identities), newest first."""
     dv = s.dataset_versions.c
     query = (
         select(s.dataset_versions)
         .where(dv.dataset_id.in_(identity_ids(conn, dataset_id)))
         .order_by(dv.created_at.desc(), dv.id.desc())
     )
-    rows, total = _page(conn, query, limit, offset)
-    return [
-        {
-            "version": r.version,
-            "schemaHash": r.schema_hash,
-            "fields": _fields_out(orjson.loads(r.fields)) if r.fields else [],
-            "runId": r.run_id,
-            "createdAt": iso(r.created_at),
-        }
-        for r in rows
-    ], total
+    return page(conn, query, limit, offset)
 
 
 # --- jobs and runs -----------------------------------------------------------------------------
@@ -382,128 +342,65 @@ def find_job(conn: Connection, namespace: str, name: str) -> Row[Any] | None:
 
 
 def jobs_by_key(conn: Connection, keys: Iterable[NodeKey]) -> dict[NodeKey, Row[Any]]:
-    """The job rows of many job keys, one statement per `CHUNK` keys."""
+    """The job rows of many job keys."""
     by_ident = {s.ident(k[1], k[2]): k for k in keys}
-    idents = list(by_ident)
-    out = {}
-    for start in range(0, len(idents), CHUNK):
-        query = select(s.jobs).where(jb.ident.in_(idents[start : start + CHUNK]))
-        out.update({by_ident[r.ident]: r for r in conn.execute(query)})
-    return out
+    return {by_ident[r.ident]: r for r in _in_chunks(conn, select(s.jobs), jb.ident, by_ident)}
+
+
+def datasets_by_key(conn: Connection, keys: Iterable[NodeKey]) -> dict[NodeKey, Row[Any]]:
+    """The dataset rows of many keys; an alias identity gives its own row (canonical_id set)."""
+    by_ident = {s.ident(k[1], k[2]): k for k in keys}
+    rows = _in_chunks(conn, select(s.datasets), ds.ident, by_ident)
+    return {by_ident[r.ident]: r for r in rows}
+
+
+def jobs_by_id(conn: Connection, job_ids: Iterable[int]) -> dict[int, Row[Any]]:
+    """(id, namespace, name) of jobs by id."""
+    query = select(jb.id, jb.namespace, jb.name)
+    return {r.id: r for r in _in_chunks(conn, query, jb.id, job_ids)}
 
 
 def list_jobs(
     conn: Connection, namespace: str, *, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
-    """Non-deleted jobs of a namespace."""
+) -> tuple[list[Row[Any]], int]:
+    """Non-deleted job rows of a namespace, by name."""
     query = (
         select(s.jobs).where(jb.namespace == namespace, jb.deleted_at.is_(None)).order_by(jb.name)
     )
-    rows, total = _page(conn, query, limit, offset)
-    return job_details(conn, rows), total
+    return page(conn, query, limit, offset)
 
 
-def job_detail(conn: Connection, row: Row[Any]) -> dict[str, Any]:
-    """A job as the API shows it, with its current inputs/outputs and latest run."""
-    return job_details(conn, [row])[0]
-
-
-def job_details(conn: Connection, rows: list[Row[Any]]) -> list[dict[str, Any]]:
-    """Several jobs at once: a fixed number of queries however many jobs (no N+1)."""
-    ids = [r.id for r in rows]
-    parent_ids = {r.parent_job_id for r in rows if r.parent_job_id is not None}
-    parents = {
-        p.id: p
-        for p in conn.execute(select(jb.id, jb.namespace, jb.name).where(jb.id.in_(parent_ids)))
-    }
-    le = s.lineage_edges.c
-    io = conn.execute(
+def job_io(conn: Connection, job_ids: list[int]) -> list[Row[Any]]:
+    """(job_id, namespace, name, direction) of each job's current inputs and outputs."""
+    query = (
         select(le.job_id, ds.namespace, ds.name, le.direction)
         .join(s.datasets, ds.id == le.dataset_id)
-        .where(le.job_id.in_(ids), le.valid_to.is_(None))
+        .where(le.valid_to.is_(None))
         .order_by(ds.namespace, ds.name)
         .distinct()
     )
-    edges = _split_io(io, "job_id")
-    latest = latest_runs(conn, ids)
-    runs = dict(
-        zip(latest, run_details(conn, list(latest.values()), with_facets=False), strict=True)
-    )
-    facets = facets_of(conn, "job", [str(i) for i in ids])
-    return [
-        _job_out(
-            row,
-            parents.get(row.parent_job_id),
-            edges.get(row.id, ([], [])),
-            runs.get(row.id),
-            facets[str(row.id)],
-        )
-        for row in rows
-    ]
+    return _in_chunks(conn, query, le.job_id, job_ids)
 
 
-def _split_io(
-    rows: Any, owner: str
-) -> dict[Any, tuple[list[dict[str, str]], list[dict[str, str]]]]:
-    """Group (owner, namespace, name, direction) rows into inputs and outputs per owner."""
-    out: dict[Any, tuple[list[dict[str, str]], list[dict[str, str]]]] = {}
-    for r in rows:
-        inputs, outputs = out.setdefault(getattr(r, owner), ([], []))
-        (inputs if r.direction == "in" else outputs).append(
-            {"namespace": r.namespace, "name": r.name}
-        )
-    return out
+def jobs_with_column_lineage(conn: Connection, job_ids: Iterable[int]) -> set[int]:
+    """The jobs among `job_ids` that report any current column lineage."""
+    query = select(ce.job_id).where(ce.valid_to.is_(None)).distinct()
+    return {r.job_id for r in _in_chunks(conn, query, ce.job_id, job_ids)}
 
 
-def _job_out(
-    row: Row[Any],
-    parent: Row[Any] | None,
-    io: tuple[list[dict[str, str]], list[dict[str, str]]],
-    latest: dict[str, Any] | None,
-    facets: dict[str, Any],
-) -> dict[str, Any]:
-    simple = row.name
-    if parent is not None and row.name.startswith(parent.name + "."):
-        simple = row.name[len(parent.name) + 1 :]
-    return {
-        "id": {"namespace": row.namespace, "name": row.name},
-        "nodeId": node_id("job", row.namespace, row.name),
-        "type": "JOB",
-        "namespace": row.namespace,
-        "name": row.name,
-        "simpleName": simple,
-        "parentJobName": parent.name if parent else None,
-        "parentJobNamespace": parent.namespace if parent else None,
-        "jobType": (
-            {
-                "integration": row.integration,
-                "jobType": row.job_type,
-                "processingType": row.processing_type,
-            }
-            if row.integration or row.job_type or row.processing_type
-            else None
-        ),
-        "description": row.description,
-        "location": row.location,
-        "sql": row.sql,
-        "inputs": io[0],
-        "outputs": io[1],
-        "lineageIncomplete": row.lineage_incomplete,
-        "isDeleted": row.deleted_at is not None,
-        "createdAt": iso(row.created_at),
-        "updatedAt": iso(row.updated_at),
-        "latestRun": latest,
-        "facets": facets,
-    }
+def owner_facets(conn: Connection, owner: str, keys: Iterable[str]) -> dict[str, str]:
+    """Raw `ownership` facet payloads of jobs or datasets, by owner key."""
+    fc = s.facets.c
+    query = select(fc.owner_key, fc.payload).where(fc.owner_type == owner, fc.name == "ownership")
+    return {r.owner_key: r.payload for r in _in_chunks(conn, query, fc.owner_key, keys)}
 
 
 def job_runs(
     conn: Connection, job_id: int, *, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
-    """A job's runs, newest first."""
+) -> tuple[list[Row[Any]], int]:
+    """A job's run rows, newest first."""
     query = select(s.runs).where(rn.job_id == job_id).order_by(rn.created_at.desc(), rn.id.desc())
-    rows, total = _page(conn, query, limit, offset)
-    return run_details(conn, rows), total
+    return page(conn, query, limit, offset)
 
 
 def find_run(conn: Connection, run_id: str) -> Row[Any] | None:
@@ -514,96 +411,41 @@ def find_run(conn: Connection, run_id: str) -> Row[Any] | None:
     return row
 
 
-def run_detail(conn: Connection, row: Row[Any], *, with_facets: bool = True) -> dict[str, Any]:
-    """A run as the API shows it."""
-    return run_details(conn, [row], with_facets=with_facets)[0]
-
-
-def run_details(
-    conn: Connection, rows: list[Row[Any]], *, with_facets: bool = True
-) -> list[dict[str, Any]]:
-    """Several runs at once, in a fixed number of queries."""
-    if not rows:
-        return []
-    run_ids = [r.id for r in rows]
-    jobs = {
-        j.id: j
-        for j in conn.execute(
-            select(jb.id, jb.namespace, jb.name).where(jb.id.in_({r.job_id for r in rows}))
-        )
-    }
-    io = _split_io(
-        conn.execute(
-            select(s.run_io.c.run_id, ds.namespace, ds.name, s.run_io.c.direction)
-            .join(s.datasets, ds.id == s.run_io.c.dataset_id)
-            .where(s.run_io.c.run_id.in_(run_ids))
-            .order_by(ds.namespace, ds.name)
-        ),
-        "run_id",
+def run_io(conn: Connection, run_ids: list[str]) -> list[Row[Any]]:
+    """(run_id, namespace, name, direction) of each run's inputs and outputs."""
+    ri = s.run_io.c
+    query = (
+        select(ri.run_id, ds.namespace, ds.name, ri.direction)
+        .join(s.datasets, ds.id == ri.dataset_id)
+        .order_by(ds.namespace, ds.name)
     )
-    facets = facets_of(conn, "run", run_ids) if with_facets else {}
-    out = []
-    for row in rows:
-        detail = _run_out(row, jobs[row.job_id], io.get(row.id, ([], [])))
-        if with_facets:
-            detail["facets"] = facets[row.id]
-        out.append(detail)
-    return out
+    return _in_chunks(conn, query, ri.run_id, run_ids)
 
 
-def _run_out(
-    row: Row[Any], job: Row[Any], io: tuple[list[dict[str, str]], list[dict[str, str]]]
-) -> dict[str, Any]:
-    duration = None
-    if row.started_at is not None and row.ended_at is not None:
-        duration = int((row.ended_at - row.started_at).total_seconds() * 1000)
-    return {
-        "id": row.id,
-        "externalId": row.external_id,
-        "state": row.state,
-        "jobNamespace": job.namespace,
-        "jobName": job.name,
-        "createdAt": iso(row.created_at),
-        "updatedAt": iso(row.updated_at),
-        "startedAt": iso(row.started_at),
-        "endedAt": iso(row.ended_at),
-        "durationMs": duration,
-        "nominalStartTime": iso(row.nominal_start),
-        "nominalEndTime": iso(row.nominal_end),
-        "parentRunId": row.parent_run_id,
-        "rootRunId": row.root_run_id,
-        "lineageIncomplete": row.lineage_incomplete,
-        "errorMessage": orjson.loads(row.error_message) if row.error_message else None,
-        "inputs": io[0],
-        "outputs": io[1],
-    }
-
-
-def child_runs(conn: Connection, run_id: str) -> list[Row[Any]]:
-    """Runs whose parent is `run_id`, oldest first."""
-    return list(
-        conn.execute(
-            select(s.runs).where(rn.parent_run_id == run_id).order_by(rn.created_at, rn.id)
-        )
-    )
+def child_runs(conn: Connection, run_ids: list[str]) -> list[Row[Any]]:
+    """Runs whose parent is one of `run_ids`, oldest first."""
+    query = select(s.runs).order_by(rn.created_at, rn.id)
+    return _in_chunks(conn, query, rn.parent_run_id, run_ids)
 
 
 def latest_runs(conn: Connection, job_ids: list[int]) -> dict[int, Row[Any]]:
     """The newest run of each job."""
-    if not job_ids:
-        return {}
-    newest = (
-        select(rn.job_id, func.max(rn.created_at).label("created"))
-        .where(rn.job_id.in_(job_ids))
-        .group_by(rn.job_id)
-        .subquery()
-    )
-    rows = conn.execute(
-        select(s.runs)
-        .join(newest, and_(rn.job_id == newest.c.job_id, rn.created_at == newest.c.created))
-        .order_by(rn.id)  # on a created_at tie the highest id wins, as in job_runs' order
-    )
-    return {r.job_id: r for r in rows}
+    out: dict[int, Row[Any]] = {}
+    for start in range(0, len(job_ids), CHUNK):
+        chunk = job_ids[start : start + CHUNK]
+        newest = (
+            select(rn.job_id, func.max(rn.created_at).label("created"))
+            .where(rn.job_id.in_(chunk))
+            .group_by(rn.job_id)
+            .subquery()
+        )
+        rows = conn.execute(
+            select(s.runs)
+            .join(newest, and_(rn.job_id == newest.c.job_id, rn.created_at == newest.c.created))
+            .order_by(rn.id)  # on a created_at tie the highest id wins, as in job_runs' order
+        )
+        out.update({r.job_id: r for r in rows})
+    return out
 
 
 # --- event log and search ----------------------------------------------------------------------
@@ -617,8 +459,8 @@ def list_events(
     limit: int,
     offset: int,
     ascending: bool = False,
-) -> tuple[list[Any], int]:
-    """Raw events by eventTime, decompressed."""
+) -> tuple[list[bytes], int]:
+    """Raw events by eventTime: the bytes each producer sent (decompressed)."""
     ev = s.events.c
     query = select(ev.payload)
     if before is not None:
@@ -628,46 +470,61 @@ def list_events(
     order = (
         (ev.event_time.asc(), ev.id.asc()) if ascending else (ev.event_time.desc(), ev.id.desc())
     )
-    rows, total = _page(conn, query.order_by(*order), limit, offset)
-    return [orjson.loads(zlib.decompress(r.payload)) for r in rows], total
+    rows, total = page(conn, query.order_by(*order), limit, offset)
+    return [zlib.decompress(r.payload) for r in rows], total
 
 
-def search(conn: Connection, q: str, *, kind: str | None, limit: int) -> list[dict[str, Any]]:
-    """Datasets and jobs whose name (or namespace) contains `q`, best matches first."""
-    pattern = f"%{q.lower()}%"
-    results: list[dict[str, Any]] = []
-    if kind in (None, "DATASET", "MODEL"):
-        query = select(ds.namespace, ds.name, ds.kind, ds.updated_at).where(
-            ds.canonical_id.is_(None),
-            ds.deleted_at.is_(None),
-            or_(func.lower(ds.name).like(pattern), func.lower(ds.namespace).like(pattern)),
-        )
-        if kind == "MODEL":
-            query = query.where(ds.kind == "model")
-        for r in conn.execute(query.limit(limit * 4)):
-            results.append(_hit("dataset", r, "MODEL" if r.kind == "model" else "DATASET"))
-    if kind in (None, "JOB"):
-        query = select(jb.namespace, jb.name, jb.updated_at).where(
-            jb.deleted_at.is_(None),
-            or_(func.lower(jb.name).like(pattern), func.lower(jb.namespace).like(pattern)),
-        )
-        for r in conn.execute(query.limit(limit * 4)):
-            results.append(_hit("job", r, "JOB"))
+def _like_literal(text: str) -> str:
+    """`text` for a LIKE pattern with its own % and _ (and the escape) matched literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search(conn: Connection, q: str, *, kind: str | None, limit: int) -> list[Row[Any]]:
+    """Datasets and jobs whose name (or namespace) contains `q`, case-insensitively.
+
+    Rows (kind, namespace, name, dataset_kind, updated_at), best first: exact name matches,
+    then names starting with `q`, then the rest; shorter names first within each. The order
+    is computed in SQL, so the best matches are found however many names contain `q`.
+    """
     needle = q.lower()
-    results.sort(
-        key=lambda h: (not h["name"].lower().startswith(needle), len(h["name"]), h["name"])
+    contains = f"%{_like_literal(needle)}%"
+    prefix = f"{_like_literal(needle)}%"
+    parts = []
+
+    def ranked(table: Any, kind_name: str, dataset_kind: Any) -> Any:
+        c = table.c
+        name = func.lower(c.name)
+        rank = case((name == needle, 0), (name.like(prefix, escape="\\"), 1), else_=2)
+        return select(
+            literal(kind_name).label("kind"),
+            c.namespace,
+            c.name,
+            dataset_kind.label("dataset_kind"),
+            c.updated_at,
+            rank.label("rank"),
+            func.length(c.name).label("length"),
+        ).where(
+            c.deleted_at.is_(None),
+            or_(
+                name.like(contains, escape="\\"),
+                func.lower(c.namespace).like(contains, escape="\\"),
+            ),
+        )
+
+    if kind in (None, "DATASET", "MODEL"):
+        query = ranked(s.datasets, "dataset", ds.kind).where(ds.canonical_id.is_(None))
+        parts.append(query.where(ds.kind == "model") if kind == "MODEL" else query)
+    if kind in (None, "JOB"):
+        parts.append(ranked(s.jobs, "job", literal("job")))
+    union = parts[0] if len(parts) == 1 else union_all(*parts)
+    hits = union.subquery()
+    return list(
+        conn.execute(
+            select(hits)
+            .order_by(hits.c.rank, hits.c.length, hits.c.name, hits.c.namespace, hits.c.kind)
+            .limit(limit)
+        )
     )
-    return results[:limit]
-
-
-def _hit(kind: str, row: Row[Any], type_: str) -> dict[str, Any]:
-    return {
-        "type": type_,
-        "name": row.name,
-        "namespace": row.namespace,
-        "nodeId": node_id(kind, row.namespace, row.name),
-        "updatedAt": iso(row.updated_at),
-    }
 
 
 def counts(conn: Connection) -> dict[str, int]:

@@ -1,0 +1,341 @@
+"""Entity queries: namespaces, datasets, jobs, runs, versions, the event log and search, as
+typed answers built from the store's rows in a fixed number of statements per answer."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import msgspec
+import orjson
+from sqlalchemy import Connection, Row
+
+from lineage import ids
+from lineage.errors import NodeNotFound
+from lineage.query import types as t
+from lineage.store import read
+
+R = TypeVar("R", bound=t.Run)
+MAX_RUN_TREE_DEPTH = 100  # levels of a run hierarchy an answer nests
+
+_iso = read.iso
+
+
+def _time(value: datetime) -> str:
+    return str(_iso(value))
+
+
+def _newest(*times: datetime | None) -> datetime:
+    return max(x for x in times if x is not None)
+
+
+# --- namespaces --------------------------------------------------------------------------------
+
+
+def namespace_or_404(conn: Connection, namespace: str) -> None:
+    """Nothing when the namespace is known; else a 404 with the closest namespaces."""
+    if read.find_namespace(conn, namespace) is None:
+        known = read.namespace_names(conn)
+        raise NodeNotFound(
+            f"namespace {namespace!r} not found",
+            suggestions=difflib.get_close_matches(namespace, known, n=5, cutoff=0.5),
+        )
+
+
+def namespaces(conn: Connection, *, limit: int, offset: int) -> t.Namespaces:
+    """Namespaces by name."""
+    rows, total = read.list_namespaces(conn, limit=limit, offset=offset)
+    items = [t.Namespace(r.name, _time(r.created_at), _time(r.updated_at)) for r in rows]
+    return t.Namespaces(total, items)
+
+
+# --- datasets ----------------------------------------------------------------------------------
+
+
+def schema_fields(fields: Any) -> list[t.SchemaField]:
+    """A stored `fields` JSON list as typed fields (nested ones too); non-objects skipped."""
+    if not isinstance(fields, list):
+        return []
+    return [
+        t.SchemaField(
+            _text(f.get("name")),
+            _text(f.get("type")),
+            _text(f.get("description")),
+            schema_fields(f.get("fields")),
+        )
+        for f in fields
+        if isinstance(f, dict)
+    ]
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def datasets(conn: Connection, rows: list[Row[Any]]) -> list[t.Dataset]:
+    """Canonical dataset rows as answers, in six statements however many rows."""
+    dataset_ids = [r.id for r in rows]
+    aliases = read.aliases_of(conn, dataset_ids)
+    canonical = {i: i for i in dataset_ids}
+    canonical.update({a.id: a.canonical_id for rows_ in aliases.values() for a in rows_})
+    schemas = read.newest_schemas(conn, canonical)
+    versioned = read.newest_version_times(conn, canonical)
+    facets = read.facets_of(conn, "dataset", [str(i) for i in dataset_ids])
+    producers: dict[int, list[t.Name]] = {i: [] for i in dataset_ids}
+    consumers: dict[int, list[t.Name]] = {i: [] for i in dataset_ids}
+    for r in read.dataset_jobs(conn, dataset_ids):
+        (producers if r.direction == "out" else consumers)[r.dataset_id].append(
+            t.Name(r.namespace, r.name)
+        )
+    return [
+        t.Dataset(
+            t.Name(row.namespace, row.name),
+            ids.format_id("dataset", row.namespace, row.name),
+            "DATASET",
+            row.namespace,
+            row.name,
+            row.kind,
+            row.description,
+            bool(row.is_dropped),
+            row.deleted_at is not None,
+            row.lifecycle_state,
+            _time(row.created_at),
+            _time(_newest(row.updated_at, versioned.get(row.id))),
+            schema_fields(schemas.get(row.id)),
+            facets[str(row.id)],
+            [t.Name(a.namespace, a.name) for a in aliases[row.id]],
+            producers[row.id],
+            consumers[row.id],
+        )
+        for row in rows
+    ]
+
+
+def dataset(conn: Connection, row: Row[Any]) -> t.Dataset:
+    """One dataset."""
+    return datasets(conn, [row])[0]
+
+
+def list_datasets(conn: Connection, namespace: str, *, limit: int, offset: int) -> t.Datasets:
+    """Datasets of a known namespace (404 with suggestions for an unknown one)."""
+    namespace_or_404(conn, namespace)
+    rows, total = read.list_datasets(conn, namespace, limit=limit, offset=offset)
+    return t.Datasets(total, datasets(conn, rows))
+
+
+def dataset_versions(
+    conn: Connection, dataset_id: int, *, limit: int, offset: int
+) -> t.DatasetVersions:
+    """A dataset's versions, newest first."""
+    rows, total = read.dataset_versions(conn, dataset_id, limit=limit, offset=offset)
+    items = [
+        t.DatasetVersion(
+            r.version,
+            r.schema_hash,
+            schema_fields(orjson.loads(r.fields)) if r.fields else [],
+            r.run_id,
+            _time(r.created_at),
+        )
+        for r in rows
+    ]
+    return t.DatasetVersions(total, items)
+
+
+# --- runs --------------------------------------------------------------------------------------
+
+
+def _names_by_owner(
+    rows: Iterable[Row[Any]], owner: str
+) -> dict[Any, tuple[list[t.Name], list[t.Name]]]:
+    """(owner, namespace, name, direction) rows as inputs and outputs per owner."""
+    out: dict[Any, tuple[list[t.Name], list[t.Name]]] = {}
+    for r in rows:
+        inputs, outputs = out.setdefault(getattr(r, owner), ([], []))
+        (inputs if r.direction == "in" else outputs).append(t.Name(r.namespace, r.name))
+    return out
+
+
+def runs(conn: Connection, rows: list[Row[Any]], cls: type[R] = t.Run) -> list[R]:  # type: ignore[assignment]
+    """Run rows as answers (`Run`, or `RunTree` without children), in three statements
+    however many rows."""
+    if not rows:
+        return []
+    run_ids = [r.id for r in rows]
+    jobs = read.jobs_by_id(conn, {r.job_id for r in rows})
+    io = _names_by_owner(read.run_io(conn, run_ids), "run_id")
+    facets = read.facets_of(conn, "run", run_ids)
+    return [
+        _run(cls, row, jobs[row.job_id], io.get(row.id, ([], [])), facets[row.id]) for row in rows
+    ]
+
+
+def _run(
+    cls: type[R],
+    row: Row[Any],
+    job: Row[Any],
+    io: tuple[list[t.Name], list[t.Name]],
+    facets: dict[str, Any],
+) -> R:
+    duration = None
+    if row.started_at is not None and row.ended_at is not None:
+        duration = int((row.ended_at - row.started_at).total_seconds() * 1000)
+    return cls(
+        row.id,
+        row.external_id,
+        row.state,
+        job.namespace,
+        job.name,
+        _time(row.created_at),
+        _time(row.updated_at),
+        _iso(row.started_at),
+        _iso(row.ended_at),
+        duration,
+        _iso(row.nominal_start),
+        _iso(row.nominal_end),
+        row.parent_run_id,
+        row.root_run_id,
+        bool(row.lineage_incomplete),
+        orjson.loads(row.error_message) if row.error_message else None,
+        io[0],
+        io[1],
+        facets,
+    )
+
+
+def run(conn: Connection, row: Row[Any]) -> t.Run:
+    """One run."""
+    return runs(conn, [row])[0]
+
+
+def job_runs(conn: Connection, job_id: int, *, limit: int, offset: int) -> t.Runs:
+    """A job's runs, newest first."""
+    rows, total = read.job_runs(conn, job_id, limit=limit, offset=offset)
+    return t.Runs(total, runs(conn, rows))
+
+
+def run_tree(conn: Connection, row: Row[Any]) -> t.RunTree:
+    """A run with its child runs, recursively: one level of runs per round of statements,
+    never recursion, so a chain of any length is answered (nested up to 100 levels)."""
+    levels = [[row]]
+    seen = {row.id}
+    while levels[-1] and len(levels) <= MAX_RUN_TREE_DEPTH:
+        below = [c for c in read.child_runs(conn, [r.id for r in levels[-1]]) if c.id not in seen]
+        seen.update(c.id for c in below)
+        levels.append(below)
+    deeper = set()
+    if levels[-1]:  # the last level shown may have children of its own
+        deeper = {c.parent_run_id for c in read.child_runs(conn, [r.id for r in levels[-1]])}
+    answers = {}
+    for level in levels:
+        for answer in runs(conn, level, t.RunTree):
+            answer.children_truncated = answer.id in deeper
+            answers[answer.id] = answer
+    for level in levels[1:]:
+        for r in level:
+            answers[r.parent_run_id].children.append(answers[r.id])
+    return answers[row.id]
+
+
+# --- jobs --------------------------------------------------------------------------------------
+
+
+def jobs(conn: Connection, rows: list[Row[Any]]) -> list[t.Job]:
+    """Job rows as answers, in a fixed number of statements however many rows."""
+    job_ids = [r.id for r in rows]
+    parents = read.jobs_by_id(conn, {r.parent_job_id for r in rows if r.parent_job_id is not None})
+    io = _names_by_owner(read.job_io(conn, job_ids), "job_id")
+    latest = read.latest_runs(conn, job_ids)
+    latest_rows = list(latest.values())
+    answers: list[t.Run] = runs(conn, latest_rows)
+    latest_runs = {r.job_id: a for r, a in zip(latest_rows, answers, strict=True)}
+    facets = read.facets_of(conn, "job", [str(i) for i in job_ids])
+    out = []
+    for row in rows:
+        parent = parents.get(row.parent_job_id)
+        simple = row.name
+        if parent is not None and row.name.startswith(parent.name + "."):
+            simple = row.name[len(parent.name) + 1 :]
+        newest_run = latest.get(row.id)
+        inputs, outputs = io.get(row.id, ([], []))
+        out.append(
+            t.Job(
+                t.Name(row.namespace, row.name),
+                ids.format_id("job", row.namespace, row.name),
+                "JOB",
+                row.namespace,
+                row.name,
+                simple,
+                parent.name if parent else None,
+                parent.namespace if parent else None,
+                (
+                    t.JobType(row.integration, row.job_type, row.processing_type)
+                    if row.integration or row.job_type or row.processing_type
+                    else None
+                ),
+                row.description,
+                row.location,
+                row.sql,
+                inputs,
+                outputs,
+                bool(row.lineage_incomplete),
+                row.deleted_at is not None,
+                _time(row.created_at),
+                _time(_newest(row.updated_at, newest_run.updated_at if newest_run else None)),
+                latest_runs.get(row.id),
+                facets[str(row.id)],
+            )
+        )
+    return out
+
+
+def job(conn: Connection, row: Row[Any]) -> t.Job:
+    """One job."""
+    return jobs(conn, [row])[0]
+
+
+def list_jobs(conn: Connection, namespace: str, *, limit: int, offset: int) -> t.Jobs:
+    """Jobs of a known namespace (404 with suggestions for an unknown one)."""
+    namespace_or_404(conn, namespace)
+    rows, total = read.list_jobs(conn, namespace, limit=limit, offset=offset)
+    return t.Jobs(total, jobs(conn, rows))
+
+
+# --- the event log and search ------------------------------------------------------------------
+
+
+def events(
+    conn: Connection,
+    *,
+    before: datetime | None,
+    after: datetime | None,
+    limit: int,
+    offset: int,
+    ascending: bool,
+) -> t.Events:
+    """Raw events by eventTime, byte for byte as received (large integers stay exact)."""
+    payloads, total = read.list_events(
+        conn, before=before, after=after, limit=limit, offset=offset, ascending=ascending
+    )
+    return t.Events(total, [msgspec.Raw(p) for p in payloads])
+
+
+def search(conn: Connection, q: str, *, kind: str | None, limit: int) -> t.SearchResults:
+    """Names containing `q` (wildcards literal): exact matches, then prefixes, then the rest."""
+    hits = [
+        t.SearchHit(
+            "JOB" if r.kind == "job" else ("MODEL" if r.dataset_kind == "model" else "DATASET"),
+            r.name,
+            r.namespace,
+            ids.format_id(r.kind, r.namespace, r.name),
+            _iso(r.updated_at),
+        )
+        for r in read.search(conn, q, kind=kind, limit=limit)
+    ]
+    return t.SearchResults(hits, len(hits))
+
+
+def suggest_by_search(conn: Connection, name: str, *, kind: str) -> list[str]:
+    """Node ids whose names contain the last dotted part of `name` (404 suggestions)."""
+    return [h.node_id for h in search(conn, name.rsplit(".", 1)[-1], kind=kind, limit=5).results]
