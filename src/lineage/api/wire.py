@@ -131,8 +131,14 @@ def openapi(app: FastAPI) -> dict[str, Any]:
 
 def _our_errors(operation: dict[str, Any]) -> None:
     """FastAPI documents a 422 `HTTPValidationError` on every route with parameters; the app
-    answers a bad parameter with 400 and a bad body with 422, both in our error shape."""
+    answers a bad parameter with 400 and a bad body with 422, both in our error shape. It
+    also types a non-JSON response class's answer as a string next to our `$ref`."""
     responses = operation.setdefault("responses", {})
+    for response in responses.values():
+        for content in response.get("content", {}).values():
+            schema = content.get("schema", {})
+            if "$ref" in schema:
+                content["schema"] = {"$ref": schema["$ref"]}
     default = responses.pop("422", None)
     if default is None:
         return
