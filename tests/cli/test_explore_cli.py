@@ -99,9 +99,9 @@ def test_closures_over_http_equal_offline(collector: str, store_url: str) -> Non
             '  n1[("clean.orders")]\n'
             '  n2[["etl.daily_revenue"]]\n'
             '  n3[["etl.export_status"]]\n'
-            "  n0 --> n1\n"
             "  n1 --> n2\n"
-            "  n1 --> n3\n",
+            "  n1 --> n3\n"
+            "  n0 --> n1\n",
         )
         code, out, _ = _run("graph", "dataset:warehouse:mart.revenue", "--format", "dot", *where)
         assert out.count("shape=hexagon];") == 1 and out.count("shape=") == 3

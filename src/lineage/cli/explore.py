@@ -121,7 +121,8 @@ DIRECTIONS = {"down": (True,), "up": (False,), "both": (False, True)}
 def both_ways(answers: list[dict[str, Any]]) -> dict[str, Any]:
     """One graph of several closures of the same root: nodes and edges once each.
 
-    Upstream nodes keep their hops as negative depths, so `depth` still tells the side.
+    Upstream nodes keep their hops as negative depths, so `depth` still tells the side; nodes
+    and edges come sorted, so an exported diagram changes only when the lineage does.
     """
     nodes: dict[str, dict[str, Any]] = {}
     edges: dict[tuple[str, str], dict[str, Any]] = {}
@@ -135,7 +136,7 @@ def both_ways(answers: list[dict[str, Any]]) -> dict[str, Any]:
         "root": answers[0]["root"],
         "direction": "both" if len(answers) > 1 else answers[0]["direction"],
         "nodes": sorted(nodes.values(), key=lambda n: (n["depth"], n["id"])),
-        "edges": list(edges.values()),
+        "edges": [edges[key] for key in sorted(edges)],  # stable output for docs under git
         "truncated": any(a.get("truncated") for a in answers),
         "incomplete": any(a.get("incomplete") for a in answers),
         "asOf": answers[0].get("asOf"),
