@@ -304,7 +304,7 @@ def executemany_postgres(url: str, batches: int, size: int) -> float:
 def write_in_process(db_url: str, events: int, group: int) -> float:
     """Events/s of the collector's own writer fed directly (no HTTP, no parsing in the timing),
     `group` events per transaction, each commit applied to the graph as in the server."""
-    from lineage.events import Limits, load_json, parse_event
+    from lineage.events import Limits, parse_event
     from lineage.follow import ChangeFollower
     from lineage.store import changelog
     from lineage.store.db import make_engine
@@ -322,7 +322,7 @@ def write_in_process(db_url: str, events: int, group: int) -> float:
     )
     limits = Limits()
     bodies = [fresh_event(i) for i in range(events)]
-    parsed = [parse_event(load_json(body), limits=limits, raw_bytes=body) for body in bodies]
+    parsed = [parse_event(body, limits=limits) for body in bodies]
     writer.start()
     t0 = time.perf_counter()
     for i in range(0, events, group):  # one group at a time: queued requests would merge

@@ -162,7 +162,15 @@ BAD_INPUTS = [
         "Content-Type 'application/xml' is not supported",
         "Content-Type",
     ),
-    ("broken gzip", b"\x1f\x8b\x08garbage", {}, 400, "bad_request", "body is not valid gzip", None),
+    (
+        "broken gzip",
+        b"\x1f\x8b\x08garbage",
+        {},
+        400,
+        "bad_request",
+        "body is not valid gzip",
+        "body",
+    ),
     (
         "deep nesting",
         {

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from lineage import jsonio
 from lineage.events import DatasetRef, parse_run_id, parse_time
 
 
@@ -97,12 +98,12 @@ _MEMO = 4096
 
 def schema_hash(fields: list[dict[str, Any]]) -> str:
     """A stable hash of a schema's names and types, used as its version id."""
-    return _schema_hash(orjson.dumps(fields))
+    return _schema_hash(jsonio.dumps(fields))
 
 
 @lru_cache(maxsize=_MEMO)
 def _schema_hash(fields_json: bytes) -> str:
-    flat = [(f.name, f.type) for f in flatten_fields(orjson.loads(fields_json))]
+    flat = [(f.name, f.type) for f in flatten_fields(jsonio.loads(fields_json))]
     return hashlib.sha256(orjson.dumps(flat)).hexdigest()[:32]
 
 
@@ -114,12 +115,12 @@ def column_edges(facets: dict[str, Any]) -> tuple[ColumnEdge, ...] | None:
     facet = facets.get("columnLineage")
     if not isinstance(facet, dict) or is_deleted(facet):
         return None
-    return _column_edges(orjson.dumps(facet))
+    return _column_edges(jsonio.dumps(facet))
 
 
 @lru_cache(maxsize=_MEMO)
 def _column_edges(facet_json: bytes) -> tuple[ColumnEdge, ...]:
-    facet = orjson.loads(facet_json)
+    facet = jsonio.loads(facet_json)
     edges: dict[tuple[str, str, str, str], ColumnEdge] = {}
     for out_field, entry in _dict(facet.get("fields")).items():
         entry = _dict(entry)

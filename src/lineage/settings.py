@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     max_name_chars: int = Field(
         4096, description="Longest namespace, job, dataset or field name accepted."
     )
+    max_event_datasets: int = Field(
+        2000, description="Most inputs and outputs accepted in one event (413 naming them)."
+    )
+    max_event_fields: int = Field(
+        20_000,
+        description="Most schema and column-lineage fields accepted in one event, summed over "
+        "its datasets (413).",
+    )
     db_busy_timeout_ms: int = Field(
         5000, description="How long a SQLite statement waits for a lock before failing."
     )

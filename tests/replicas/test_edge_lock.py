@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
+import orjson
 from sqlalchemy import Connection, text
 
 from lineage.events import Limits, parse_event
@@ -20,7 +21,7 @@ from tests.replicas.test_replicas import run_event
 def _store(conn: Connection, job: str, target: str, run: str) -> None:
     body = run_event(job, "s", target)
     body["run"]["runId"] = run
-    event = parse_event(body, limits=Limits())
+    event = parse_event(orjson.dumps(body), limits=Limits())
     assert store_event(conn, event, cache=IdCache(), received_at=datetime.now(UTC))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import orjson
+
 from lineage.events import Limits, parse_event
 from lineage.follow import ChangeFollower
 from lineage.store import changelog
@@ -19,7 +21,7 @@ def _write(conn, job: str, namespace: str) -> None:  # type: ignore[no-untyped-d
     body = run_event(job, "in", "out")
     for part in (body["job"], *body["inputs"], *body["outputs"]):
         part["namespace"] = namespace
-    event = parse_event(body, limits=Limits())
+    event = parse_event(orjson.dumps(body), limits=Limits())
     appends = Appends()
     changes = store_event(
         conn, event, cache=IdCache(), received_at=datetime.now(UTC), appends=appends

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from lineage import jsonio
 from lineage.errors import LineageError
 
 
 class FastJSONResponse(JSONResponse):
-    """JSON rendered by orjson (lineage answers can hold thousands of nodes)."""
+    """JSON rendered by orjson (lineage answers can hold thousands of nodes), integers of any
+    size exact."""
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+        return jsonio.dumps(content)
 
 
 def error_response(status: int, code: str, message: str, **extra: object) -> FastJSONResponse:

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Request, Response
 
 from lineage.api.errors import FastJSONResponse
 from lineage.api.metrics import Metrics
+from lineage.body import BodyDecoder, split_batch
 from lineage.errors import LineageError, PayloadTooLarge, UnsupportedMediaType
-from lineage.events import Limits, decompress, load_batch, load_json, parse_event
+from lineage.events import Limits, MalformedJson, check_depth, parse_event
 from lineage.settings import Settings
 from lineage.store.writer import GroupCommitWriter
 
@@ -48,6 +49,8 @@ def limits_of(settings: Settings) -> Limits:
         max_json_depth=settings.max_json_depth,
         max_batch_events=settings.max_batch_events,
         max_name_chars=settings.max_name_chars,
+        max_event_datasets=settings.max_event_datasets,
+        max_event_fields=settings.max_event_fields,
     )
 
 
@@ -74,15 +77,10 @@ async def _body(request: Request, limits: Limits) -> bytes:
         raise PayloadTooLarge(
             f"body exceeds max_body_bytes ({limits.max_body_bytes} bytes)", field="body"
         )
-    chunks, size = [], 0
+    decoder = BodyDecoder(request.headers.get("content-encoding"), max_bytes=limits.max_body_bytes)
     async for chunk in request.stream():
-        size += len(chunk)
-        if size > limits.max_body_bytes:
-            raise PayloadTooLarge(
-                f"body exceeds max_body_bytes ({limits.max_body_bytes} bytes)", field="body"
-            )
-        chunks.append(chunk)
-    return decompress(b"".join(chunks), request.headers.get("content-encoding"), limits=limits)
+        decoder.feed(chunk)
+    return decoder.finish()
 
 
 @router.post(
@@ -98,7 +96,7 @@ async def post_event(request: Request) -> Response:
     limits, writer, metrics = _ingest_state(request)
     try:
         body = await _body(request, limits)
-        event = parse_event(load_json(body), limits=limits, raw_bytes=body)
+        event = parse_event(body, limits=limits)
     except LineageError as exc:
         metrics.record_rejection(exc)
         raise
@@ -122,10 +120,14 @@ async def post_batch(request: Request) -> Response:
     """A JSON array (or NDJSON) of events: 204 when all stored, else 200 with a summary."""
     limits, writer, metrics = _ingest_state(request)
     try:
-        items = load_batch(await _body(request, limits))
+        body = await _body(request, limits)
+        batch = split_batch(body)
+        # one bound for the whole body: an array adds one level to its events
+        check_depth(body, limits.max_json_depth + (batch.lines is None))
     except LineageError as exc:
         metrics.record_rejection(exc)
         raise
+    items = batch.events
     if len(items) > limits.max_batch_events:
         too_many = PayloadTooLarge(
             f"batch has {len(items)} events, over max_batch_events ({limits.max_batch_events})",
@@ -137,19 +139,26 @@ async def post_batch(request: Request) -> Response:
     parsed, positions = [], []
     for index, item in enumerate(items):
         try:
-            parsed.append(parse_event(item, limits=limits))
+            parsed.append(parse_event(item, limits=limits, depth_checked=True))
             positions.append(index)
+        except MalformedJson as exc:
+            if batch.lines is None:
+                raise
+            line_error = batch.line_error(index, exc)
+            metrics.record_rejection(line_error)
+            raise line_error from None
         except LineageError as exc:
             metrics.record_rejection(exc)
             failed.append({"index": index, "reason": _reason(exc), "retriable": False})
     outcomes = await asyncio.wrap_future(writer.submit(parsed)) if parsed else []
     metrics.record_outcomes(outcomes)
+    unavailable = next((o.error for o in outcomes if o.error and o.error.status == 503), None)
+    if unavailable is not None:
+        # the writer commits a request's events together: none of them is stored
+        raise unavailable
     for index, outcome in zip(positions, outcomes, strict=True):
         if outcome.error is not None:
-            retriable = outcome.error.status == 503
-            failed.append(
-                {"index": index, "reason": _reason(outcome.error), "retriable": retriable}
-            )
+            failed.append({"index": index, "reason": _reason(outcome.error), "retriable": False})
     # exact duplicates of stored events are accepted (a 2xx) but not stored again: say how many
     duplicates = {
         "Lineage-Duplicates": str(sum(o.error is None and not o.stored for o in outcomes))
@@ -157,7 +166,6 @@ async def post_batch(request: Request) -> Response:
     if not failed:
         return Response(status_code=204, headers=duplicates)
     failed.sort(key=lambda f: f["index"])
-    retriable_count = sum(1 for f in failed if f["retriable"])
     return FastJSONResponse(
         {
             "status": "partial_success",
@@ -165,8 +173,8 @@ async def post_batch(request: Request) -> Response:
                 "received": len(items),
                 "successful": len(items) - len(failed),
                 "failed": len(failed),
-                "retriable": retriable_count,
-                "non_retriable": len(failed) - retriable_count,
+                "retriable": 0,  # a store that cannot write answers 503 instead
+                "non_retriable": len(failed),
             },
             "failed_events": failed,
         },

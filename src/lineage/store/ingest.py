@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, bindparam, delete, select, update
 
 from lineage import facets as f
+from lineage import jsonio
 from lineage.events import DATASET_EVENT, JOB_EVENT, RUN_EVENT, DatasetRef, Event
 from lineage.store import edges, ml
 from lineage.store import identities as ids
@@ -212,7 +212,7 @@ class _EventWriter:
                 "dataset_id": dataset_id,
                 "version": version or schema_hash,
                 "schema_hash": schema_hash,
-                "fields": orjson.dumps(fields).decode() if fields is not None else None,
+                "fields": jsonio.dumps(fields).decode() if fields is not None else None,
                 "run_id": self.event.run_id,
                 "created_at": self.at,
             }
@@ -430,7 +430,7 @@ class _EventWriter:
             values.update(nominal_start=nominal_start, nominal_end=nominal_end)
         error = f.error_message(event.run_facets)
         if error is not None:
-            values["error_message"] = orjson.dumps(error).decode()
+            values["error_message"] = jsonio.dumps(error).decode()
         if parent is not None:
             values.update(parent_run_id=parent.run_id, root_run_id=parent.root_run_id)
         if f.lineage_incomplete(event.run_facets):
@@ -471,8 +471,8 @@ class _EventWriter:
                 {
                     "owner_type": owner,
                     "owner_key": key,
-                    "name": name[:255],
-                    "payload": orjson.dumps(facet).decode(),
+                    "name": name,
+                    "payload": jsonio.dumps(facet).decode(),
                     "event_time": self.at,
                 }
             )

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Row, and_, case, func, literal, or_, select, union_all
 
+from lineage import jsonio
 from lineage.facets import explicit_flows
 from lineage.store import schema as s
 from lineage.store.changes import Flow, NodeKey, NodeState, Snapshot, dataset_key, job_key
@@ -165,7 +165,7 @@ def add_columns(
 def job_flows(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[int, frozenset[Flow]]]:
     """(job id, explicit input -> output pairs) from (owner_key, payload) `lineage` job facets."""
     for owner_key, payload in rows:
-        flows = explicit_flows({"lineage": orjson.loads(payload)})
+        flows = explicit_flows({"lineage": jsonio.loads(payload)})
         if flows is not None:
             yield int(owner_key), frozenset((dataset_key(*a), dataset_key(*b)) for a, b in flows[2])
 
@@ -200,7 +200,7 @@ def facets_of(conn: Connection, owner: str, keys: list[str]) -> dict[str, dict[s
     fc = s.facets.c
     query = select(fc.owner_key, fc.name, fc.payload).where(fc.owner_type == owner)
     for row in _in_chunks(conn, query, fc.owner_key, keys):
-        out[row.owner_key][row.name] = orjson.loads(row.payload)
+        out[row.owner_key][row.name] = jsonio.loads(row.payload)
     return out
 
 
@@ -292,7 +292,7 @@ def newest_schemas(conn: Connection, canonical: dict[int, int]) -> dict[int, lis
             owner = canonical[r.dataset_id]
             if owner not in best or (r.created_at, r.id) > best[owner][:2]:
                 best[owner] = (r.created_at, r.id, r.fields)
-    return {owner: orjson.loads(v[2]) for owner, v in best.items()}
+    return {owner: jsonio.loads(v[2]) for owner, v in best.items()}
 
 
 def newest_version_times(conn: Connection, canonical: dict[int, int]) -> dict[int, datetime]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import zlib
 from collections.abc import Callable
 
-import orjson
 from sqlalchemy import Engine, delete, select
 
+from lineage.errors import LineageError
 from lineage.events import Limits, parse_event
 from lineage.store import schema as s
 from lineage.store.changes import Changes
@@ -16,7 +17,15 @@ from lineage.store.ingest import apply_event
 from lineage.store.ml_schema import ML_TABLES
 from lineage.store.soft_delete import deleted_marks, reapply_marks
 
-_NO_LIMITS = Limits(max_body_bytes=1 << 62, max_json_depth=10_000, max_name_chars=1 << 30)
+log = logging.getLogger(__name__)
+
+_NO_LIMITS = Limits(
+    max_body_bytes=1 << 62,
+    max_json_depth=10_000,
+    max_name_chars=1 << 30,
+    max_event_datasets=1 << 30,
+    max_event_fields=1 << 30,
+)
 
 
 def replay(
@@ -41,8 +50,11 @@ def replay(
                 )
             )
             for row in rows:
-                body = zlib.decompress(row.payload)
-                event = parse_event(orjson.loads(body), limits=_NO_LIMITS, raw_bytes=body)
+                try:
+                    event = parse_event(zlib.decompress(row.payload), limits=_NO_LIMITS)
+                except LineageError as exc:  # logged by an older release with laxer rules
+                    log.warning("event %s is kept in the log but not derived: %s", row.id, exc)
+                    continue
                 apply_event(conn, event, cache=cache, changes=Changes())
         cache.commit()
         if not rows:
