@@ -12,7 +12,18 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from lineage import __version__
-from lineage.api import admin, auth, browse, entities, errors, ingest, lineage, metrics, wire
+from lineage.api import (
+    admin,
+    auth,
+    browse,
+    dataset_runs,
+    entities,
+    errors,
+    ingest,
+    lineage,
+    metrics,
+    wire,
+)
 from lineage.api.errors import FastJSONResponse
 from lineage.api.freshness import AppliedIdHeader, readiness, start_replica
 from lineage.api.impact import router as impact_router
@@ -68,7 +79,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     wire.install(app)
-    for router in (ingest.router, entities.router, lineage.router, admin.router, browse.router):
+    # dataset_runs before entities: its `.../datasets/{name}/runs` precedes the dataset route
+    for router in (
+        ingest.router,
+        dataset_runs.router,
+        entities.router,
+        lineage.router,
+        admin.router,
+        browse.router,
+    ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(impact_router, prefix="/api/v1")
     app.include_router(models_router, prefix="/api/v1")

@@ -10,26 +10,51 @@ from fastapi import APIRouter, Query
 
 from lineage.api.deps import ConnDep, GraphDep
 from lineage.api.paths import restore
-from lineage.errors import NodeNotFound
+from lineage.errors import BadRequest, NodeNotFound
 from lineage.query import lineage as q
 from lineage.query import names
-from lineage.store import ml_read
+from lineage.store import ml_read, read
 
 router = APIRouter(tags=["models"])
 
 RunIdQuery = Annotated[str, Query(min_length=1, description="A training run id.")]
 
 
-@router.get("/models", summary="List ML models")
+DatasetQuery = Annotated[
+    str | None,
+    Query(
+        description="dataset:<ns>:<name>: every model version trained on it, directly or "
+        "through intermediate datasets (run history, not the current graph)"
+    ),
+]
+
+
+@router.get("/models", summary="List ML models, or the model versions trained on a dataset")
 def models(
+    graph: GraphDep,
     conn: ConnDep,
     namespace: str | None = None,
+    dataset: DatasetQuery = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
 ) -> dict[str, Any]:
-    """Models (datasets of kind `model`) with their latest version, its metrics and run."""
-    items, total = ml_read.list_models(conn, namespace=namespace, limit=limit, offset=offset)
-    return {"models": items, "totalCount": total}
+    """Models (datasets of kind `model`) with their latest version, its metrics and run.
+
+    With `dataset`, instead: every model version whose training run read that dataset or a
+    dataset written from it by an earlier run (any number of hops), newest first."""
+    if dataset is None:
+        items, total = ml_read.list_models(conn, namespace=namespace, limit=limit, offset=offset)
+        return {"models": items, "totalCount": total}
+    kind, ns, nm = graph.key(names.resolve(graph, dataset))
+    row = read.find_dataset(conn, ns, nm) if kind != "job" else None
+    if row is None:
+        raise BadRequest(f"dataset {dataset!r} is not a dataset node id", field="dataset")
+    versions, total = ml_read.models_trained_on(conn, row.id, limit=limit, offset=offset)
+    return {
+        "dataset": read.node_id("dataset", ns, nm),
+        "modelVersions": versions,
+        "totalCount": total,
+    }
 
 
 @router.get("/models/compare", summary="Compare two training runs")

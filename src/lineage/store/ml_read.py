@@ -7,8 +7,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Row, func, select
 
+from lineage.store import dataset_runs, read
 from lineage.store import ml_schema as m
-from lineage.store import read
 from lineage.store import schema as s
 
 UNSUCCESSFUL_STATES = frozenset({"FAILED", "ABORTED"})
@@ -149,17 +149,31 @@ def _mlflow(ml: Row[Any]) -> dict[str, Any] | None:
 
 def run_params(conn: Connection, run_id: str) -> dict[str, Any]:
     """The run's hyperparameters: dotted key -> value, keys sorted."""
+    return runs_params(conn, [run_id])[run_id]
+
+
+def runs_params(conn: Connection, run_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Hyperparameters of several runs in one statement: run id -> `run_params`."""
     table = m.ml_params
-    rows = conn.execute(select(table).where(table.c.run_id == run_id).order_by(table.c.key))
-    return {r.key: orjson.loads(r.value) for r in rows}
+    out: dict[str, dict[str, Any]] = {run_id: {} for run_id in run_ids}
+    query = select(table).where(table.c.run_id.in_(run_ids)).order_by(table.c.key)
+    for r in conn.execute(query):
+        out[r.run_id][r.key] = orjson.loads(r.value)
+    return out
 
 
 def run_metrics(conn: Connection, run_id: str) -> dict[str, dict[str, Any]]:
     """The run's metrics: name -> {value, series summary or None}, names sorted."""
+    return runs_metrics(conn, [run_id])[run_id]
+
+
+def runs_metrics(conn: Connection, run_ids: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Metrics of several runs in one statement: run id -> `run_metrics`."""
     table = m.ml_metrics
-    rows = conn.execute(select(table).where(table.c.run_id == run_id).order_by(table.c.name))
-    return {
-        r.name: {
+    out: dict[str, dict[str, dict[str, Any]]] = {run_id: {} for run_id in run_ids}
+    query = select(table).where(table.c.run_id.in_(run_ids)).order_by(table.c.name)
+    for r in conn.execute(query):
+        out[r.run_id][r.name] = {
             "value": r.value,
             "series": None
             if r.series_count is None
@@ -172,8 +186,7 @@ def run_metrics(conn: Connection, run_id: str) -> dict[str, dict[str, Any]]:
                 "lastStep": r.series_last_step,
             },
         }
-        for r in rows
-    }
+    return out
 
 
 def run_inputs(conn: Connection, run_id: str) -> list[dict[str, Any]]:
@@ -196,3 +209,63 @@ def run_inputs(conn: Connection, run_id: str) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def models_trained_on(
+    conn: Connection, dataset_id: int, *, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Every model version whose training run is derived from canonical dataset `dataset_id`
+    (see `dataset_runs.derived_runs`), newest first, each with its training run, parameters
+    and metrics and `hops`, the fewest intermediate datasets between the dataset and the run."""
+    derived = dataset_runs.derived_runs(conn, dataset_id)
+    versions: list[Row[Any]] = []
+    for chunk in dataset_runs.chunks(derived):
+        versions.extend(
+            conn.execute(
+                select(
+                    mv.run_id,
+                    mv.version,
+                    mv.uri,
+                    mv.framework,
+                    mv.event_time,
+                    ds.namespace,
+                    ds.name,
+                    rn.state,
+                    rn.started_at,
+                    rn.ended_at,
+                    jb.namespace.label("job_namespace"),
+                    jb.name.label("job_name"),
+                )
+                .join(s.datasets, ds.id == mv.dataset_id)
+                .join(s.runs, rn.id == mv.run_id)
+                .join(s.jobs, jb.id == rn.job_id)
+                .where(mv.run_id.in_(chunk), ds.deleted_at.is_(None))
+            )
+        )
+    versions.sort(key=lambda r: (-r.event_time.timestamp(), r.namespace, r.name, r.run_id))
+    page = versions[offset : offset + limit]
+    run_ids = sorted({r.run_id for r in page})
+    params, metrics = runs_params(conn, run_ids), runs_metrics(conn, run_ids)
+    return [
+        {
+            "namespace": r.namespace,
+            "name": r.name,
+            "nodeId": read.node_id("dataset", r.namespace, r.name),
+            "version": r.version,
+            "uri": r.uri,
+            "framework": r.framework,
+            "createdAt": read.iso(r.event_time),
+            "hops": derived[r.run_id],
+            "trainingRun": {
+                "id": r.run_id,
+                "state": r.state,
+                "jobNamespace": r.job_namespace,
+                "jobName": r.job_name,
+                "startedAt": read.iso(r.started_at),
+                "endedAt": read.iso(r.ended_at),
+                "hyperparameters": params[r.run_id],
+                "metrics": {name: metric["value"] for name, metric in metrics[r.run_id].items()},
+            },
+        }
+        for r in page
+    ], len(versions)
