@@ -6,14 +6,16 @@ The lineage routes answer "what is connected now" (each job's newest run); this 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from lineage.api.deps import ConnDep
 from lineage.api.entities import DatasetRow, Limit, Offset
+from lineage.api.wire import StructResponse, typed
 from lineage.query import params
-from lineage.store import dataset_runs, read
+from lineage.query import run_history as q
+from lineage.store import dataset_runs
 
 router = APIRouter(tags=["history"])
 
@@ -25,7 +27,9 @@ TimeQuery = Annotated[str | None, Query(description="RFC 3339 time (a run's firs
 
 
 @router.get(
-    "/namespaces/{namespace}/datasets/{dataset:path}/runs", summary="Every run that used a dataset"
+    "/namespaces/{namespace}/datasets/{dataset:path}/runs",
+    summary="Every run that read or wrote a dataset",
+    **typed(q.DatasetRuns, 400, 404),
 )
 def runs_of_dataset(
     conn: ConnDep,
@@ -35,20 +39,18 @@ def runs_of_dataset(
     until: TimeQuery = None,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> dict[str, Any]:
+) -> StructResponse:
     """Runs that read or wrote the dataset (or an alias of it), newest first: each with its
-    job, state, times, inputs, outputs and `roles` for this dataset. `since` is inclusive,
-    `until` exclusive, both on the run's first event time."""
-    page, total = dataset_runs.dataset_runs(
-        conn,
-        read.identity_ids(conn, row.id),
-        role=role,
-        since=params.time(since, "since"),
-        until=params.time(until, "until"),
-        limit=limit,
-        offset=offset,
+    job, state, times, inputs, outputs, facets and `roles` for this dataset. `since` is
+    inclusive, `until` exclusive, both on the run's first event time."""
+    return StructResponse(
+        q.runs_of_dataset(
+            conn,
+            row.id,
+            role=role,
+            since=params.time(since, "since"),
+            until=params.time(until, "until"),
+            limit=limit,
+            offset=offset,
+        )
     )
-    details = read.run_details(conn, [run for run, _ in page], with_facets=False)
-    for detail, (_, roles) in zip(details, page, strict=True):
-        detail["roles"] = roles
-    return {"runs": details, "totalCount": total}
