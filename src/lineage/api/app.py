@@ -6,8 +6,9 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import msgspec
 from fastapi import FastAPI
 from sqlalchemy import text
 
@@ -100,15 +101,41 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _health_routes(app: FastAPI) -> None:
-    @app.get("/healthz", tags=["health"], summary="Liveness")
-    def healthz() -> dict[str, str]:
-        """The process is up."""
-        return {"status": "ok"}
+class Health(msgspec.Struct):
+    """The process is up."""
 
-    @app.get("/readyz", tags=["health"], summary="Readiness (checks the database)")
-    def readyz() -> dict[str, Any]:
+    status: Literal["ok"]
+
+
+class Ready(msgspec.Struct, rename="camel"):
+    """The database answers and the graph is loaded."""
+
+    status: Literal["ok"]
+    graph_nodes: Annotated[int, msgspec.Meta(description="Nodes in this replica's graph")]
+    graph_edges: Annotated[int, msgspec.Meta(description="Dataset/job edges in the graph")]
+    replica: Annotated[str, msgspec.Meta(description="This replica's id")]
+    applied_change_id: Annotated[
+        int, msgspec.Meta(description="Newest change-log id the graph has applied")
+    ]
+    pending_change_ids: Annotated[
+        int, msgspec.Meta(description="Skipped change-log ids still looked for")
+    ]
+
+
+def _health_routes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["health"], summary="Liveness", **wire.typed(Health))
+    def healthz() -> wire.StructResponse:
+        """The process is up."""
+        return wire.StructResponse(Health("ok"))
+
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        summary="Readiness (checks the database)",
+        **wire.typed(Ready),
+    )
+    def readyz() -> wire.StructResponse:
         """The database answers and the graph is loaded."""
         with unavailable_as_503("checking readiness"), app.state.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-        return {"status": "ok", **readiness(app)}
+        return wire.StructResponse(msgspec.convert({"status": "ok", **readiness(app)}, Ready))

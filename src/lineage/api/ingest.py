@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import msgspec
 from fastapi import APIRouter, Request, Response
 
 from lineage.api.errors import FastJSONResponse
 from lineage.api.metrics import Metrics
+from lineage.api.wire import schema_ref
 from lineage.body import BodyDecoder, split_batch
 from lineage.errors import LineageError, PayloadTooLarge, UnsupportedMediaType
 from lineage.events import Limits, MalformedJson, check_depth, parse_event
@@ -107,13 +109,42 @@ async def post_event(request: Request) -> Response:
     return Response(status_code=201)
 
 
+class FailedEvent(msgspec.Struct):
+    """An event of the batch that was not stored."""
+
+    index: Annotated[int, msgspec.Meta(description="Its position in the batch, from 0")]
+    reason: Annotated[str, msgspec.Meta(description="Why, naming the field")]
+    retriable: Annotated[bool, msgspec.Meta(description="Sending it again may succeed")]
+
+
+class BatchSummary(msgspec.Struct):
+    """Counts of a partially stored batch."""
+
+    received: int
+    successful: int
+    failed: int
+    retriable: int
+    non_retriable: int
+
+
+class PartialSuccess(msgspec.Struct):
+    """OpenLineage's partial-success answer: which events were not stored, and why."""
+
+    status: Literal["partial_success"]
+    summary: BatchSummary
+    failed_events: list[FailedEvent]
+
+
 @router.post(
     "/lineage/batch",
     summary="Ingest many events; each is stored or rejected on its own",
     openapi_extra=_BATCH_BODY,
     responses={
         204: {"description": "All events stored."},
-        200: {"description": "Partial success: the spec's summary with failed_events."},
+        200: {
+            "description": "Partial success: the spec's summary with failed_events.",
+            "content": {"application/json": {"schema": schema_ref(PartialSuccess)}},
+        },
     },
 )
 async def post_batch(request: Request) -> Response:

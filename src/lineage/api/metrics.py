@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from fastapi import FastAPI, Response
 from prometheus_client import (
@@ -146,7 +147,18 @@ def install(app: FastAPI, metrics: Metrics) -> None:
     metrics.track_graph(app)
     app.state.metrics = metrics
 
-    @app.get("/metrics", tags=["health"], summary="Prometheus metrics", response_class=Response)
+    text_format = {"text/plain": {"schema": {"type": "string"}}}
+    answer: dict[int | str, dict[str, Any]] = {
+        200: {"description": "The Prometheus text format", "content": text_format}
+    }
+
+    @app.get(
+        "/metrics",
+        tags=["health"],
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses=answer,
+    )
     def prometheus_metrics() -> Response:
         """Metrics in the Prometheus text format."""
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
