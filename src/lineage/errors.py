@@ -80,6 +80,13 @@ class Forbidden(LineageError):
     code = "forbidden"
 
 
+class InvalidSetting(LineageError):
+    """A setting that cannot be read (found at start-up; `lineage serve` exits with it)."""
+
+    status = 400
+    code = "invalid_setting"
+
+
 class StoreUnavailable(LineageError):
     """The database is down or locked; the caller should retry."""
 

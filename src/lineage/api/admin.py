@@ -2,7 +2,9 @@
 
 `DELETE .../datasets/{name}` (or `.../jobs/{name}`) hides the node: it 404s on detail
 routes, leaves lists and search, and lineage answers no longer pass through it.
-`POST .../restore` brings it back. Rows and history are kept. The change-log row written in
+`POST .../restore` brings it back. Rows and history are kept. Both need a `write` key and
+answer only the node's identity and state (a write-only key reads no lineage through them).
+The change-log row written in
 the transaction that sets `deleted_at` carries the change to every replica's graph (this
 one's too, before answering), and a restart (which hides nodes by `deleted_at`) agrees.
 """
@@ -10,9 +12,10 @@ one's too, before answering), and a restart (which hides nodes by `deleted_at`) 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
+from msgspec import Meta, Struct
 from sqlalchemy import Connection, Engine, Row, Table
 
 from lineage.api.deps import EngineDep, FollowerDep
@@ -20,8 +23,7 @@ from lineage.api.paths import restore
 from lineage.api.wire import StructResponse, typed
 from lineage.errors import NodeNotFound
 from lineage.follow import ChangeFollower
-from lineage.query import entities
-from lineage.query import types as t
+from lineage.ids import format_id
 from lineage.store import changelog, read
 from lineage.store import schema as s
 from lineage.store.changes import Changes, NodeKey, dataset_key, job_key
@@ -31,13 +33,21 @@ from lineage.store.soft_delete import set_deleted
 router = APIRouter(tags=["admin"])
 
 Finder = Callable[[Connection, str, str], Row[Any] | None]
-Detail = Callable[[Connection, Row[Any]], Any]
 KeyOf = Callable[[str, str], NodeKey]
 
-_KINDS: dict[str, tuple[Table, Finder, Detail, KeyOf]] = {
-    "dataset": (s.datasets, read.find_dataset, entities.dataset, dataset_key),
-    "job": (s.jobs, read.find_job, entities.job, job_key),
+_KINDS: dict[str, tuple[Table, Finder, KeyOf]] = {
+    "dataset": (s.datasets, read.find_dataset, dataset_key),
+    "job": (s.jobs, read.find_job, job_key),
 }
+
+
+class NodeState(Struct):
+    """What a soft delete or restore answers: the node and its new state, nothing more."""
+
+    nodeId: Annotated[str, Meta(examples=["dataset:ns:orders"])]
+    namespace: str
+    name: str
+    isDeleted: Annotated[bool, Meta(description="True after a delete, false after a restore")]
 
 
 def toggle_deleted(
@@ -51,7 +61,7 @@ def toggle_deleted(
 ) -> StructResponse:
     """Soft delete (or restore) one dataset or job and log it; this replica's graph applies
     the log before the answer, the other replicas' as they follow it."""
-    table, find, detail, key_of = _KINDS[kind]
+    table, find, key_of = _KINDS[kind]
     namespace, name = restore(namespace), restore(name)
     with unavailable_as_503("updating"):
         with engine.begin() as conn:
@@ -63,15 +73,15 @@ def toggle_deleted(
             key = {key_of(row.namespace, row.name)}
             changes = Changes(removed_nodes=key) if delete else Changes(restored_nodes=key)
             changelog.append(conn, follower.replica_id, changes)
-            answer = detail(conn, row)
         follower.catch_up()
-    return StructResponse(answer)
+    node_id = format_id(kind, row.namespace, row.name)
+    return StructResponse(NodeState(node_id, row.namespace, row.name, isDeleted=delete))
 
 
 @router.delete(
     "/namespaces/{namespace}/datasets/{dataset:path}",
     summary="Soft delete a dataset",
-    **typed(t.Dataset, 404),
+    **typed(NodeState, 404),
 )
 def delete_dataset(
     engine: EngineDep, follower: FollowerDep, namespace: str, dataset: str
@@ -85,7 +95,7 @@ def delete_dataset(
 @router.post(
     "/namespaces/{namespace}/datasets/{dataset:path}/restore",
     summary="Restore a dataset",
-    **typed(t.Dataset, 404),
+    **typed(NodeState, 404),
 )
 def restore_dataset(
     engine: EngineDep, follower: FollowerDep, namespace: str, dataset: str
@@ -97,7 +107,7 @@ def restore_dataset(
 
 
 @router.delete(
-    "/namespaces/{namespace}/jobs/{job:path}", summary="Soft delete a job", **typed(t.Job, 404)
+    "/namespaces/{namespace}/jobs/{job:path}", summary="Soft delete a job", **typed(NodeState, 404)
 )
 def delete_job(
     engine: EngineDep, follower: FollowerDep, namespace: str, job: str
@@ -107,7 +117,9 @@ def delete_job(
 
 
 @router.post(
-    "/namespaces/{namespace}/jobs/{job:path}/restore", summary="Restore a job", **typed(t.Job, 404)
+    "/namespaces/{namespace}/jobs/{job:path}/restore",
+    summary="Restore a job",
+    **typed(NodeState, 404),
 )
 def restore_job(
     engine: EngineDep, follower: FollowerDep, namespace: str, job: str

@@ -31,6 +31,7 @@ from lineage.api.impact import router as impact_router
 from lineage.api.models import router as models_router
 from lineage.api.paths import EncodedSlashMiddleware
 from lineage.api.ui import mount as mount_ui
+from lineage.api_keys import READ, WRITE
 from lineage.follow import build_graph
 from lineage.graph import LineageGraph
 from lineage.settings import Settings
@@ -80,18 +81,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     wire.install(app)
+    # what each router needs of an API key (the README's table of routes shows the result);
     # dataset_runs before entities: its `.../datasets/{name}/runs` precedes the dataset route
-    for router in (
-        ingest.router,
-        dataset_runs.router,
-        entities.router,
-        lineage.router,
-        admin.router,
-        browse.router,
+    for router, scope in (
+        (ingest.router, WRITE),
+        (dataset_runs.router, READ),
+        (entities.router, READ),
+        (lineage.router, READ),
+        (admin.router, WRITE),
+        (browse.router, READ),
+        (impact_router, READ),
+        (models_router, READ),
     ):
-        app.include_router(router, prefix="/api/v1")
-    app.include_router(impact_router, prefix="/api/v1")
-    app.include_router(models_router, prefix="/api/v1")
+        app.include_router(router, prefix="/api/v1", dependencies=[auth.requires(scope)])
     _health_routes(app)
     mount_ui(app)
     metrics.install(app, app_metrics)

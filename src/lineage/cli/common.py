@@ -88,7 +88,7 @@ def api_key(key: str | None, key_file: Path | None) -> str | None:
     from lineage.api_keys import parse_key_entries
 
     try:
-        keys = parse_key_entries(key_file.read_text())
+        keys = parse_key_entries(key_file.read_text(), source="--api-key-file")
     except (OSError, UnicodeDecodeError) as exc:
         raise BadRequest(f"cannot read --api-key-file {key_file}: {_reason(exc)}") from exc
     if not keys:
