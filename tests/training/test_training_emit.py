@@ -324,8 +324,8 @@ def test_bare_decorator_uses_the_function_name(monkeypatch: pytest.MonkeyPatch) 
 def test_hanging_collector_costs_at_most_the_emit_deadline(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # A socket that listens but never answers: the client's own budget (5 s timeout, 5 read
-    # retries) would block for more than half a minute per event.
+    # A socket that listens but never answers, with a caller's 5 s timeout: the emit deadline
+    # lets training go on after 1 s while the send finishes in the background.
     black_hole = socket.socket()
     black_hole.bind(("127.0.0.1", 0))
     black_hole.listen(16)
@@ -334,7 +334,7 @@ def test_hanging_collector_costs_at_most_the_emit_deadline(
     try:
         with (
             caplog.at_level(logging.WARNING, logger="lineage.emit"),
-            training_run("hanging", emit_deadline_s=1.0) as run,
+            training_run("hanging", emit_deadline_s=1.0, timeout_s=5.0) as run,
         ):
             run.log_metric("loss", 0.1)
         elapsed = time.monotonic() - started

@@ -32,7 +32,7 @@ from lineage.emit.facets import (
 )
 from lineage.emit.params import MetricSeries, as_param_mapping, config_hash, flatten_params
 from lineage.emit.parent import RunRef, parent_facet
-from lineage.emit.transport import URL_TIMEOUT_S, resolve_client, safe_emit
+from lineage.emit.transport import default_timeout_s, resolve_client, safe_emit
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +114,9 @@ class TrainingRun:
         params: initial hyperparameters (mapping, OmegaConf config, dataclass or attrs object).
         parent / root_parent: ``"<namespace>/<job>/<runId>"`` of the launching run and of the
             root run; default to ``$OPENLINEAGE_PARENT_ID`` / ``$OPENLINEAGE_ROOT_PARENT_ID``.
-        client / url: where events go (see :mod:`lineage.emit.transport`); ``timeout_s`` is the
-            HTTP timeout used with ``url``.
+        client / url: where events go (see :mod:`lineage.emit.transport`); ``timeout_s`` bounds
+            the HTTP timeout of the transport (``url=``, ``OPENLINEAGE_URL`` or
+            ``openlineage.yml``; default ``$LINEAGE_EMIT_TIMEOUT_S`` or 0.5 s).
         entry_point: reported script (default ``sys.argv[0]``); ``device``: overrides detection.
         emit_deadline_s: how long training waits for one event to be sent before carrying on
             (the send finishes in the background); ``None`` waits for the transport.
@@ -135,7 +136,7 @@ class TrainingRun:
         url: str | None = None,
         entry_point: str | None = None,
         device: str | None = None,
-        timeout_s: float = URL_TIMEOUT_S,
+        timeout_s: float | None = None,
         emit_deadline_s: float | None = EMIT_DEADLINE_S,
     ) -> None:
         self.name = name
@@ -157,7 +158,7 @@ class TrainingRun:
         self._root_arg = root_parent
         self._client_arg = client
         self._url = url
-        self._timeout_s = timeout_s
+        self._timeout_s = default_timeout_s() if timeout_s is None else timeout_s
         self._emit_deadline_s = emit_deadline_s
         self._client: OpenLineageClient | None = None
         self._mlflow: MLflowRunFacet | None = None

@@ -3,11 +3,17 @@
 Client resolution, in order:
 
 1. ``LINEAGE_EMIT_DISABLED`` set to ``1``/``true``/``yes`` -> no client, nothing is sent;
-2. an explicit ``client=`` is used as is;
-3. an explicit ``url=`` -> ``OpenLineageClient`` with an ``HttpTransport`` to that URL, a short
-   timeout and few retries (so an unreachable collector costs seconds, not minutes);
+2. an explicit ``client=`` is used as is (its transport is the caller's choice);
+3. an explicit ``url=`` -> ``OpenLineageClient`` with an ``HttpTransport`` to that URL;
 4. otherwise ``OpenLineageClient()`` with the client's usual configuration
    (``OPENLINEAGE_URL``, ``openlineage.yml``, ``OPENLINEAGE__*``, ``OPENLINEAGE_DISABLED``).
+
+In cases 3 and 4 every HTTP transport (alone or inside a composite transport) is *bounded*:
+its timeout is at most ``timeout_s`` (default :data:`EMIT_TIMEOUT_S`, or
+``LINEAGE_EMIT_TIMEOUT_S``) and its retries at most :data:`EMIT_RETRY` (one retry of a
+refused connection, none after a timeout or an error status), so a dead collector costs a run
+about one timeout per event instead of the client's own 5 s x 5 retries with back-off. Values
+the configuration sets lower are kept. A transport given its own ``adapter`` keeps its retries.
 """
 
 from __future__ import annotations
@@ -17,21 +23,26 @@ import os
 import threading
 from typing import Any
 
+import attr
 from openlineage.client import OpenLineageClient
+from openlineage.client.transport import Transport
+from openlineage.client.transport.composite import CompositeTransport
 from openlineage.client.transport.http import HttpConfig, HttpTransport
 
 log = logging.getLogger(__name__)
 
 DISABLE_ENV = "LINEAGE_EMIT_DISABLED"
-URL_TIMEOUT_S = 5.0
-URL_RETRY: dict[str, Any] = {
-    "total": 2,
-    "read": 1,
-    "connect": 2,
-    "backoff_factor": 0.2,
-    "status_forcelist": [500, 502, 503, 504],
-    "allowed_methods": ["HEAD", "POST"],
+TIMEOUT_ENV = "LINEAGE_EMIT_TIMEOUT_S"
+EMIT_TIMEOUT_S = 0.5
+EMIT_RETRY: dict[str, Any] = {
+    "total": 1,
+    "connect": 1,
+    "read": 0,
+    "status": 0,
+    "other": 0,
+    "backoff_factor": 0.1,
 }
+_COUNTS = ("total", "connect", "read", "status", "other", "backoff_factor")
 
 
 def emit_disabled() -> bool:
@@ -39,9 +50,74 @@ def emit_disabled() -> bool:
     return os.environ.get(DISABLE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def http_client(url: str, *, timeout_s: float = URL_TIMEOUT_S) -> OpenLineageClient:
-    """A client that POSTs to ``url`` + ``/api/v1/lineage`` with bounded retries."""
-    config = HttpConfig(url=url, timeout=timeout_s, retry=dict(URL_RETRY))
+def default_timeout_s() -> float:
+    """``LINEAGE_EMIT_TIMEOUT_S`` when it is a positive number, else :data:`EMIT_TIMEOUT_S`."""
+    try:
+        value = float(os.environ.get(TIMEOUT_ENV, ""))
+    except ValueError:
+        return EMIT_TIMEOUT_S
+    return value if value > 0 else EMIT_TIMEOUT_S
+
+
+def bounded_retry(retry: dict[str, Any] | None) -> dict[str, Any]:
+    """`retry` (urllib3 ``Retry`` keywords) with each count at most :data:`EMIT_RETRY`'s."""
+    out = dict(retry or {})
+    for key in _COUNTS:
+        mine, theirs = EMIT_RETRY[key], out.get(key)
+        out[key] = mine if not isinstance(theirs, int | float) else min(theirs, mine)
+    return out
+
+
+def _bounded_config(config: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+    """A transport config dict (as in ``openlineage.yml``) with its HTTP parts bounded."""
+    kind = config.get("type")
+    if kind == "http":
+        timeout = config.get("timeout")
+        return {
+            **config,
+            "timeout": min(float(timeout), timeout_s) if timeout else timeout_s,
+            "retry": bounded_retry(config.get("retry")),
+        }
+    if kind == "composite":
+        children = config.get("transports") or {}
+        if isinstance(children, dict):
+            return {
+                **config,
+                "transports": {
+                    name: _bounded_config(child, timeout_s) if isinstance(child, dict) else child
+                    for name, child in children.items()
+                },
+            }
+        return {**config, "transports": [_bounded_config(c, timeout_s) for c in children]}
+    return config
+
+
+def bounded(transport: Transport, timeout_s: float) -> Transport:
+    """The same transport with its HTTP timeout and retries bounded (others as they are)."""
+    if isinstance(transport, HttpTransport):
+        config = attr.evolve(
+            transport.config,
+            timeout=min(transport.config.timeout, timeout_s),
+            retry=bounded_retry(transport.config.retry),
+        )
+        return HttpTransport(config)
+    if isinstance(transport, CompositeTransport):
+        children = transport.config.transports
+        if isinstance(children, dict):
+            capped: Any = {
+                name: _bounded_config(child, timeout_s) if isinstance(child, dict) else child
+                for name, child in children.items()
+            }
+        else:
+            capped = [_bounded_config(child, timeout_s) for child in children]
+        return CompositeTransport(attr.evolve(transport.config, transports=capped))
+    return transport
+
+
+def http_client(url: str, *, timeout_s: float | None = None) -> OpenLineageClient:
+    """A client that POSTs to ``url`` + ``/api/v1/lineage`` with bounded timeout and retries."""
+    limit = default_timeout_s() if timeout_s is None else timeout_s
+    config = HttpConfig(url=url, timeout=limit, retry=bounded_retry(None))
     return OpenLineageClient(transport=HttpTransport(config))
 
 
@@ -49,15 +125,20 @@ def resolve_client(
     client: OpenLineageClient | None = None,
     url: str | None = None,
     *,
-    timeout_s: float = URL_TIMEOUT_S,
+    timeout_s: float | None = None,
 ) -> OpenLineageClient | None:
     """The client to emit with, or ``None`` when emission is off or cannot be set up."""
     if emit_disabled():
         return None
     if client is not None:
         return client
+    limit = default_timeout_s() if timeout_s is None else timeout_s
     try:
-        return http_client(url, timeout_s=timeout_s) if url else OpenLineageClient()
+        if url:
+            return http_client(url, timeout_s=limit)
+        configured = OpenLineageClient()
+        configured.transport = bounded(configured.transport, limit)
+        return configured
     except Exception as exc:
         log.warning("lineage emission disabled: could not configure the client: %s", exc)
         return None
