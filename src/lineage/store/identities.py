@@ -148,11 +148,21 @@ def merge_datasets(
     """Make `loser` (and its aliases) an alias of `winner`; move its current lineage over.
 
     Run history (`run_io`, versions, facets) keeps the identity as it was seen; reads
-    resolve aliases. Only the tables that feed the graph are re-pointed.
+    resolve aliases. Only the tables that feed the graph are re-pointed. A soft-deleted
+    loser makes the merged dataset deleted: its name keeps answering 404 (and can be
+    restored) rather than coming back through the alias.
     """
     if loser.id == winner.id:
         return
     ds = s.datasets.c
+    loser_deleted = select(ds.deleted_at).where(ds.id == loser.id).scalar_subquery()
+    hidden = conn.execute(
+        update(s.datasets)
+        .where(ds.id == winner.id, ds.deleted_at.is_(None), loser_deleted.is_not(None))
+        .values(deleted_at=loser_deleted)
+    ).rowcount
+    if hidden:
+        changes.removed_nodes.add(winner.key)
     conn.execute(
         update(s.datasets)
         .where(or_(ds.id == loser.id, ds.canonical_id == loser.id))

@@ -282,9 +282,8 @@ class _EventWriter:
         first_of_run = self._run(job)
         assert event.run_id is not None
         self._facets("run", event.run_id, event.run_facets, deletable=False)
-        inputs, outputs = (
-            self._datasets(event.inputs, "input"),
-            self._datasets(event.outputs, "output"),
+        inputs, outputs = self._resolved(
+            self._datasets(event.inputs, "input"), self._datasets(event.outputs, "output")
         )
         ml.record_run_event(self.conn, event, inputs=inputs, outputs=outputs)
         pairs = {(d.id, "in") for d in inputs} | {(d.id, "out") for d in outputs}
@@ -312,9 +311,22 @@ class _EventWriter:
     def job_event(self) -> None:
         """JobEvent: declared (static) lineage; replaces the job's current edges."""
         job = self.job()
-        inputs = self._datasets(self.event.inputs, None)
-        outputs = self._datasets(self.event.outputs, None)
+        inputs, outputs = self._resolved(
+            self._datasets(self.event.inputs, None), self._datasets(self.event.outputs, None)
+        )
         self._lineage(job, inputs, outputs, settle=True, origin="job")
+
+    def _resolved(
+        self, inputs: list[ids.Identity], outputs: list[ids.Identity]
+    ) -> tuple[list[ids.Identity], list[ids.Identity]]:
+        """The event's datasets as they are once all of its refs are applied: a symlink on
+        a later ref (an output aliasing one of the inputs) merges an earlier one away."""
+        if not self.changes.merges:
+            return inputs, outputs
+        event = self.event
+        return [self._dataset_of(r) for r in event.inputs], [
+            self._dataset_of(r) for r in event.outputs
+        ]
 
     def _datasets(self, refs: list[DatasetRef], io_owner: str | None) -> list[ids.Identity]:
         identities = []

@@ -20,9 +20,15 @@ _TABLES = {table.name: table for table in (s.datasets, s.jobs)}
 
 
 def set_deleted(conn: Connection, table: Table, row_id: int, *, deleted: bool) -> Row[Any]:
-    """Mark a `datasets` or `jobs` row deleted (now) or restored; returns the updated row."""
+    """Mark a `datasets` or `jobs` row deleted (now) or restored; returns the updated row.
+
+    Restoring a dataset also clears the marks of its aliases (a deleted dataset merged into
+    another one made the merged dataset deleted), so replay does not hide it again."""
     deleted_at = datetime.now(UTC) if deleted else None
-    conn.execute(update(table).where(table.c.id == row_id).values(deleted_at=deleted_at))
+    rows = table.c.id == row_id
+    if not deleted and table is s.datasets:
+        rows = rows | (table.c.canonical_id == row_id)
+    conn.execute(update(table).where(rows).values(deleted_at=deleted_at))
     return conn.execute(select(table).where(table.c.id == row_id)).one()
 
 
