@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 import msgspec
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import text
 
 from lineage import __version__
@@ -23,6 +23,7 @@ from lineage.api import (
     ingest,
     lineage,
     metrics,
+    requests,
     wire,
 )
 from lineage.api.errors import FastJSONResponse
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="OpenLineage collector: ingest, lineage graph, impact analysis.",
         lifespan=lifespan,
         default_response_class=FastJSONResponse,
+        dependencies=[Depends(requests.reject_nul)],
     )
     errors.install(app)
     wire.install(app)
@@ -100,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     auth.install(app, settings)
     app.add_middleware(EncodedSlashMiddleware)
     app.add_middleware(AppliedIdHeader)
+    app.add_middleware(requests.HeadAsGet)
     return app
 
 

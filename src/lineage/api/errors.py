@@ -1,4 +1,8 @@
-"""One error shape for every 4xx/5xx: `{"error": {"code", "message", "field"?}}`."""
+"""One error shape for every 4xx/5xx: `{"error": {"code", "message", "field"?}}`.
+
+What no handler expected still answers in that shape: a 500 `internal_error` whose message
+says only that (the exception and its traceback go to the log, not to the client).
+"""
 
 from __future__ import annotations
 
@@ -28,7 +32,13 @@ def error_response(status: int, code: str, message: str, **extra: object) -> Fas
 
 
 def install(app: FastAPI) -> None:
-    """Map our errors, FastAPI's HTTPException and validation errors to the one shape."""
+    """Map our errors, FastAPI's HTTPException, validation errors and anything unexpected
+    to the one shape."""
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> FastJSONResponse:
+        # Starlette's outermost middleware sends this, then re-raises: the server logs it
+        return error_response(500, "internal_error", "internal error; the collector log has it")
 
     @app.exception_handler(LineageError)
     async def _lineage_error(_: Request, exc: LineageError) -> FastJSONResponse:
