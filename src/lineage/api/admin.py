@@ -27,7 +27,7 @@ from lineage.ids import format_id
 from lineage.store import changelog, read
 from lineage.store import schema as s
 from lineage.store.changes import Changes, NodeKey, dataset_key, job_key
-from lineage.store.db import unavailable_as_503
+from lineage.store.db import unavailable_as_503, write_transaction
 from lineage.store.soft_delete import set_deleted
 
 router = APIRouter(tags=["admin"])
@@ -64,7 +64,7 @@ def toggle_deleted(
     table, find, key_of = _KINDS[kind]
     namespace, name = restore(namespace), restore(name)
     with unavailable_as_503("updating"):
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             row = find(conn, namespace, name)
             if row is None or (row.deleted_at is not None) == delete:
                 state = "not found" if row is None or delete else "not deleted"

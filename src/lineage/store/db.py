@@ -1,8 +1,9 @@
 """Engines for SQLite and PostgreSQL, with the connection discipline each needs.
 
 SQLite: WAL, `synchronous=FULL` (a 2xx means the event survives power loss), a busy
-timeout, foreign keys on, and explicit BEGIN so savepoints work; the group-commit writer
-opens its transactions with BEGIN IMMEDIATE so it never fails on a lock upgrade.
+timeout, foreign keys on, and explicit BEGIN so savepoints work; every transaction that
+writes (`write_transaction`: the group-commit writer, soft delete, prune, replay) opens with
+BEGIN IMMEDIATE so it waits for the busy timeout instead of failing on a lock upgrade.
 PostgreSQL: pre-ping and a connect timeout, so a dead server becomes a quick 503.
 """
 
@@ -67,6 +68,20 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that writes: on SQLite it takes the write lock at BEGIN (IMMEDIATE).
+
+    A deferred transaction that reads first and writes later fails at once with "database
+    is locked" when another writer committed in between (its snapshot is stale; the busy
+    timeout does not apply). Taking the lock up front waits for the busy timeout instead.
+    """
+    with engine.connect() as conn:
+        conn = conn.execution_options(sqlite_immediate=True)
+        with conn.begin():
+            yield conn
 
 
 def is_unavailable(exc: BaseException) -> bool:

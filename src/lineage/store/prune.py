@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 
 from lineage.store import schema as s
+from lineage.store.db import write_transaction
 
 _CHUNK_ROWS = 500
 _RUN_ID_CHARS = 36
@@ -53,7 +54,7 @@ class PruneCounts:
 
 def prune(engine: Engine, *, older_than: datetime, dry_run: bool) -> PruneCounts:
     """Remove run history and raw events older than `older_than`, in one transaction."""
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         run_ids = _prunable_runs(conn, older_than)
         counts = PruneCounts(
             runs=len(run_ids),

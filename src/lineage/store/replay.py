@@ -12,6 +12,7 @@ from lineage.errors import LineageError
 from lineage.events import Limits, parse_event
 from lineage.store import schema as s
 from lineage.store.changes import Changes
+from lineage.store.db import write_transaction
 from lineage.store.identities import IdCache
 from lineage.store.ingest import apply_event
 from lineage.store.ml_schema import ML_TABLES
@@ -35,7 +36,7 @@ def replay(
 
     Soft deletes are not events: their marks are noted first and put back at the end."""
     cache = IdCache()
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         marks = deleted_marks(conn)
         for table in (*ML_TABLES, *s.NORMALIZED_TABLES):
             conn.execute(delete(table))
@@ -43,7 +44,7 @@ def replay(
     ev = s.events.c
     done, last_id = 0, 0
     while True:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             rows = list(
                 conn.execute(
                     select(ev.id, ev.payload).where(ev.id > last_id).order_by(ev.id).limit(batch)
@@ -63,6 +64,6 @@ def replay(
         last_id = rows[-1].id
         if progress is not None:
             progress(done)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         reapply_marks(conn, marks)
     return done

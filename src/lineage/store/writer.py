@@ -25,7 +25,7 @@ from lineage.errors import InvalidEvent, LineageError, StoreUnavailable
 from lineage.events import Event
 from lineage.store.changes import Changes
 from lineage.store.cursor import pipelined
-from lineage.store.db import is_unavailable
+from lineage.store.db import is_unavailable, write_transaction
 from lineage.store.group_reads import GroupReads
 from lineage.store.identities import IdCache
 from lineage.store.ingest import apply_event, log_events
@@ -137,19 +137,14 @@ class GroupCommitWriter:
         while True:
             changes: list[Changes] = []
             try:
-                with self._engine.connect() as conn:
-                    conn = conn.execution_options(sqlite_immediate=True)
-                    with conn.begin():
-                        if guarded:
-                            outcomes = [
-                                [
-                                    self._write_guarded(conn, e, received_at, changes)
-                                    for e in r.events
-                                ]
-                                for r in group
-                            ]
-                        else:
-                            outcomes = self._write_bulk(conn, group, received_at, changes)
+                with write_transaction(self._engine) as conn:
+                    if guarded:
+                        outcomes = [
+                            [self._write_guarded(conn, e, received_at, changes) for e in r.events]
+                            for r in group
+                        ]
+                    else:
+                        outcomes = self._write_bulk(conn, group, received_at, changes)
                 self._cache.commit()
                 return outcomes, changes
             except _EventFailed:
