@@ -54,6 +54,13 @@ def test_ingest_file_reports_failures_then_status_counts(
     assert code == 0
     assert (status["collector"], status["status"]) == (empty_collector, "ok")
     assert (status["graphNodes"], status["graphEdges"]) == (10, 8)
+    assert {k: status[k] for k in ("namespaces", "datasets", "jobs", "runs", "models")} == {
+        "namespaces": 1,
+        "datasets": 4,
+        "jobs": 5,
+        "runs": 5,
+        "models": 1,
+    }
 
 
 def test_closures_over_http_equal_offline(collector: str, store_url: str) -> None:
@@ -144,9 +151,9 @@ def test_http_backend_reopens_a_keep_alive_connection_the_server_closed() -> Non
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         backend = HttpBackend(f"http://127.0.0.1:{server.server_address[1]}", timeout_s=5)
-        assert backend.status()["status"] == "ok"
+        assert backend.call("GET", "/readyz")["status"] == "ok"
         time.sleep(0.1)  # let the close reach the client
-        assert backend.status()["status"] == "ok"
+        assert backend.call("GET", "/readyz")["status"] == "ok"
     finally:
         server.shutdown()
         server.server_close()

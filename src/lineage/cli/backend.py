@@ -20,7 +20,7 @@ from lineage.errors import (
 )
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
+    from sqlalchemy import Connection, Engine
 
     from lineage.graph import LineageGraph
 
@@ -148,8 +148,9 @@ class HttpBackend:
         return dict(self.call("GET", path, params={k: v for k, v in params.items() if v}))
 
     def status(self) -> dict[str, Any]:
-        """GET /readyz."""
-        return {"collector": self.url, **self.call("GET", "/readyz")}
+        """GET /readyz (health, graph size) and the counts of GET /api/v1/overview."""
+        ready = self.call("GET", "/readyz")
+        return {"collector": self.url, **ready, **self.call("GET", "/api/v1/overview")["counts"]}
 
 
 def _error_from(status: int, payload: bytes) -> LineageError:
@@ -175,9 +176,7 @@ class OfflineBackend:
     """A store read straight from its database, graphs built in this process."""
 
     def __init__(self, database_url: str) -> None:
-        from lineage.store.db import make_engine
-
-        self.engine = make_engine(database_url)
+        self.engine = open_store(database_url)
         self._graph: LineageGraph | None = None
 
     @property
@@ -224,13 +223,15 @@ class OfflineBackend:
         return dict(msgspec.to_builtins(answer))
 
     def status(self) -> dict[str, Any]:
-        """Graph size and row counts."""
-        from lineage.store import read
+        """Graph size and the counts the collector's overview answers."""
+        import msgspec
+
+        from lineage.query.browse import counts as browse_counts
         from lineage.store.db import redact
 
         graph = self.graph  # first: it reports a dead database as a StoreUnavailable
         with self.engine.connect() as conn:
-            counts = read.counts(conn)
+            counts = msgspec.to_builtins(browse_counts(conn))
         return {
             "database": redact(str(self.engine.url.render_as_string(hide_password=False))),
             "status": "ok",
@@ -238,6 +239,40 @@ class OfflineBackend:
             "graphEdges": graph.edge_count(),
             **counts,
         }
+
+
+def open_store(database_url: str) -> Engine:
+    """The store at `database_url`, read-only, after checking it is a current lineage store.
+
+    Nothing is created: a missing SQLite file, a missing database, an empty or outdated
+    schema are each one StoreUnavailable naming the problem.
+    """
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+    from lineage.store.db import make_engine, redact
+    from lineage.store.migrate import check_current
+
+    try:
+        engine = make_engine(database_url, read_only=True)
+    except (ArgumentError, ValueError) as exc:
+        raise BadRequest(f"--database-url is not a database URL: {exc}") from exc
+    except (ImportError, NoSuchModuleError) as exc:  # a dialect or driver we do not ship
+        raise BadRequest(
+            f"--database-url {redact(database_url)}: a store is sqlite:///FILE or "
+            "postgresql+psycopg://..."
+        ) from exc
+    try:
+        check_current(engine)
+    except DBAPIError as exc:
+        engine.dispose()
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise StoreUnavailable(
+            f"cannot open the store at {redact(database_url)}: {reason}"
+        ) from exc
+    except LineageError:
+        engine.dispose()
+        raise
+    return engine
 
 
 def impact_graph(conn: Connection, request: dict[str, Any]) -> LineageGraph:

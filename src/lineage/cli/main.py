@@ -13,6 +13,8 @@ from lineage.errors import BadRequest, LineageError
 from lineage.settings_help import HELP
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from lineage.settings import Settings
 
 app = typer.Typer(
@@ -101,28 +103,50 @@ def serve(
     )
 
 
+def store_engine(database_url: str | None, *, existing: bool) -> Engine:
+    """The engine of a `db` command's store; `existing`: it must already be a current store.
+
+    A bad URL or a database that does not answer is one LineageError (one line, exit 2 or 3).
+    """
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    from lineage.cli.backend import open_store
+    from lineage.store.db import make_engine
+
+    url = _settings(database_url=database_url).database_url
+    if existing:
+        open_store(url).dispose()  # read-only checks first: nothing is created on a wrong URL
+    try:
+        return make_engine(url)
+    except (ArgumentError, ValueError, ImportError, NoSuchModuleError) as exc:
+        raise BadRequest(
+            "--database-url / LINEAGE_DATABASE_URL: a store is sqlite:///FILE or "
+            "postgresql+psycopg://..."
+        ) from exc
+
+
 @db_app.command("upgrade")
 def db_upgrade(database_url: DatabaseUrl = None) -> None:
     """Create or migrate the store's schema to the newest revision."""
-    from lineage.store.db import make_engine
+    from lineage.store.db import unavailable_as_503
     from lineage.store.migrate import current_revision, head_revision, upgrade
 
-    engine = make_engine(_settings(database_url=database_url).database_url)
-    before = current_revision(engine)
-    upgrade(engine)
+    engine = store_engine(database_url, existing=False)
+    with unavailable_as_503("migrating the store"):
+        before = current_revision(engine)
+        upgrade(engine)
     err.print(f"schema upgraded: {before or 'empty'} -> {head_revision()}")
 
 
 @db_app.command("replay")
 def db_replay(database_url: DatabaseUrl = None) -> None:
     """Rebuild every derived table from the event log (stop the collector first)."""
-    from lineage.store.db import make_engine
-    from lineage.store.migrate import ensure_current
+    from lineage.store.db import unavailable_as_503
     from lineage.store.replay import replay
 
-    engine = make_engine(_settings(database_url=database_url).database_url)
-    ensure_current(engine)
-    count = replay(engine)
+    engine = store_engine(database_url, existing=True)
+    with unavailable_as_503("replaying the event log"):
+        count = replay(engine)
     err.print(f"replayed {count} events")
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lineage.cli.main import DatabaseUrl, _settings, db_app, err
+from lineage.cli.main import DatabaseUrl, db_app, err, store_engine
 from lineage.errors import BadRequest
 
 _AGE = re.compile(r"^(\d+)([dhw])$")
@@ -38,14 +38,13 @@ def db_prune(
     Every job keeps its latest run, and datasets, jobs and current lineage edges stay. Pruned
     events are gone for good: `lineage db replay` can only rebuild what remains in the log.
     """
-    from lineage.store.db import make_engine
-    from lineage.store.migrate import ensure_current
+    from lineage.store.db import unavailable_as_503
     from lineage.store.prune import prune
 
     cutoff = datetime.now(UTC) - parse_age(older_than)
-    engine = make_engine(_settings(database_url=database_url).database_url)
-    ensure_current(engine)
-    counts = prune(engine, older_than=cutoff, dry_run=dry_run)
+    engine = store_engine(database_url, existing=True)
+    with unavailable_as_503("pruning"):
+        counts = prune(engine, older_than=cutoff, dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
     typer.echo(
         f"{verb} (before {cutoff.isoformat(timespec='seconds')}): {counts.runs} runs, "

@@ -5,10 +5,13 @@ timeout, foreign keys on, and explicit BEGIN so savepoints work; every transacti
 writes (`write_transaction`: the group-commit writer, soft delete, prune, replay) opens with
 BEGIN IMMEDIATE so it waits for the busy timeout instead of failing on a lock upgrade.
 PostgreSQL: pre-ping and a connect timeout, so a dead server becomes a quick 503.
+`read_only=True` (offline CLI queries) opens an existing SQLite file with `mode=ro` (never
+creating it) and PostgreSQL sessions with `default_transaction_read_only`.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,14 +24,20 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from lineage.errors import StoreUnavailable
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 5000, connect_timeout_s: int = 5) -> Engine:
+def make_engine(
+    url: str, *, busy_timeout_ms: int = 5000, connect_timeout_s: int = 5, read_only: bool = False
+) -> Engine:
     """Create the engine for `url`, configured for its dialect."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        if read_only:
+            return _sqlite_read_only(url, busy_timeout_ms)
         return _sqlite_engine(url, busy_timeout_ms)
     connect_args: dict[str, Any] = {}
     if parsed.get_backend_name() == "postgresql":
         connect_args["connect_timeout"] = connect_timeout_s
+        if read_only:
+            connect_args["options"] = "-c default_transaction_read_only=on"
     return create_engine(
         url,
         hide_parameters=True,  # event payloads never reach logs through SQL errors
@@ -82,6 +91,24 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         conn = conn.execution_options(sqlite_immediate=True)
         with conn.begin():
             yield conn
+
+
+def _sqlite_read_only(url: str, busy_timeout_ms: int) -> Engine:
+    """An existing SQLite file opened read-only: a wrong path is an error, not a new file."""
+    database = make_url(url).database or ""
+    path = Path(database).expanduser()
+    if database in ("", ":memory:") or not path.is_file():
+        raise StoreUnavailable(f"no SQLite database at {database or '(no path)'}")
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+
+    def connect() -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            uri, uri=True, check_same_thread=False, timeout=busy_timeout_ms / 1000
+        )
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    return create_engine(url, creator=connect, hide_parameters=True, pool_size=2, max_overflow=2)
 
 
 def is_unavailable(exc: BaseException) -> bool:

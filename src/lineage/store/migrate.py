@@ -58,6 +58,17 @@ def ensure_current(engine: Engine) -> None:
             )
         upgrade(engine)
         return
+    check_current(engine, current)
+
+
+def check_current(engine: Engine, current: str | None = None) -> None:
+    """Refuse a database that is not a lineage store at this code's revision; writes nothing."""
+    current = current or current_revision(engine)
+    if current is None:
+        raise SchemaOutdated(
+            "the database holds no lineage store (no schema version): point --database-url "
+            "at a store, or create one with `lineage db upgrade`"
+        )
     head = head_revision()
     if current != head:
         raise SchemaOutdated(
