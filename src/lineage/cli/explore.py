@@ -62,7 +62,7 @@ def closure_heading(answer: dict[str, Any]) -> str:
     nodes, edges = len(answer["nodes"]) - 1, len(answer["edges"])
     line = f"{nodes} nodes {answer['direction']} of {answer['root']} ({edges} edges)"
     if answer.get("truncated"):
-        line += "; truncated: more nodes exist"
+        line += "; truncated: more nodes lie beyond"
     if answer.get("incomplete"):
         line += "; some lineage on the way is incomplete"
     return line

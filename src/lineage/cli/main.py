@@ -164,6 +164,8 @@ def main(argv: list[str] | None = None) -> None:
 
     from lineage.cli.common import DEBUG_ENV, EXIT_BUG, EXIT_USAGE, debugging, exit_code, one_line
 
+    # sqlglot warns on stderr before the impact answer names the same DDL problem
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
     args = list(sys.argv[1:] if argv is None else argv)
     if "--debug" in args:
         args.remove("--debug")
