@@ -247,61 +247,93 @@ async def test_marquez_lineage_shape(client: httpx.AsyncClient) -> None:
     graph = (
         await client.get("/api/v1/lineage", params={"nodeId": "dataset:n:a", "depth": 5})
     ).json()
+    run_id = graph["graph"][2]["data"]["latestRun"]["id"]
+    at = "2024-01-01T00:00:00Z"
+
+    def dataset(name: str, written: str | None) -> dict[str, Any]:
+        return {
+            "kind": "dataset",
+            "id": {"namespace": "n", "name": name},
+            "nodeId": f"dataset:n:{name}",
+            "name": name,
+            "namespace": "n",
+            "createdAt": at,
+            "updatedAt": at,
+            "description": None,
+            "tags": [],
+            "facets": {},
+            "dropped": False,
+            "lineageIncomplete": False,
+            "parent": None,
+            "latestRunState": None,
+            "type": "DB_TABLE",
+            "physicalName": name,
+            "sourceName": None,
+            "fields": [],
+            "lastModifiedAt": written,
+            "lastLifecycleState": None,
+        }
+
+    job = {
+        "kind": "job",
+        "id": {"namespace": "ns", "name": "j"},
+        "nodeId": "job:ns:j",
+        "name": "j",
+        "namespace": "ns",
+        "createdAt": at,
+        "updatedAt": at,
+        "description": None,
+        "tags": [],
+        "facets": {},
+        "dropped": False,
+        "lineageIncomplete": False,
+        "parent": None,
+        "latestRunState": "COMPLETED",
+        "type": "BATCH",
+        "simpleName": "j",
+        "parentJobName": None,
+        "inputs": [{"namespace": "n", "name": "a"}],
+        "outputs": [{"namespace": "n", "name": "b"}],
+        "location": None,
+        "latestRun": {
+            "id": run_id,
+            "createdAt": at,
+            "updatedAt": at,
+            "nominalStartTime": None,
+            "nominalEndTime": None,
+            "state": "COMPLETED",
+            "startedAt": None,
+            "endedAt": at,
+            "durationMs": None,
+        },
+    }
     assert graph == {
         "graph": [
             {
                 "id": "dataset:n:a",
                 "type": "DATASET",
-                "data": {
-                    "id": "dataset:n:a",
-                    "type": "DATASET",
-                    "kind": "dataset",
-                    "namespace": "n",
-                    "name": "a",
-                    "dropped": False,
-                    "lineageIncomplete": False,
-                    "parent": None,
-                    "latestRunState": None,
-                },
+                "data": dataset("a", None),
                 "inEdges": [],
                 "outEdges": [{"origin": "dataset:n:a", "destination": "job:ns:j"}],
             },
             {
                 "id": "dataset:n:b",
                 "type": "DATASET",
-                "data": {
-                    "id": "dataset:n:b",
-                    "type": "DATASET",
-                    "kind": "dataset",
-                    "namespace": "n",
-                    "name": "b",
-                    "dropped": False,
-                    "lineageIncomplete": False,
-                    "parent": None,
-                    "latestRunState": None,
-                },
+                "data": dataset("b", at),
                 "inEdges": [{"origin": "job:ns:j", "destination": "dataset:n:b"}],
                 "outEdges": [],
             },
             {
                 "id": "job:ns:j",
                 "type": "JOB",
-                "data": {
-                    "id": "job:ns:j",
-                    "type": "JOB",
-                    "kind": "job",
-                    "namespace": "ns",
-                    "name": "j",
-                    "dropped": False,
-                    "lineageIncomplete": False,
-                    "parent": None,
-                    "latestRunState": "COMPLETED",
-                },
+                "data": job,
                 "inEdges": [{"origin": "dataset:n:a", "destination": "job:ns:j"}],
                 "outEdges": [{"origin": "job:ns:j", "destination": "dataset:n:b"}],
             },
         ]
     }
+    runs = (await client.get("/api/v1/namespaces/ns/jobs/j/runs")).json()["runs"]
+    assert [r["id"] for r in runs] == [run_id]
     listing = (
         await client.get("/api/v1/namespaces/n/datasets", params={"limit": 1, "offset": 1})
     ).json()

@@ -107,8 +107,11 @@ async def test_every_node_has_the_same_keys(client: httpx.AsyncClient) -> None:
     )
     for node in now["nodes"] + then["nodes"]:
         assert set(node) == NODE_KEYS | {"depth"}, node
+    data_keys: dict[str, set[str]] = {}
     for entry in neighbourhood["graph"]:
-        assert set(entry["data"]) == NODE_KEYS | {"latestRunState"}, entry
+        # Marquez's full dataset or job (issue 23 item 4), with every node key in it
+        assert set(entry["data"]) >= NODE_KEYS | {"latestRunState"}, entry
+        assert data_keys.setdefault(entry["type"], set(entry["data"])) == set(entry["data"])
     kinds = {n["id"]: n["kind"] for n in then["nodes"]}
     assert kinds["job:ns:k"] == "job" and kinds["dataset:n:c"] == "dataset"
     assert next(n for n in now["nodes"] if n["id"] == "dataset:n:c")["dropped"] is True

@@ -22,6 +22,7 @@ from lineage.api import (
     errors,
     ingest,
     lineage,
+    marquez,
     metrics,
     requests,
     wire,
@@ -84,10 +85,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     wire.install(app)
     # what each router needs of an API key (the README's table of routes shows the result);
-    # dataset_runs before entities: its `.../datasets/{name}/runs` precedes the dataset route
+    # dataset_runs and marquez before entities, whose `.../datasets/{name:path}` would
+    # swallow their `.../datasets/{name}/runs`, `/versions/{version}` and `/tags/{tag}`
     for router, scope in (
         (ingest.router, WRITE),
         (dataset_runs.router, READ),
+        (marquez.router, READ),
+        (marquez.tagging, WRITE),
         (entities.router, READ),
         (lineage.router, READ),
         (admin.router, WRITE),

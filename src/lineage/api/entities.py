@@ -193,8 +193,12 @@ def search(
     filter: Annotated[
         Literal["DATASET", "JOB", "MODEL"] | None, Query(description="Only this type")
     ] = None,
+    sort: Annotated[
+        Literal["NAME", "UPDATE_AT"] | None,
+        Query(description="NAME: by name; UPDATE_AT: newest first; default: best match first"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100, description="Most results")] = 10,
 ) -> StructResponse:
-    """Type-ahead search: exact name matches first, then prefix matches, then the rest;
-    `%` and `_` in `q` match themselves."""
-    return StructResponse(q.search(conn, q_, kind=filter, limit=limit))
+    """Type-ahead search: exact name matches first, then prefix matches, then the rest (or
+    as Marquez's `sort` says); `%` and `_` in `q` match themselves."""
+    return StructResponse(q.search(conn, q_, kind=filter, limit=limit, sort=sort))

@@ -15,7 +15,8 @@ from sqlalchemy import Connection, Row
 from lineage import ids
 from lineage.errors import NodeNotFound
 from lineage.query import types as t
-from lineage.store import read
+from lineage.store import marquez_read, read
+from lineage.store import tags as node_tags
 
 R = TypeVar("R", bound=t.Run)
 MAX_RUN_TREE_DEPTH = 100  # levels of a run hierarchy an answer nests
@@ -89,6 +90,8 @@ def datasets(conn: Connection, rows: list[Row[Any]]) -> list[t.Dataset]:
         (producers if r.direction == "out" else consumers)[r.dataset_id].append(
             t.Name(r.namespace, r.name)
         )
+    tags = node_tags.of_nodes(conn, "dataset", [(r.namespace, r.name) for r in rows])
+    sources = marquez_read.source_names(conn, dataset_ids)
     return [
         t.Dataset(
             t.Name(row.namespace, row.name),
@@ -103,14 +106,23 @@ def datasets(conn: Connection, rows: list[Row[Any]]) -> list[t.Dataset]:
             row.lifecycle_state,
             _time(row.created_at),
             _time(_newest(row.updated_at, versioned.get(row.id))),
-            schema_fields(schemas.get(row.id)),
+            _tagged(schema_fields(schemas.get(row.id)), tags.get((row.namespace, row.name), [])),
             facets[str(row.id)],
             [t.Name(a.namespace, a.name) for a in aliases[row.id]],
             producers[row.id],
             consumers[row.id],
+            node_tags.names_of(tags.get((row.namespace, row.name), [])),
+            sources.get(row.id),
         )
         for row in rows
     ]
+
+
+def _tagged(fields: list[t.SchemaField], tags: list[node_tags.NodeTag]) -> list[t.SchemaField]:
+    """Top-level fields with the names of their tags (Marquez's field `tags`)."""
+    for f in fields:
+        f.tags = node_tags.names_of(tags, f.name or "")
+    return fields
 
 
 def dataset(conn: Connection, row: Row[Any]) -> t.Dataset:
@@ -130,17 +142,18 @@ def dataset_versions(
 ) -> t.DatasetVersions:
     """A dataset's versions, newest first."""
     rows, total = read.dataset_versions(conn, dataset_id, limit=limit, offset=offset)
-    items = [
-        t.DatasetVersion(
-            r.version,
-            r.schema_hash,
-            schema_fields(orjson.loads(r.fields)) if r.fields else [],
-            r.run_id,
-            _time(r.created_at),
-        )
-        for r in rows
-    ]
-    return t.DatasetVersions(total, items)
+    return t.DatasetVersions(total, [dataset_version(r) for r in rows])
+
+
+def dataset_version(row: Row[Any]) -> t.DatasetVersion:
+    """A `dataset_versions` row as an answer."""
+    return t.DatasetVersion(
+        row.version,
+        row.schema_hash,
+        schema_fields(orjson.loads(row.fields)) if row.fields else [],
+        row.run_id,
+        _time(row.created_at),
+    )
 
 
 # --- runs --------------------------------------------------------------------------------------
@@ -251,6 +264,7 @@ def jobs(conn: Connection, rows: list[Row[Any]]) -> list[t.Job]:
     answers: list[t.Run] = runs(conn, latest_rows)
     latest_runs = {r.job_id: a for r, a in zip(latest_rows, answers, strict=True)}
     facets = read.facets_of(conn, "job", [str(i) for i in job_ids])
+    tags = node_tags.of_nodes(conn, "job", [(r.namespace, r.name) for r in rows])
     out = []
     for row in rows:
         parent = parents.get(row.parent_job_id)
@@ -285,6 +299,7 @@ def jobs(conn: Connection, rows: list[Row[Any]]) -> list[t.Job]:
                 _time(_newest(row.updated_at, newest_run.updated_at if newest_run else None)),
                 latest_runs.get(row.id),
                 facets[str(row.id)],
+                node_tags.names_of(tags.get((row.namespace, row.name), [])),
             )
         )
     return out
@@ -321,8 +336,11 @@ def events(
     return t.Events(total, [msgspec.Raw(p) for p in payloads])
 
 
-def search(conn: Connection, q: str, *, kind: str | None, limit: int) -> t.SearchResults:
-    """Names containing `q` (wildcards literal): exact matches, then prefixes, then the rest."""
+def search(
+    conn: Connection, q: str, *, kind: str | None, limit: int, sort: str | None = None
+) -> t.SearchResults:
+    """Names containing `q` (wildcards literal): exact matches, then prefixes, then the rest
+    (or by name for `sort` NAME, newest first for UPDATE_AT)."""
     hits = [
         t.SearchHit(
             "JOB" if r.kind == "job" else ("MODEL" if r.dataset_kind == "model" else "DATASET"),
@@ -331,7 +349,7 @@ def search(conn: Connection, q: str, *, kind: str | None, limit: int) -> t.Searc
             ids.format_id(r.kind, r.namespace, r.name),
             _iso(r.updated_at),
         )
-        for r in read.search(conn, q, kind=kind, limit=limit)
+        for r in read.search(conn, q, kind=kind, limit=limit, sort=sort)
     ]
     return t.SearchResults(hits, len(hits))
 

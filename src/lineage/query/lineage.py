@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 
 from lineage import ids
 from lineage.graph import DROPPED, INCOMPLETE, JOB, MODEL, LineageGraph, Transformation
+from lineage.query import marquez
 from lineage.query import types as t
 from lineage.store import history, read
 from lineage.store.changes import NodeKey
@@ -150,23 +151,22 @@ def paths(graph: LineageGraph, source: int, target: int, *, limit: int) -> t.Lin
 def neighbourhood(
     graph: LineageGraph, conn: Connection, root: int, *, depth: int
 ) -> t.Neighbourhood:
-    """Every node within `depth` hops in either direction, with in/out edges and, for jobs,
-    the newest run's state (two statements however many jobs)."""
+    """Every node within `depth` hops in either direction, with in/out edges and the full
+    dataset or job as Marquez has it (one statement per kind of row however many nodes)."""
     with graph.lock:
         nodes = graph.neighbourhood(root, depth=depth)
         adjacent = {n: graph.adjacent(n) for n in nodes}
     order = sorted(nodes, key=graph.key)
-    states = latest_run_states(conn, [graph.key(n) for n in order if graph.flags(n) & JOB])
+    data = marquez.node_data(graph, conn, order, adjacent)
     out = []
     for node in order:
-        fields = node_fields(graph, node)
-        node_ref = fields[0]
+        node_ref = _node_id(graph, node)
         preds, succs = adjacent[node]
         out.append(
             t.NeighbourhoodEntry(
                 node_ref,
-                fields[1],
-                t.NeighbourNode(*fields, states.get(graph.key(node))),
+                "JOB" if graph.flags(node) & JOB else "DATASET",
+                data[node],
                 [
                     t.MarquezEdge(_node_id(graph, p), node_ref)
                     for p in sorted(preds, key=graph.key)
@@ -180,11 +180,6 @@ def neighbourhood(
             )
         )
     return t.Neighbourhood(out)
-
-
-def latest_run_states(conn: Connection, jobs: Iterable[NodeKey]) -> dict[NodeKey, str]:
-    """The newest run's state of each job key."""
-    return {key: run.state for key, run in latest_runs_by_key(conn, jobs).items()}
 
 
 def latest_runs_by_key(conn: Connection, jobs: Iterable[NodeKey]) -> dict[NodeKey, t.LatestRun]:

@@ -145,14 +145,22 @@ def resolve(
 
 
 def resolve_field(graph: LineageGraph, node_id: str) -> list[int]:
-    """Column-graph roots: every field of a dataset id, or the one field of a field id."""
+    """Column-graph roots: every field of a dataset id, every field of the datasets a job id
+    writes, or the one field of a field id."""
     kind, rest = ids.split(node_id)
-    if kind == "dataset":
-        dataset = resolve(graph, node_id)
-        fields = (graph.find_field(dataset, name) for name in graph.fields_of(dataset))
+    if kind in ("dataset", "job"):
+        node = resolve(graph, node_id)
+        if kind == "job":
+            with graph.lock:
+                datasets = sorted(graph.adjacent(node)[1], key=graph.key)
+        else:
+            datasets = [node]
+        fields = (graph.find_field(d, name) for d in datasets for name in graph.fields_of(d))
         return [f for f in fields if f is not None]
     if kind != "datasetField":
-        raise BadRequest("column lineage needs a dataset or datasetField nodeId", field="nodeId")
+        raise BadRequest(
+            "column lineage needs a dataset, job or datasetField nodeId", field="nodeId"
+        )
     for ns, name_field in ids.candidates(rest, graph.namespaces):
         parts = ids.split_field(name_field)
         if parts is None:

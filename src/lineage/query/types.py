@@ -115,12 +115,78 @@ class MarquezEdge(Answer):
     destination: NodeIdStr
 
 
-class NeighbourNode(NodeFields):
-    """A node of the neighbourhood, with its latest run state when it is a job."""
+class MarquezField(Answer):
+    """A dataset field in Marquez's shape."""
 
+    name: str | None
+    type: str | None
+    tags: list[str]
+    description: str | None
+
+
+class MarquezRun(Answer):
+    """A job's newest run."""
+
+    id: str
+    created_at: TimeStr
+    updated_at: TimeStr
+    nominal_start_time: TimeStr | None
+    nominal_end_time: TimeStr | None
+    state: str
+    started_at: TimeStr | None
+    ended_at: TimeStr | None
+    duration_ms: int | None
+
+
+class _LineageData(Answer, tag_field="kind"):
+    """What every `/lineage` node's data carries: Marquez's keys (`id` is {namespace, name}
+    and `type` Marquez's dataset or job type there) and every other key of `NodeFields`."""
+
+    id: Name
+    node_id: NodeIdStr
+    name: str
+    namespace: str
+    created_at: TimeStr
+    updated_at: TimeStr
+    description: str | None
+    tags: Annotated[list[str], Meta(description="Tag names set on the node")]
+    facets: Facets
+    dropped: bool
+    lineage_incomplete: bool
+    parent: NodeIdStr | None
     latest_run_state: Annotated[
         str | None, Meta(description="State of the job's newest run; null for datasets")
     ]
+
+
+class DatasetData(_LineageData, tag="dataset"):
+    """A dataset in Marquez's `/lineage` graph (`kind` dataset)."""
+
+    type: Literal["DB_TABLE"]
+    physical_name: str
+    source_name: Annotated[str | None, Meta(description="dataSource facet's name, or null")]
+    fields: list[MarquezField]
+    last_modified_at: Annotated[TimeStr | None, Meta(description="Last written by a run")]
+    last_lifecycle_state: str | None
+
+
+class ModelData(DatasetData, tag="model"):
+    """An ML model (a dataset of `kind` model) in Marquez's `/lineage` graph."""
+
+
+class JobData(_LineageData, tag="job"):
+    """A job in Marquez's `/lineage` graph (`kind` job)."""
+
+    type: Literal["BATCH", "STREAM"]
+    simple_name: str
+    parent_job_name: str | None
+    inputs: list[Name]
+    outputs: list[Name]
+    location: str | None
+    latest_run: MarquezRun | None
+
+
+NodeData = DatasetData | ModelData | JobData
 
 
 class NeighbourhoodEntry(Answer):
@@ -128,7 +194,7 @@ class NeighbourhoodEntry(Answer):
 
     id: NodeIdStr
     type: NodeType
-    data: NeighbourNode
+    data: Annotated[NodeData, Meta(description="The full dataset or job, as Marquez has it")]
     in_edges: list[MarquezEdge]
     out_edges: list[MarquezEdge]
 
@@ -263,6 +329,7 @@ class SchemaField(Answer):
     type: str | None
     description: str | None
     fields: list[SchemaField]
+    tags: Annotated[list[str], Meta(description="Tag names set on the field")] = []
 
 
 class Dataset(Answer):
@@ -285,6 +352,10 @@ class Dataset(Answer):
     aliases: Annotated[list[Name], Meta(description="Identities symlinked or renamed to it")]
     producers: Annotated[list[Name], Meta(description="Jobs currently writing it")]
     consumers: Annotated[list[Name], Meta(description="Jobs currently reading it")]
+    tags: Annotated[list[str], Meta(description="Tag names set on the dataset")] = []
+    source_name: Annotated[
+        str | None, Meta(description="The dataSource facet's name (a /sources entry)")
+    ] = None
 
 
 class Datasets(Page):
@@ -386,6 +457,7 @@ class Job(Answer):
     updated_at: Annotated[TimeStr, Meta(description="Newest change or run")]
     latest_run: Run | None
     facets: Facets
+    tags: Annotated[list[str], Meta(description="Tag names set on the job")] = []
 
 
 class Jobs(Page):

@@ -479,12 +479,15 @@ def _like_literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search(conn: Connection, q: str, *, kind: str | None, limit: int) -> list[Row[Any]]:
+def search(
+    conn: Connection, q: str, *, kind: str | None, limit: int, sort: str | None = None
+) -> list[Row[Any]]:
     """Datasets and jobs whose name (or namespace) contains `q`, case-insensitively.
 
     Rows (kind, namespace, name, dataset_kind, updated_at), best first: exact name matches,
     then names starting with `q`, then the rest; shorter names first within each. The order
     is computed in SQL, so the best matches are found however many names contain `q`.
+    Marquez's `sort`: NAME orders by name, UPDATE_AT newest first.
     """
     needle = q.lower()
     contains = f"%{_like_literal(needle)}%"
@@ -518,13 +521,13 @@ def search(conn: Connection, q: str, *, kind: str | None, limit: int) -> list[Ro
         parts.append(ranked(s.jobs, "job", literal("job")))
     union = parts[0] if len(parts) == 1 else union_all(*parts)
     hits = union.subquery()
-    return list(
-        conn.execute(
-            select(hits)
-            .order_by(hits.c.rank, hits.c.length, hits.c.name, hits.c.namespace, hits.c.kind)
-            .limit(limit)
-        )
-    )
+    c = hits.c
+    order = {
+        None: (c.rank, c.length, c.name, c.namespace, c.kind),
+        "NAME": (c.name, c.namespace, c.kind),
+        "UPDATE_AT": (c.updated_at.desc(), c.name, c.namespace, c.kind),
+    }[sort]
+    return list(conn.execute(select(hits).order_by(*order).limit(limit)))
 
 
 def counts(conn: Connection) -> dict[str, int]:

@@ -237,6 +237,41 @@ graph_changes = Table(
 """The change log replicas follow: one row per stored event that changed the graph, and one
 per soft delete or restore."""
 
+tags = Table(
+    "tags",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("ident", String(40), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("description", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+"""Tag names users created (Marquez's `PUT /tags/{tag}`, or by tagging a node): not derived
+from events, so `lineage db replay` keeps them."""
+
+node_tags = Table(
+    "node_tags",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("ident", String(40), nullable=False, unique=True),
+    Column("owner_type", String(8), nullable=False),
+    Column("owner_ident", String(40), nullable=False),
+    Column("namespace", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("field", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("value", Text),
+    Column("source", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_node_tags_owner", "owner_type", "owner_ident"),
+)
+"""A tag on a dataset, a dataset field or a job: `key` (a Marquez tag's name), an optional
+`value` and the `source` that set it (`api` for Marquez's tag routes; OpenLineage tags facets
+name theirs). Nodes are named by (namespace, name[, field]), not by row id, so a user's tags
+outlive `lineage db replay`, which renumbers the derived tables; `ident` hashes the owner, the
+field, the key and the source (one row each)."""
+
 NORMALIZED_TABLES = (
     column_edges,
     lineage_edges,
