@@ -42,8 +42,10 @@ class NodeNotFound(LineageError):
     status = 404
     code = "not_found"
 
-    def __init__(self, message: str, *, suggestions: list[str] | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, suggestions: list[str] | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(message, field=field)
         self.suggestions = suggestions or []
 
     def to_dict(self) -> dict[str, str]:

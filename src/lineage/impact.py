@@ -18,7 +18,8 @@ from lineage import ids
 from lineage.ddl import Change
 from lineage.graph import INCOMPLETE, LineageGraph
 from lineage.impact_context import StoreFacts, describe_context
-from lineage.impact_targets import Target, resolve_targets
+from lineage.impact_targets import UNBOUNDED, ImpactLimits, Target, resolve_targets
+from lineage.store.changes import NodeKey
 
 BREAKING, POSSIBLY = 2, 1
 CLASS_NAMES = {BREAKING: "breaking", POSSIBLY: "possibly"}
@@ -50,15 +51,26 @@ class Hop:
 
 
 def analyze_request(
-    graph: LineageGraph, conn: Connection, request: dict[str, Any]
+    graph: LineageGraph,
+    conn: Connection,
+    request: dict[str, Any],
+    limits: ImpactLimits = UNBOUNDED,
 ) -> dict[str, Any]:
     """Resolve the request (dataset + changes, DDL or proposed schema) and analyze it."""
-    return analyze(graph, conn, resolve_targets(graph, conn, request))
+    targets = resolve_targets(graph, conn, request, limits)
+    return analyze(graph, conn, targets, max_sql_chars=limits.max_sql_chars)
 
 
-def analyze(graph: LineageGraph, conn: Connection, targets: list[Target]) -> dict[str, Any]:
+def analyze(
+    graph: LineageGraph,
+    conn: Connection,
+    targets: list[Target],
+    *,
+    max_sql_chars: int | None = None,
+) -> dict[str, Any]:
     """The impact report of every change on every target dataset."""
     facts = StoreFacts(conn)
+    job_sql = JobSql(facts, max_sql_chars)
     hits: dict[int, Hit] = {}
     incomplete: set[int] = set()
     for target in targets:
@@ -74,7 +86,7 @@ def analyze(graph: LineageGraph, conn: Connection, targets: list[Target]) -> dic
         for children in successors.values():
             children.sort(key=graph.key)
         for change in target.changes:
-            _propagate(graph, facts, target.node, change, successors, hits)
+            _propagate(graph, facts, job_sql, target.node, change, successors, hits)
     items = sorted(hits.values(), key=lambda h: (-h.cls, len(h.path), graph.key(h.node)))
     report: dict[str, Any] = {
         "targets": [
@@ -93,6 +105,7 @@ def analyze(graph: LineageGraph, conn: Connection, targets: list[Target]) -> dic
 def _propagate(
     graph: LineageGraph,
     facts: StoreFacts,
+    job_sql: JobSql,
     root: int,
     change: Change,
     successors: dict[int, list[int]],
@@ -109,7 +122,7 @@ def _propagate(
         cols, cls, path = state[node]
         for job in successors.get(node, ()):
             for out in successors.get(job, ()):
-                hop = _hop(graph, facts, node, cols, job, out)
+                hop = _hop(graph, facts, job_sql, node, cols, job, out)
                 if hop is None or out == root:
                     continue
                 new_cls = min(cls, hop.cls)
@@ -157,6 +170,7 @@ def _record(
 def _hop(
     graph: LineageGraph,
     facts: StoreFacts,
+    job_sql: JobSql,
     source: int,
     cols: frozenset[str] | None,
     job: int,
@@ -167,16 +181,14 @@ def _hop(
         return Hop(BREAKING, "dataset", "downstream of a dataset affected as a whole", None, {})
     if facts.has_column_lineage(graph.key(job)):
         return _column_hop(graph, source, cols, job, out)
-    sql = facts.job_sql(graph.key(job))
-    if sql is not None:
-        used = sql_uses(sql, cols)
-        if used is None:
-            return _unknown_hop(graph, facts, cols, out)
+    reading = job_sql.reading(graph.key(job))
+    if isinstance(reading, SqlReading):
+        used = reading.uses(cols)
         if not used:
             return None
         names = ", ".join(sorted(used))
         return Hop(BREAKING, "sql", f"job SQL uses {names}", frozenset(used), {})
-    return _unknown_hop(graph, facts, cols, out)
+    return _unknown_hop(graph, facts, cols, out, note=reading)
 
 
 def _column_hop(
@@ -208,33 +220,74 @@ def _column_hop(
     return Hop(cls, "column", reason, frozenset(fields), fields)
 
 
-def _unknown_hop(graph: LineageGraph, facts: StoreFacts, cols: frozenset[str], out: int) -> Hop:
+def _unknown_hop(
+    graph: LineageGraph, facts: StoreFacts, cols: frozenset[str], out: int, *, note: str | None
+) -> Hop:
+    """No column lineage, and no SQL that could be read (`note` says why, if there was SQL)."""
     recorded = facts.schema_names(graph.key(out))
     shared = {c for c in cols if c.lower() in recorded}
     if shared:
         names = ", ".join(sorted(shared))
-        return Hop(BREAKING, "schema", f"recorded schema has {names}", frozenset(shared), {})
-    return Hop(POSSIBLY, "unknown", "no column lineage or SQL recorded", None, {})
+        reason = f"recorded schema has {names}" + (f" ({note})" if note else "")
+        return Hop(BREAKING, "schema", reason, frozenset(shared), {})
+    return Hop(POSSIBLY, "unknown", note or "no column lineage or SQL recorded", None, {})
 
 
-def sql_uses(sql: str, cols: frozenset[str]) -> set[str] | None:
-    """The columns of `cols` that the SQL mentions (all of them for `*`); None if unparsable."""
+@dataclass(frozen=True, slots=True)
+class SqlReading:
+    """What a job's SQL mentions: its lower-cased column names, and whether it selects `*`."""
+
+    columns: frozenset[str]
+    star: bool
+
+    def uses(self, cols: frozenset[str]) -> set[str]:
+        """The columns of `cols` that the SQL mentions (all of them for `*`)."""
+        return set(cols) if self.star else {c for c in cols if c.lower() in self.columns}
+
+
+class JobSql:
+    """Each job's SQL, parsed at most once per analysis and only when a hop needs it.
+
+    Stored SQL comes from events, so it may be anything: SQL longer than `max_chars`, SQL
+    sqlglot cannot parse and SQL nested too deep for its parser are skipped, and the hop says
+    so in its reason, instead of failing every impact through that job.
+    """
+
+    def __init__(self, facts: StoreFacts, max_chars: int | None) -> None:
+        self._facts = facts
+        self._max_chars = max_chars
+        self._readings: dict[NodeKey, SqlReading | str | None] = {}
+
+    def reading(self, key: NodeKey) -> SqlReading | str | None:
+        """The job's SQL read; a note saying why it could not be; None if it has none."""
+        if key not in self._readings:
+            sql = self._facts.job_sql(key)
+            self._readings[key] = None if sql is None else read_sql(sql, self._max_chars)
+        return self._readings[key]
+
+
+def read_sql(sql: str, max_chars: int | None = None) -> SqlReading | str:
+    """What `sql` mentions, or a note saying why it was not parsed."""
     import sqlglot
     from sqlglot import exp
     from sqlglot.errors import SqlglotError
 
+    if max_chars is not None and len(sql) > max_chars:
+        return f"job SQL not parsed: {len(sql)} characters, over impact_max_sql_chars"
     try:
         statements = sqlglot.parse(sql)
     except (SqlglotError, ValueError):
-        return None
+        return "job SQL not parsed: sqlglot cannot read it"
+    except RecursionError:
+        return "job SQL not parsed: nested too deeply"
     mentioned: set[str] = set()
     for statement in statements:
         if statement is None:
             continue
         if any(True for _ in statement.find_all(exp.Star)):
-            return set(cols)
+            return SqlReading(frozenset(), star=True)
         mentioned.update(c.name.lower() for c in statement.find_all(exp.Column))
-    return {c for c in cols if c.lower() in mentioned}
+    return SqlReading(frozenset(mentioned), star=False)
 
 
 def _id(graph: LineageGraph, node: int) -> str:

@@ -17,13 +17,25 @@ from sqlalchemy import Connection
 
 from lineage import ids
 from lineage.ddl import CHANGE_KINDS, Change, parse_ddl
-from lineage.errors import BadRequest, NodeNotFound
+from lineage.errors import BadRequest, NodeNotFound, PayloadTooLarge
 from lineage.facets import flatten_fields
 from lineage.graph import LineageGraph
 from lineage.impact_context import StoreFacts
 from lineage.query.names import suggest_keys
 from lineage.store import subgraph
 from lineage.store.changes import NodeKey, dataset_key
+
+
+@dataclass(frozen=True, slots=True)
+class ImpactLimits:
+    """How much work one request may ask for (None: unbounded, as offline in the CLI)."""
+
+    max_statements: int | None = None
+    max_targets: int | None = None
+    max_sql_chars: int | None = None
+
+
+UNBOUNDED = ImpactLimits()
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,49 +46,93 @@ class Target:
     changes: tuple[Change, ...]
 
 
-def resolve_targets(graph: LineageGraph, conn: Connection, request: dict[str, Any]) -> list[Target]:
-    """Targets of a request; usage errors name the closest existing datasets or columns."""
+def resolve_targets(
+    graph: LineageGraph,
+    conn: Connection,
+    request: dict[str, Any],
+    limits: ImpactLimits = UNBOUNDED,
+) -> list[Target]:
+    """Targets of a request; usage errors name the closest existing datasets or columns.
+
+    More (dataset, change) pairs than `limits.max_targets` is a 413 naming where they came
+    from (`ddl`, `schema` or `changes`): each pair is one walk downstream.
+    """
     facts = StoreFacts(conn)
     namespace = request.get("namespace")
     grouped: dict[int, list[Change]] = {}
     if request.get("ddl"):
-        for table_change in parse_ddl(request["ddl"], dialect=request.get("dialect")):
+        for table_change in _ddl(request, limits):
             node = match_table(graph, table_change.table, namespace)
             grouped.setdefault(node, []).append(table_change.change)
     if request.get("dataset"):
         node = find_dataset(graph, request["dataset"], namespace)
         changes = grouped.setdefault(node, [])
-        changes.extend(_change(raw) for raw in request.get("changes") or [])
+        changes.extend(_change(raw, i) for i, raw in enumerate(request.get("changes") or []))
         if request.get("schema") is not None:
             changes.extend(schema_diff(facts.schema_fields(graph.key(node)), request["schema"]))
     elif request.get("changes") or request.get("schema") is not None:
         raise BadRequest("changes and schema need a dataset", field="dataset")
     if not grouped:
         raise BadRequest("give a dataset with changes, or DDL", field="dataset")
+    _check_count(request, grouped, limits.max_targets)
     targets = []
     for node, changes in grouped.items():
         if not changes:
             raise BadRequest(f"no change given for {_id(graph, node)}", field="changes")
         for change in changes:
-            _check_column(graph, facts, node, change)
+            _check_column(graph, facts, node, change, field=_source(request))
         targets.append(Target(node, tuple(dict.fromkeys(changes))))
     return targets
 
 
-def _change(raw: Any) -> Change:
+def _ddl(request: dict[str, Any], limits: ImpactLimits) -> list[Any]:
+    return parse_ddl(
+        request["ddl"],
+        dialect=request.get("dialect"),
+        max_statements=limits.max_statements,
+        max_chars=limits.max_sql_chars,
+    )
+
+
+def _check_count(
+    request: dict[str, Any], grouped: dict[int, list[Change]], max_targets: int | None
+) -> None:
+    count = sum(len(dict.fromkeys(changes)) for changes in grouped.values())
+    if max_targets is None or count <= max_targets:
+        return
+    raise PayloadTooLarge(
+        f"the request names {count} (dataset, change) targets, over impact_max_targets "
+        f"({max_targets})",
+        field=_source(request),
+    )
+
+
+def _source(request: dict[str, Any]) -> str:
+    """The request field the changes came from, for errors about them."""
+    if request.get("changes"):
+        return "changes"
+    return "schema" if request.get("schema") is not None else "ddl"
+
+
+def _change(raw: Any, index: int) -> Change:
+    at = f"changes.{index}"
     if not isinstance(raw, dict) or raw.get("kind") not in CHANGE_KINDS:
-        raise BadRequest(f"a change needs kind, one of {', '.join(CHANGE_KINDS)}", field="changes")
+        kinds = ", ".join(CHANGE_KINDS)
+        raise BadRequest(f"a change needs kind, one of {kinds}", field=f"{at}.kind")
     change = Change(raw["kind"], raw.get("column"), raw.get("newName"), raw.get("newType"))
     needs = {"rename_column": "newName", "change_type": "newType"}.get(change.kind)
     if change.kind != "drop_dataset" and not change.column:
-        raise BadRequest(f"{change.kind} needs a column", field="changes")
+        raise BadRequest(f"{change.kind} needs a column", field=f"{at}.column")
     if needs and not raw.get(needs):
-        raise BadRequest(f"{change.kind} needs {needs}", field="changes")
+        raise BadRequest(f"{change.kind} needs {needs}", field=f"{at}.{needs}")
     return change
 
 
-def find_dataset(graph: LineageGraph, text: str, namespace: str | None) -> int:
-    """A dataset by node id, by namespace + name, or by a name unique across namespaces."""
+def find_dataset(
+    graph: LineageGraph, text: str, namespace: str | None, *, field: str = "dataset"
+) -> int:
+    """A dataset by node id, by namespace + name, or by a name unique across namespaces;
+    `field` is the request field named in errors."""
     if text.startswith("dataset:"):
         readings = ids.candidates(text[len("dataset:") :], graph.namespaces)
     elif namespace is not None:
@@ -85,7 +141,7 @@ def find_dataset(graph: LineageGraph, text: str, namespace: str | None) -> int:
         readings = [(k[1], k[2]) for k in _datasets(graph) if k[2] == text]
         if len(readings) > 1:
             names = ", ".join(sorted(ids.format_id("dataset", *r) for r in readings))
-            raise BadRequest(f"dataset {text!r} is ambiguous: {names}", field="dataset")
+            raise BadRequest(f"dataset {text!r} is ambiguous: {names}", field=field)
     for ns, name in readings:
         node = graph.find(("dataset", ns, name))
         if node is not None:
@@ -95,7 +151,9 @@ def find_dataset(graph: LineageGraph, text: str, namespace: str | None) -> int:
     close = [k for k in close if namespace in (None, k[1])][:5]
     closest = f"; closest: {', '.join(k[2] for k in close[:3])}" if close else ""
     raise NodeNotFound(
-        f"unknown dataset {text!r}{closest}", suggestions=[ids.format_id(*k) for k in close]
+        f"unknown dataset {text!r}{closest}",
+        suggestions=[ids.format_id(*k) for k in close],
+        field=field,
     )
 
 
@@ -110,7 +168,7 @@ def match_table(graph: LineageGraph, parts: tuple[str, ...], namespace: str | No
     if found:
         names = ", ".join(sorted(ids.format_id(*k) for k in found))
         raise BadRequest(f"table {wanted!r} matches several datasets: {names}", field="ddl")
-    return find_dataset(graph, wanted, namespace)
+    return find_dataset(graph, wanted, namespace, field="ddl")
 
 
 def table_name(parts: tuple[str, ...]) -> str:
@@ -199,7 +257,9 @@ def schema_diff(current: dict[str, str | None], proposed: Any) -> list[Change]:
     return changes
 
 
-def _check_column(graph: LineageGraph, facts: StoreFacts, node: int, change: Change) -> None:
+def _check_column(
+    graph: LineageGraph, facts: StoreFacts, node: int, change: Change, *, field: str
+) -> None:
     column = change.column
     if column is None or graph.find_field(node, column) is not None:
         return
@@ -209,6 +269,7 @@ def _check_column(graph: LineageGraph, facts: StoreFacts, node: int, change: Cha
     raise NodeNotFound(
         f"unknown column {column!r} in {_id(graph, node)}{_closest(column, known)}",
         suggestions=difflib.get_close_matches(column, sorted(known), n=5),
+        field=field,
     )
 
 

@@ -44,6 +44,21 @@ class Settings(BaseSettings):
         description="Most schema and column-lineage fields accepted in one event, summed over "
         "its datasets (413).",
     )
+    impact_max_statements: int = Field(
+        100, ge=1, description="Most SQL statements in the DDL of one impact request."
+    )
+    impact_max_targets: int = Field(
+        500,
+        ge=1,
+        description="Most (dataset, change) pairs one impact request may analyze; each is "
+        "one walk downstream.",
+    )
+    impact_max_sql_chars: int = Field(
+        100_000,
+        ge=1,
+        description="Longest DDL in an impact request; a job's stored SQL longer than this "
+        "is not parsed (the hop says so).",
+    )
     db_busy_timeout_ms: int = Field(
         5000, description="How long a SQLite statement waits for a lock before failing."
     )

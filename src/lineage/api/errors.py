@@ -31,6 +31,20 @@ def error_response(status: int, code: str, message: str, **extra: object) -> Fas
     return FastJSONResponse({"error": {"code": code, "message": message, **extra}}, status, headers)
 
 
+def _field_of(error: dict[str, Any]) -> str:
+    """The parameter or body field a validation error is about, as `changes.0.kind`.
+
+    Pydantic's location also holds the member of a union that failed (`list[dict[str,any]]`)
+    and, for a body that is not JSON, the character offset: neither is a field. An error
+    about the body as a whole names `body`.
+    """
+    location = list(error.get("loc", ()))
+    if error.get("type") == "json_invalid":
+        return "body"
+    parts = [str(part) for part in location[1:] if not (isinstance(part, str) and "[" in part)]
+    return ".".join(parts) or "body"
+
+
 def install(app: FastAPI) -> None:
     """Map our errors, FastAPI's HTTPException, validation errors and anything unexpected
     to the one shape."""
@@ -48,16 +62,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http_error(_: Request, exc: HTTPException) -> FastJSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail))
+        # Starlette raises these for a path no route matches, or a method it does not take
+        field = {404: "path", 405: "method"}.get(exc.status_code)
+        return error_response(exc.status_code, code, str(exc.detail), field=field)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> FastJSONResponse:
         first = exc.errors()[0]
-        location = [
-            str(part) for part in first.get("loc", ()) if part not in ("query", "path", "body")
-        ]
-        field = ".".join(location) or None
-        message = f"{field}: {first.get('msg')}" if field else str(first.get("msg"))
+        field = _field_of(first)
+        message = f"{field}: {first.get('msg')}"
         return error_response(
             422 if first.get("loc", ("",))[0] == "body" else 400,
             "invalid_parameter",
