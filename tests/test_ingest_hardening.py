@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import tracemalloc
-import zlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
@@ -19,6 +18,7 @@ from lineage.api.app import create_app
 from lineage.body import BodyDecoder
 from lineage.errors import PayloadTooLarge
 from lineage.settings import Settings
+from lineage.store import codec
 from lineage.store import schema as s
 from tests.events import column_lineage, ds, parent_facet, run_event
 from tests.reliability.conftest import wait_ready
@@ -243,7 +243,7 @@ async def test_the_batch_route_stores_each_event_exactly_as_sent(
     engine = client.app.state.engine  # type: ignore[attr-defined]
     with engine.connect() as conn:
         payloads = conn.execute(s.events.select().with_only_columns(s.events.c.payload))
-        assert [zlib.decompress(p) for p in payloads.scalars()] == [spaced]
+        assert [codec.decode(p) for p in payloads.scalars()] == [spaced]
 
 
 # --- facet names ---------------------------------------------------------------------------

@@ -7,7 +7,6 @@ eventTime, never arrival order.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -18,7 +17,7 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 from lineage import facets as f
 from lineage import jsonio
 from lineage.events import DATASET_EVENT, JOB_EVENT, RUN_EVENT, DatasetRef, Event
-from lineage.store import edges, ml
+from lineage.store import codec, edges, ml
 from lineage.store import identities as ids
 from lineage.store import schema as s
 from lineage.store.changes import Changes, NodeState
@@ -67,6 +66,7 @@ def log_events(conn: Connection, events: Sequence[Event], received_at: datetime)
     """
     if not events:
         return []
+    dialect = conn.dialect.name
     rows = [
         {
             "hash": event.hash,
@@ -78,7 +78,7 @@ def log_events(conn: Connection, events: Sequence[Event], received_at: datetime)
             "job_namespace": event.job_namespace,
             "job_name": event.job_name,
             "producer": event.producer,
-            "payload": zlib.compress(event.raw_bytes, 1),
+            "payload": codec.encode(event.raw_bytes, dialect),
         }
         # in arrival order: log ids are the order replay applies events in
         for event in events

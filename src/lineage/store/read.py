@@ -7,7 +7,6 @@ owners does it in one statement per kind of row (IN lists of at most `CHUNK` val
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -16,6 +15,7 @@ from sqlalchemy import Connection, Row, and_, case, func, literal, or_, select, 
 
 from lineage import jsonio
 from lineage.facets import explicit_flows
+from lineage.store import codec
 from lineage.store import schema as s
 from lineage.store.changes import Flow, NodeKey, NodeState, Snapshot, dataset_key, job_key
 
@@ -471,7 +471,7 @@ def list_events(
         (ev.event_time.asc(), ev.id.asc()) if ascending else (ev.event_time.desc(), ev.id.desc())
     )
     rows, total = page(conn, query.order_by(*order), limit, offset)
-    return [zlib.decompress(r.payload) for r in rows], total
+    return [codec.decode(r.payload) for r in rows], total
 
 
 def _like_literal(text: str) -> str:

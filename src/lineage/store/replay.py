@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import zlib
 from collections.abc import Callable
 
 from sqlalchemy import Engine, delete, select
 
 from lineage.errors import LineageError
 from lineage.events import Limits, parse_event
+from lineage.store import codec
 from lineage.store import schema as s
 from lineage.store.changes import Changes
 from lineage.store.db import write_transaction
@@ -52,7 +52,7 @@ def replay(
             )
             for row in rows:
                 try:
-                    event = parse_event(zlib.decompress(row.payload), limits=_NO_LIMITS)
+                    event = parse_event(codec.decode(row.payload), limits=_NO_LIMITS)
                 except LineageError as exc:  # logged by an older release with laxer rules
                     log.warning("event %s is kept in the log but not derived: %s", row.id, exc)
                     continue
