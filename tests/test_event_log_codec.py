@@ -30,7 +30,7 @@ bodies = st.builds(
 @given(bodies, st.sampled_from(["sqlite", "postgresql"]))
 def test_every_payload_decodes_to_the_bytes_it_was_made_of(body: bytes, dialect: str) -> None:
     assert codec.decode(codec.encode(body, dialect)) == body
-    assert codec.decode(zlib.compress(body, 1)) == body  # written before revision 0006
+    assert codec.decode(zlib.compress(body, 1)) == body  # written before revision 0007
 
 
 async def test_the_log_holds_each_event_exactly_and_replay_reads_every_codec(

@@ -3,9 +3,9 @@ it pays (measured by benchmarks/codec.py).
 
 SQLite stores zstd level 1 frames: smaller than zlib level 1 and a third of its CPU.
 PostgreSQL stores the bytes as they are and compresses them itself: the events table's
-payload column uses TOAST's lz4 (migration 0006), which costs the collector no CPU at all.
+payload column uses TOAST's lz4 (migration 0007), which costs the collector no CPU at all.
 A payload says which it is by its first bytes, so rows of every release stay readable: a zstd
-frame starts with its magic number, a zlib stream (the codec before 0006) with 0x78, and an
+frame starts with its magic number, a zlib stream (the codec before 0007) with 0x78, and an
 event stored as is with `{` or JSON whitespace, neither of which can start the other two.
 """
 

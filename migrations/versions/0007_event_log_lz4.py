@@ -5,8 +5,8 @@ zstd frame on SQLite (lineage.store.codec, measured by benchmarks/codec.py). Row
 before stay zlib streams, which the codec still reads: nothing is rewritten on upgrade. A
 PostgreSQL server built without lz4 (or older than 14) keeps its default TOAST compression.
 
-Revision ID: 0006_event_log_lz4
-Revises: 0005_column_edges_job_index
+Revision ID: 0007_event_log_lz4
+Revises: 0006_tags
 Create Date: 2026-12-02
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 
 from lineage.store import codec
 
-revision = "0006_event_log_lz4"
-down_revision = "0005_column_edges_job_index"
+revision = "0007_event_log_lz4"
+down_revision = "0006_tags"
 branch_labels = None
 depends_on = None
 
