@@ -76,7 +76,7 @@ def _text(value: Any) -> str | None:
 
 
 def datasets(conn: Connection, rows: list[Row[Any]]) -> list[t.Dataset]:
-    """Canonical dataset rows as answers, in six statements however many rows."""
+    """Canonical dataset rows as answers, in seven statements however many rows."""
     dataset_ids = [r.id for r in rows]
     aliases = read.aliases_of(conn, dataset_ids)
     canonical = {i: i for i in dataset_ids}
@@ -91,7 +91,6 @@ def datasets(conn: Connection, rows: list[Row[Any]]) -> list[t.Dataset]:
             t.Name(r.namespace, r.name)
         )
     tags = node_tags.of_nodes(conn, "dataset", [(r.namespace, r.name) for r in rows])
-    sources = marquez_read.source_names(conn, dataset_ids)
     return [
         t.Dataset(
             t.Name(row.namespace, row.name),
@@ -112,7 +111,7 @@ def datasets(conn: Connection, rows: list[Row[Any]]) -> list[t.Dataset]:
             producers[row.id],
             consumers[row.id],
             node_tags.names_of(tags.get((row.namespace, row.name), [])),
-            sources.get(row.id),
+            marquez_read.source_name(facets[str(row.id)]),
         )
         for row in rows
     ]

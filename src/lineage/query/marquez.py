@@ -197,7 +197,7 @@ def node_data(
     adjacent: dict[int, tuple[list[int], list[int]]],
 ) -> dict[int, NodeData]:
     """The full Marquez dataset or job of each node, in one statement per kind of row
-    (dataset rows, aliases, schemas, data sources, last writes, tags and facets of datasets;
+    (dataset rows, aliases, schemas, version times, last writes, tags and facets of datasets;
     job rows, newest runs, tags and facets of jobs), however many nodes."""
     dataset_nodes = [n for n in nodes if not graph.flags(n) & JOB]
     job_nodes = [n for n in nodes if graph.flags(n) & JOB]
@@ -216,7 +216,6 @@ def _datasets(graph: LineageGraph, conn: Connection, nodes: list[int]) -> dict[i
     canonical.update({a.id: a.canonical_id for rows_ in aliases.values() for a in rows_})
     schemas = read.newest_schemas(conn, canonical) if ids_ else {}
     versioned = read.newest_version_times(conn, canonical)
-    sources = mr.source_names(conn, ids_)
     written = mr.last_written(conn, canonical)
     tags = tag_store.of_nodes(conn, "dataset", [(k[1], k[2]) for k in keys.values()])
     facets = read.facets_of(conn, "dataset", [str(i) for i in ids_])
@@ -243,7 +242,7 @@ def _datasets(graph: LineageGraph, conn: Connection, nodes: list[int]) -> dict[i
             None,
             "DB_TABLE",
             row.name,
-            sources.get(row.id),
+            mr.source_name(facets[str(row.id)]),
             [
                 MarquezField(
                     f.name, f.type, tag_store.names_of(node_tags, f.name or ""), f.description

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,24 +37,18 @@ def source_type(uri: str | None) -> str:
     return scheme.upper() if sep and scheme else "UNKNOWN"
 
 
-def _data_sources(conn: Connection, dataset_ids: list[str] | None) -> list[tuple[str, Any]]:
+def _data_sources(conn: Connection) -> list[tuple[str, Any]]:
     query = select(fc.owner_key, fc.payload, fc.event_time).where(
         fc.owner_type == "dataset", fc.name == "dataSource"
     )
-    if dataset_ids is None:
-        return [(r.owner_key, (orjson.loads(r.payload), r.event_time)) for r in conn.execute(query)]
-    out = []
-    for start in range(0, len(dataset_ids), CHUNK):
-        chunk = query.where(fc.owner_key.in_(dataset_ids[start : start + CHUNK]))
-        out += [(r.owner_key, (orjson.loads(r.payload), r.event_time)) for r in conn.execute(chunk)]
-    return out
+    return [(r.owner_key, (orjson.loads(r.payload), r.event_time)) for r in conn.execute(query)]
 
 
 def sources(conn: Connection) -> list[Source]:
     """Every source a dataset's `dataSource` facet names, by name: created when the first
     of those datasets was, updated with the newest facet, whose URI it has."""
     named: dict[str, list[tuple[int, datetime, str | None]]] = defaultdict(list)
-    for owner, (facet, at) in _data_sources(conn, None):
+    for owner, (facet, at) in _data_sources(conn):
         name = facet.get("name") if isinstance(facet, dict) else None
         if isinstance(name, str) and name:
             uri = facet.get("uri")
@@ -75,14 +68,11 @@ def sources(conn: Connection) -> list[Source]:
     return out
 
 
-def source_names(conn: Connection, dataset_ids: Iterable[int]) -> dict[int, str]:
-    """The `dataSource` facet's name of each dataset that has one."""
-    out = {}
-    for owner, (facet, _) in _data_sources(conn, [str(i) for i in dataset_ids]):
-        name = facet.get("name") if isinstance(facet, dict) else None
-        if isinstance(name, str) and name:
-            out[int(owner)] = name
-    return out
+def source_name(facets: dict[str, Any]) -> str | None:
+    """The source a dataset's current facets name (its `dataSource` facet's name)."""
+    facet = facets.get("dataSource")
+    name = facet.get("name") if isinstance(facet, dict) else None
+    return name if isinstance(name, str) and name else None
 
 
 @dataclass(frozen=True, slots=True)
