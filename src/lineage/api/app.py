@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from fastapi import Depends, FastAPI
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 
 from lineage import __version__
@@ -41,6 +42,8 @@ from lineage.store.db import make_engine, unavailable_as_503
 from lineage.store.migrate import ensure_current
 
 log = logging.getLogger("lineage")
+
+DOCS_ASSETS = "/docs/assets"  # Swagger UI's and ReDoc's scripts and styles
 
 
 def load_graph(engine: Any) -> LineageGraph:
@@ -74,7 +77,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.follower.stop()
             engine.dispose()
 
-    app = FastAPI(
+    # /docs and /redoc from assets shipped in a package (fastapi-offline), never a CDN: the
+    # docs work without internet and under the explorer's Content-Security-Policy
+    app = FastAPIOffline(
+        static_url=DOCS_ASSETS,
         title="lineage",
         version=__version__,
         description="OpenLineage collector: ingest, lineage graph, impact analysis.",
