@@ -45,7 +45,7 @@ from lineage.graph import LineageGraph
 from lineage.query import lineage, names
 from lineage.store.changes import NodeState, Snapshot, dataset_key, job_key
 from lineage.store.db import make_engine
-from lineage.store.history import closure_cte
+from lineage.store.history import closure_cte, column_closure_cte
 from lineage.store.migrate import ensure_current
 
 PID = __import__("os").getpid()
@@ -307,6 +307,121 @@ def on_database(
     print(row("CTE p50 / in-process p50 (>= 3)", f"{median(cte) / median(in_process):.1f}x"))
 
 
+# --- column lineage at scale -------------------------------------------------------------------
+
+
+def column_edges(estate: est.Estate, fields: int) -> Any:
+    """(job, out dataset, out field, in dataset, in field, type, subtype, masking, valid_from)
+    rows: every task's output field f<k> is fed by field f<k> of one of its two inputs (even
+    k: the higher id, odd k: the lower), so column edges run along every job."""
+    reads: dict[int, list[int]] = {}
+    for job, dataset, direction in est.edges(estate):
+        if direction == "in":
+            reads.setdefault(job, []).append(dataset)
+        elif job in reads:
+            main, other = max(reads[job]), min(reads[job])
+            for k in range(fields):
+                source = main if k % 2 == 0 else other
+                yield job, dataset, f"f{k}", source, f"f{k}", "DIRECT", "IDENTITY"
+
+
+def load_columns(engine: Any, estate: est.Estate, fields: int) -> tuple[float, int]:
+    """Bulk-insert the column edges; seconds taken and rows."""
+    t0 = time.perf_counter()
+    is_pg = engine.dialect.name == "postgresql"
+    stamp: Any = datetime(2026, 11, 1, tzinfo=UTC)
+    if not is_pg:
+        stamp = stamp.replace(tzinfo=None).isoformat(" ")
+    false: Any = False if is_pg else 0
+    count = 0
+
+    def rows() -> Any:
+        nonlocal count
+        for edge in column_edges(estate, fields):
+            count += 1
+            yield (*edge, false, stamp)
+
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        if not is_pg:
+            cur.execute("BEGIN")
+        columns = [
+            "job_id",
+            "out_dataset_id",
+            "out_field",
+            "in_dataset_id",
+            "in_field",
+            "type",
+            "subtype",
+            "masking",
+            "valid_from",
+        ]
+        (_copy if is_pg else _executemany)(cur, "column_edges", columns, rows())
+        raw.commit()
+        cur.execute("ANALYZE")
+        raw.commit()
+    finally:
+        raw.close()
+    return time.perf_counter() - t0, count
+
+
+def column_query(graph: LineageGraph, root: str, repeats: int) -> tuple[list[float], int]:
+    """Latencies (ms) of the column-level downstream closure of one field, resolved, built
+    and encoded as `/column-lineage` does; fields in the closure."""
+
+    def query() -> bytes:
+        roots = names.resolve_field(graph, root)
+        answer = lineage.column_lineage(graph, roots, depth=100, with_downstream=True)
+        return ENCODER.encode(answer)
+
+    times, body = timed(query, repeats)
+    return times, len(msgspec.json.decode(body)["graph"])
+
+
+def on_columns(kind: str, url: str, datasets: int, fields: int, repeats: int) -> None:
+    """An estate of `datasets` datasets with `fields` fields each and column edges along every
+    job: graph memory and rebuild, column closure in the graph and as a recursive CTE."""
+    estate = est.for_nodes(2 * datasets)
+    engine = make_engine(url)
+    load_s = load_store(engine, estate)
+    columns_s, column_rows = load_columns(engine, estate, fields)
+    rss0 = trimmed_rss()
+    cpu0 = time.process_time()
+    rebuild, graph = timed(lambda: load_graph(engine), 1)
+    rebuild_cpu = time.process_time() - cpu0
+    graph_mb = trimmed_rss() - rss0
+    picked = [d * estate.dags // 10 for d in range(10)]
+    in_process: list[float] = []
+    closure = 0
+    for dag in picked:
+        root = ids.format_id("datasetField", est.DS_NS, f"landing.dag_{dag}_raw", "f0")
+        times, closure = column_query(graph, root, repeats)
+        in_process += times
+    del graph
+    trimmed_rss()
+    cte: list[float] = []
+    with engine.connect() as conn:
+        for dag in picked:
+            times, answer = timed(
+                lambda d=dag: column_closure_cte(conn, estate.landing(d), "f0"), repeats
+            )
+            cte += times
+            cte_size = len(answer)
+    engine.dispose()
+    print(f"\n== column lineage on {kind}: {estate.datasets:,} datasets x {fields} fields")
+    print(row("bulk load (tables; column edges), s", f"{load_s:.1f}", f"{columns_s:.1f}"))
+    print(row("column edges stored", f"{column_rows:,}"))
+    print(
+        row("load_graph(engine) rebuild, s", f"{rebuild[0] / 1000:.1f}", f"CPU {rebuild_cpu:.1f}")
+    )
+    print(row("RSS delta, graph with columns, MB", f"{graph_mb:.0f}"))
+    print(row("", "p50 ms", "p99 ms", "closure"))
+    print(row("column downstream, in-process", *ms(in_process), f"{closure} fields"))
+    print(row(f"column_closure_cte on {kind}", *ms(cte), f"{cte_size} fields"))
+    print(row("CTE p50 / in-process p50", f"{median(cte) / median(in_process):.1f}x"))
+
+
 def main() -> None:
     """Parse options, run in memory, then each database."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -314,7 +429,14 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--roots", type=int, default=10, help="distinct DAGs queried")
     parser.add_argument("--repeats", type=int, default=20, help="queries per root")
+    parser.add_argument("--part", choices=["graph", "columns", "both"], default="both")
+    parser.add_argument("--column-datasets", type=int, default=100_000)
+    parser.add_argument("--fields", type=int, default=20, help="fields per dataset")
     args = parser.parse_args()
+    if args.part in ("columns", "both"):
+        columns(args)
+    if args.part == "columns":
+        return
     estate = est.for_nodes(int(1_000_000 * args.scale))
     picked = [d * estate.dags // args.roots for d in range(args.roots)]
     landing_ids = [estate.landing(d) for d in picked]
@@ -338,6 +460,22 @@ def main() -> None:
     if args.database in ("postgres", "both"):
         with pg_database("bench_graph") as url:
             on_database("postgres", url, estate, roots, landing_ids, in_process, args.repeats)
+
+
+def columns(args: argparse.Namespace) -> None:
+    """The column-lineage part on each database."""
+    if args.database in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            on_columns(
+                "sqlite",
+                f"sqlite:///{tmp}/columns.db",
+                args.column_datasets,
+                args.fields,
+                args.repeats,
+            )
+    if args.database in ("postgres", "both"):
+        with pg_database("bench_columns") as url:
+            on_columns("postgres", url, args.column_datasets, args.fields, args.repeats)
 
 
 if __name__ == "__main__":

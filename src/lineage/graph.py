@@ -12,6 +12,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 import networkx as nx
 
@@ -27,6 +28,8 @@ from lineage.store.changes import (
 
 JOB, MODEL, DROPPED, INCOMPLETE, HIDDEN = 1, 2, 4, 8, 16
 Transformation = tuple[int, str, str | None]  # (job node, type, subtype) of a column edge
+CHUNK = 500  # queue items a traversal handles per hold of the lock
+Q = TypeVar("Q")
 KIND_NAMES = {"dataset": "DATASET", "job": "JOB", "model": "MODEL"}
 
 
@@ -78,12 +81,28 @@ class _BareDiGraph(nx.DiGraph):
             pred[v][u] = _NO_ATTRIBUTES
 
 
+def _held(lock: threading.RLock, queue: deque[Q]) -> Iterator[Q]:
+    """Pop `queue` to its end, holding `lock` for at most `CHUNK` items at a time.
+
+    A traversal is the only reader work under the graph's lock, and even a traversal of the
+    whole graph holds it in short spells: the writer's `apply` waits for one spell, never for
+    a whole walk. A change applied between two spells shows in the rest of the walk (every
+    node and edge reported was current when it was reached); nodes merged away in between
+    are skipped by the caller.
+    """
+    while queue:
+        with lock:
+            for _ in range(min(CHUNK, len(queue))):
+                yield queue.popleft()
+
+
 class LineageGraph:
     """Current lineage: build from a snapshot, apply committed changes, traverse.
 
-    `lock` is held by `apply` and, on the read side, only for the traversal itself (`walk`,
-    `path`, `neighbourhood`, `adjacent`, `column_walk`: they iterate dicts the writer changes),
-    never for SQL, answer building or suggestions. Single-node reads (`find`, `key`, `kind`,
+    `lock` is held by `apply`; on the read side only the traversals take it (`walk`,
+    `neighbourhood`, `column_walk` in spells of `CHUNK` nodes, `path` for its search: they
+    iterate dicts the writer changes). Callers never hold it, so no SQL, answer building or
+    suggestion ever runs under it. Single-node reads (`find`, `key`, `kind`,
     `flags`, `parent`, `children`, `fields_of`, `find_field`, `field_key`) are safe without it:
     ids are never reused, and what they return is copied in one C-level call or never
     changed in place (column transformations are frozensets, replaced on change).
@@ -329,8 +348,9 @@ class LineageGraph:
         edges: list[tuple[int, int]] = []
         truncated = incomplete = False
         queue: deque[tuple[int, int | None]] = deque([(root, None)])
-        while queue:
-            node, came_from = queue.popleft()
+        for node, came_from in _held(self.lock, queue):
+            if flags[node] & HIDDEN:  # merged away or deleted since it was queued
+                continue
             d = depths[node]
             if flags[node] & INCOMPLETE:
                 incomplete = True
@@ -359,35 +379,54 @@ class LineageGraph:
         return Walk(root, depths, edges, truncated, incomplete)
 
     def path(self, source: int, target: int, *, limit: int = 10) -> list[list[int]]:
-        """Up to `limit` shortest lineage paths from `source` to `target` (downstream)."""
-        visible = nx.subgraph_view(self._g, filter_node=lambda n: not self._flags[n] & HIDDEN)
-        try:
-            paths = nx.all_shortest_paths(visible, source, target)
-            return [p for _, p in zip(range(limit), paths, strict=False)]
-        except nx.NetworkXNoPath:
-            return []
+        """Up to `limit` shortest lineage paths from `source` to `target` (downstream).
 
-    def neighbourhood(self, root: int, *, depth: int) -> set[int]:
-        """Marquez semantics: every node within `depth` hops, ignoring direction."""
+        Holds the lock throughout (a bidirectional search, bounded by the shortest path)."""
+        visible = nx.subgraph_view(self._g, filter_node=lambda n: not self._flags[n] & HIDDEN)
+        with self.lock:
+            try:
+                paths = nx.all_shortest_paths(visible, source, target)
+                return [p for _, p in zip(range(limit), paths, strict=False)]
+            except (nx.NetworkXNoPath, nx.NodeNotFound):
+                return []
+
+    def neighbourhood(self, root: int, *, depth: int) -> tuple[set[int], set[tuple[int, int]]]:
+        """Marquez semantics: every node within `depth` hops, ignoring direction, and the
+        edges among them."""
+        g, flags = self._g, self._flags
         seen = {root}
-        frontier = [root]
-        for _ in range(depth):
-            nxt = []
-            for node in frontier:
-                for other in (*self._g.successors(node), *self._g.predecessors(node)):
-                    if other not in seen and not self._flags[other] & HIDDEN:
-                        seen.add(other)
-                        nxt.append(other)
-            frontier = nxt
-        return seen
+        edges: set[tuple[int, int]] = set()
+        level = {root: 0}
+        queue = deque([root])
+        for node in _held(self.lock, queue):
+            if flags[node] & HIDDEN or node not in g:
+                continue
+            expand = level[node] < depth
+            for ends, other in (
+                *(((node, s), s) for s in g.successors(node)),
+                *(((p, node), p) for p in g.predecessors(node)),
+            ):
+                if flags[other] & HIDDEN:
+                    continue
+                if other in seen:
+                    edges.add(ends)
+                elif expand:
+                    seen.add(other)
+                    edges.add(ends)
+                    level[other] = level[node] + 1
+                    queue.append(other)
+        return seen, edges
 
     def adjacent(self, node: int) -> tuple[list[int], list[int]]:
-        """Visible predecessors and successors (a traversal: hold `lock`)."""
+        """Visible predecessors and successors of one node."""
         flags = self._flags
-        return (
-            [p for p in self._g.predecessors(node) if not flags[p] & HIDDEN],
-            [s for s in self._g.successors(node) if not flags[s] & HIDDEN],
-        )
+        with self.lock:
+            if node not in self._g:
+                return [], []
+            return (
+                [p for p in self._g.predecessors(node) if not flags[p] & HIDDEN],
+                [s for s in self._g.successors(node) if not flags[s] & HIDDEN],
+            )
 
     # --- columns --------------------------------------------------------------------------
 
@@ -411,10 +450,9 @@ class LineageGraph:
         depths = dict.fromkeys(roots, 0)
         edges = []
         queue = deque(roots)
-        while queue:
-            node = queue.popleft()
+        for node in _held(self.lock, queue):
             d = depths[node]
-            if depth is not None and d >= depth:
+            if (depth is not None and d >= depth) or node not in cg:
                 continue
             pairs = cg.out_edges(node, data="t") if downstream else cg.in_edges(node, data="t")
             for a, b, t in pairs:

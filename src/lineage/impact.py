@@ -74,8 +74,7 @@ def analyze(
     hits: dict[int, Hit] = {}
     incomplete: set[int] = set()
     for target in targets:
-        with graph.lock:  # only the walk: the store reads below never hold the writer back
-            walk = graph.walk(target.node, downstream=True)
+        walk = graph.walk(target.node, downstream=True)  # takes the graph's lock in spells
         facts.prefetch(graph.key(n) for n in walk.depths)
         incomplete.update(n for n in walk.depths if graph.flags(n) & INCOMPLETE)
         successors: dict[int, list[int]] = {}
@@ -195,8 +194,7 @@ def _column_hop(
     graph: LineageGraph, source: int, cols: frozenset[str], job: int, out: int
 ) -> Hop | None:
     roots = [f for c in sorted(cols) if (f := graph.find_field(source, c)) is not None]
-    with graph.lock:
-        _, edges = graph.column_walk(roots, downstream=True, depth=1)
+    _, edges = graph.column_walk(roots, downstream=True, depth=1)
     fields: dict[str, dict[str, Any]] = {}
     for a, b, transformations in edges:
         dataset, name = graph.field_key(b)

@@ -1,8 +1,8 @@
 """Lineage queries over the in-memory graph (and the edge history for `as_of`).
 
-Each query holds the graph's lock only while it walks the graph, collecting plain ints; the
-answer is built and the store is read after the lock is released, so the writer's graph
-update never waits for SQL or for answer building.
+Queries never hold the graph's lock themselves: the graph's traversals take it in short
+spells while they collect plain ints, and the answer is built and the store read without
+it, so the writer's graph update never waits for SQL, answer building or suggestions.
 """
 
 from __future__ import annotations
@@ -76,8 +76,7 @@ def directed(
     `kinds` keeps only nodes of those kinds (the root always stays) and the edges between
     the nodes kept.
     """
-    with graph.lock:
-        walk = graph.walk(root, downstream=downstream, depth=depth, max_nodes=limit)
+    walk = graph.walk(root, downstream=downstream, depth=depth, max_nodes=limit)
     nodes = []
     kept: dict[int, str] = {}  # node -> its id, so each id is written once
     for node, d in walk.depths.items():
@@ -132,11 +131,10 @@ def directed_as_of(
 
 def paths(graph: LineageGraph, source: int, target: int, *, limit: int) -> t.LineagePaths:
     """Shortest downstream paths from `source` to `target`, else from `target` to `source`."""
-    with graph.lock:
-        found = graph.path(source, target, limit=limit)
-        direction: t.Direction = "downstream"
-        if not found:
-            found, direction = graph.path(target, source, limit=limit), "upstream"
+    found = graph.path(source, target, limit=limit)
+    direction: t.Direction = "downstream"
+    if not found:
+        found, direction = graph.path(target, source, limit=limit), "upstream"
     return t.LineagePaths(
         _node_id(graph, source),
         _node_id(graph, target),
@@ -153,29 +151,32 @@ def neighbourhood(
 ) -> t.Neighbourhood:
     """Every node within `depth` hops in either direction, with in/out edges and the full
     dataset or job as Marquez has it (one statement per kind of row however many nodes)."""
-    with graph.lock:
-        nodes = graph.neighbourhood(root, depth=depth)
-        adjacent = {n: graph.adjacent(n) for n in nodes}
+    nodes, edges = graph.neighbourhood(root, depth=depth)
+    preds: dict[int, list[int]] = {}
+    succs: dict[int, list[int]] = {}
+    for a, b in edges:
+        succs.setdefault(a, []).append(b)
+        preds.setdefault(b, []).append(a)
     order = sorted(nodes, key=graph.key)
+    # a job's data lists all its inputs and outputs, inside the neighbourhood or not
+    adjacent = {n: graph.adjacent(n) for n in order if graph.flags(n) & JOB}
     data = marquez.node_data(graph, conn, order, adjacent)
+    ref = {node: _node_id(graph, node) for node in order}
     out = []
     for node in order:
-        node_ref = _node_id(graph, node)
-        preds, succs = adjacent[node]
+        node_ref = ref[node]
         out.append(
             t.NeighbourhoodEntry(
                 node_ref,
                 "JOB" if graph.flags(node) & JOB else "DATASET",
                 data[node],
                 [
-                    t.MarquezEdge(_node_id(graph, p), node_ref)
-                    for p in sorted(preds, key=graph.key)
-                    if p in nodes
+                    t.MarquezEdge(ref[p], node_ref)
+                    for p in sorted(preds.get(node, ()), key=graph.key)
                 ],
                 [
-                    t.MarquezEdge(node_ref, _node_id(graph, s))
-                    for s in sorted(succs, key=graph.key)
-                    if s in nodes
+                    t.MarquezEdge(node_ref, ref[s])
+                    for s in sorted(succs.get(node, ()), key=graph.key)
                 ],
             )
         )
@@ -203,12 +204,11 @@ def column_lineage(
     graph: LineageGraph, roots: list[int], *, depth: int, with_downstream: bool
 ) -> t.ColumnLineage:
     """Fields feeding the root fields (and those they feed, with `with_downstream`)."""
-    with graph.lock:
-        depths, edges = graph.column_walk(roots, downstream=False, depth=depth)
-        if with_downstream:
-            down_depths, down_edges = graph.column_walk(roots, downstream=True, depth=depth)
-            depths.update({k: v for k, v in down_depths.items() if k not in depths})
-            edges += down_edges
+    depths, edges = graph.column_walk(roots, downstream=False, depth=depth)
+    if with_downstream:
+        down_depths, down_edges = graph.column_walk(roots, downstream=True, depth=depth)
+        depths.update({k: v for k, v in down_depths.items() if k not in depths})
+        edges += down_edges
     return t.ColumnLineage(_column_graph(graph, depths, edges))
 
 

@@ -151,8 +151,7 @@ def resolve_field(graph: LineageGraph, node_id: str) -> list[int]:
     if kind in ("dataset", "job"):
         node = resolve(graph, node_id)
         if kind == "job":
-            with graph.lock:
-                datasets = sorted(graph.adjacent(node)[1], key=graph.key)
+            datasets = sorted(graph.adjacent(node)[1], key=graph.key)
         else:
             datasets = [node]
         fields = (graph.find_field(d, name) for d in datasets for name in graph.fields_of(d))

@@ -121,3 +121,25 @@ CLOSURE_SQL = text(
 def closure_cte(conn: Connection, dataset_id: int) -> list[int]:
     """Downstream dataset closure of one dataset as a single recursive CTE (benchmark baseline)."""
     return list(conn.execute(CLOSURE_SQL, {"start": dataset_id}).scalars())
+
+
+COLUMN_CLOSURE_SQL = text(
+    """
+    WITH RECURSIVE walk(dataset_id, field) AS (
+        SELECT CAST(:start AS BIGINT), CAST(:field AS TEXT)
+        UNION
+        SELECT c.out_dataset_id, c.out_field
+        FROM walk w
+        JOIN column_edges c ON c.in_dataset_id = w.dataset_id AND c.in_field = w.field
+                           AND c.valid_to IS NULL
+    )
+    SELECT dataset_id, field FROM walk
+    """
+)
+
+
+def column_closure_cte(conn: Connection, dataset_id: int, field: str) -> list[tuple[int, str]]:
+    """Downstream field closure of one dataset field as a single recursive CTE (benchmark
+    baseline of the column graph)."""
+    rows = conn.execute(COLUMN_CLOSURE_SQL, {"start": dataset_id, "field": field})
+    return [(r.dataset_id, r.field) for r in rows]
