@@ -150,10 +150,7 @@ def resolve_field(graph: LineageGraph, node_id: str) -> list[int]:
     kind, rest = ids.split(node_id)
     if kind in ("dataset", "job"):
         node = resolve(graph, node_id)
-        if kind == "job":
-            datasets = sorted(graph.adjacent(node)[1], key=graph.key)
-        else:
-            datasets = [node]
+        datasets = sorted(graph.adjacent(node)[1], key=graph.key) if kind == "job" else [node]
         fields = (graph.find_field(d, name) for d in datasets for name in graph.fields_of(d))
         return [f for f in fields if f is not None]
     if kind != "datasetField":
