@@ -37,7 +37,8 @@ function query(params) {
 
 /** GET or POST a path under /api/v1 and return the decoded JSON. */
 export async function call(path, { params, body, signal } = {}) {
-  const init = { signal, headers: { Accept: "application/json" } };
+  // no-store: an answer fetched with one key must never be replayed from the cache to another
+  const init = { signal, cache: "no-store", headers: { Accept: "application/json" } };
   const key = apiKey.get();
   if (key) init.headers.Authorization = `Bearer ${key}`;
   if (body !== undefined) {
@@ -66,11 +67,13 @@ export const api = {
     call(`/lineage/${direction}`, { params: { nodeId, depth, as_of: asOf } }),
   neighbourhood: (nodeId, depth) => call("/lineage", { params: { nodeId, depth } }),
   path: (from, to) => call("/lineage/path", { params: { from, to } }),
-  columns: (nodeId) => call("/column-lineage", { params: { nodeId, withDownstream: true } }),
+  columns: (nodeId, depth) =>
+    call("/column-lineage", { params: { nodeId, depth, withDownstream: true } }),
   dataset: (ns, name) => call(`/namespaces/${seg(ns)}/datasets/${seg(name)}`),
   versions: (ns, name) => call(`/namespaces/${seg(ns)}/datasets/${seg(name)}/versions`),
   job: (ns, name) => call(`/namespaces/${seg(ns)}/jobs/${seg(name)}`),
-  runs: (ns, name) => call(`/namespaces/${seg(ns)}/jobs/${seg(name)}/runs`, { params: { limit: 50 } }),
+  runs: (ns, name, limit = 50) =>
+    call(`/namespaces/${seg(ns)}/jobs/${seg(name)}/runs`, { params: { limit } }),
   children: (ns, name) => call(`/jobs/${seg(ns)}/${seg(name)}/children`),
   models: () => call("/models"),
   model: (ns, name) => call(`/models/${seg(ns)}/${seg(name)}`),

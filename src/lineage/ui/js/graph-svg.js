@@ -1,13 +1,28 @@
 // Draw a laid-out graph as SVG: datasets as pills, jobs as boxes with a run-state dot,
-// models in their own colour, "+N more" nodes dashed. Every node is focusable.
+// models in their own colour, "+N more" nodes dashed. Every node is focusable; its expand /
+// collapse control is a separate button beside it.
+//
+// Nodes are written as escaped markup (every value from data goes through `esc`), which the
+// browser parses faster than it builds elements one call at a time, and only the nodes near
+// the view are in the page at all (GraphCanvas mounts them as the view moves); edges are two
+// <path>s per class (curves, arrow heads), not one element per edge.
 
 import { svg } from "./dom.js";
 import { SIZE } from "./layout.js";
 
-const TEXT_CHARS = 27;
+const CHAR_WIDTH = 7;  // 12px system-ui, a little generous
+const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
-function label(name) {
-  return name.length <= TEXT_CHARS ? name : `…${name.slice(-(TEXT_CHARS - 1))}`;
+/** Text made safe for markup, in content and in quoted attributes. */
+export function esc(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => ESCAPES[c]);
+}
+
+/** `name` cut in the middle to at most `max` characters, keeping more of its end. */
+export function middle(name, max) {
+  if (name.length <= max) return name;
+  const tail = Math.ceil((max - 1) * 0.6);
+  return `${name.slice(0, max - 1 - tail)}…${name.slice(-tail)}`;
 }
 
 function typeClass(node) {
@@ -22,79 +37,78 @@ function describe(node) {
   return `${typeClass(node).toLowerCase()} ${node.name} in ${node.namespace}${run}`;
 }
 
-function nodeShape(node) {
-  const { width, height } = SIZE;
-  const shape = svg("rect", { class: "shape", width, height,
-    rx: node.type === "JOB" ? 3 : height / 2 });
-  return shape;
+function toggleMarkup(node, sign) {
+  const cx = node.depth < 0 ? -11 : SIZE.width + 11;
+  const label = `${sign === "+" ? "Expand" : "Collapse"} ${node.name}`;
+  return `<g class="toggle" data-toggle="${esc(node.id)}" role="button" aria-label="${esc(label)}">` +
+    `<circle cx="${cx}" cy="${SIZE.height / 2}" r="9"></circle>` +
+    `<text x="${cx}" y="${SIZE.height / 2 + 4}" text-anchor="middle">${sign === "+" ? "+" : "−"}</text></g>`;
 }
 
-function drawNode(node, marks) {
+/** The markup of one node (a focusable <g>), escaped. */
+export function nodeMarkup(node, marks) {
   const classes = ["node", typeClass(node)];
   if (marks.root === node.id) classes.push("root");
-  if (marks.selected.has(node.id)) classes.push("selected");
+  if (marks.selected === node.id) classes.push("selected");
+  if (marks.ends.has(node.id)) classes.push("path-end");
   if (marks.path.has(node.id)) classes.push("on-path");
-  const g = svg("g", { class: classes.join(" "), transform: `translate(${node.x},${node.y})`,
-    tabindex: 0, role: "button", "data-id": node.id, "aria-label": describe(node) });
-  const title = svg("title");
-  title.textContent = node.type === "MORE" ? node.name : `${node.namespace}\n${node.name}`;
-  g.append(title, nodeShape(node));
-  let textX = 12;
+  const rx = node.type === "JOB" ? 3 : SIZE.height / 2;
+  let textX = 14;
+  let run = "";
   if (node.type === "JOB") {
-    g.append(svg("circle", { class: `run run-${node.runState || "none"}`, cx: 12,
-      cy: SIZE.height / 2, r: 6, "data-state": node.runState || "none" }));
-    textX = 24;
+    const state = esc(node.runState || "none");
+    run = `<circle class="run run-${state}" cx="13" cy="${SIZE.height / 2}" r="6" data-state="${state}"></circle>`;
+    textX = 25;
   }
-  const text = svg("text", { x: textX, y: SIZE.height / 2 + 4 });
-  text.textContent = label(node.name);
-  g.append(text);
-  if (marks.toggle(node) !== null) {
-    const sign = svg("text", { class: "toggle", x: node.depth < 0 ? -12 : SIZE.width + 4,
-      y: SIZE.height / 2 - 6 });
-    sign.textContent = marks.toggle(node);
-    g.append(sign);
-  }
+  const text = middle(node.name, Math.floor((SIZE.width - textX - 10) / CHAR_WIDTH));
+  const sign = marks.toggle(node);
+  return `<g class="${classes.join(" ")}" transform="translate(${node.x},${node.y})" tabindex="0" ` +
+    `role="button" data-id="${esc(node.id)}" aria-label="${esc(describe(node))}" ` +
+    `aria-pressed="${marks.selected === node.id}">` +
+    `<rect class="shape" width="${SIZE.width}" height="${SIZE.height}" rx="${rx}"></rect>${run}` +
+    `<text x="${textX}" y="${SIZE.height / 2 + 4}">${esc(text)}</text>` +
+    `${sign === null ? "" : toggleMarkup(node, sign)}</g>`;
+}
+
+/** The curve of an edge and its arrow head, as path data. */
+function edgePath(a, b) {
+  const x1 = a.x + SIZE.width;
+  const y1 = a.y + SIZE.height / 2;
+  const x2 = b.x - 1;
+  const y2 = b.y + SIZE.height / 2;
+  const bend = Math.max(40, Math.abs(x2 - x1) / 2);
+  return [`M${x1},${y1}C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2 - 7},${y2}`,
+    `M${x2 - 8},${y2 - 4.5}L${x2},${y2}L${x2 - 8},${y2 + 4.5}z`];
+}
+
+function edgeGroup(paths, extra) {
+  const g = svg("g", { class: `edge-set ${extra}`, "data-count": paths.length });
+  g.append(svg("path", { class: `edge ${extra}`, d: paths.map((p) => p[0]).join("") }),
+    svg("path", { class: `head ${extra}`, d: paths.map((p) => p[1]).join("") }));
   return g;
 }
 
-function drawEdge(edge, at, onPath) {
-  const a = at.get(edge.from);
-  const b = at.get(edge.to);
-  const x1 = a.x + SIZE.width;
-  const y1 = a.y + SIZE.height / 2;
-  const x2 = b.x;
-  const y2 = b.y + SIZE.height / 2;
-  const bend = Math.max(40, Math.abs(x2 - x1) / 2);
-  return svg("path", { class: onPath ? "edge on-path" : "edge", "marker-end": "url(#arrow)",
-    d: `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2 - 2},${y2}` });
-}
-
-function arrowMarker() {
-  const defs = svg("defs");
-  const marker = svg("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5,
-    markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" });
-  marker.append(svg("path", { d: "M0,0 L10,5 L0,10 z", fill: "var(--edge)" }));
-  defs.append(marker);
-  return defs;
-}
-
 /**
- * An <svg> for `drawn` (from layout()). `marks` = {root, selected: Set, path: Set of ids,
- * pathEdges: Set of "from>to", toggle(node) -> "+" | "−" | null}.
+ * An <svg> of the picture's own size for `drawn` (from layout()), with every edge and an
+ * empty `g.nodes` layer for nodeMarkup(). `marks` = {root, selected, ends: Set, path: Set of
+ * ids, pathEdges: Set of "from>to", toggle(node) -> "+" | "−" | null}.
  */
 export function drawGraph(drawn, marks) {
   const root = svg("svg", { class: "lineage", width: drawn.width, height: drawn.height,
-    role: "group", "aria-label": `lineage graph, ${drawn.nodes.length} nodes` });
-  root.append(arrowMarker());
+    viewBox: `0 0 ${drawn.width} ${drawn.height}`, role: "group", "data-nodes": drawn.nodes.length,
+    "aria-label": `lineage graph, ${drawn.nodes.length} nodes` });
   const at = new Map(drawn.nodes.map((n) => [n.id, n]));
-  const edges = svg("g", { class: "edges" });
+  const plain = [];
+  const onPath = [];
   for (const edge of drawn.edges) {
-    if (at.has(edge.from) && at.has(edge.to)) {
-      edges.append(drawEdge(edge, at, marks.pathEdges.has(`${edge.from}>${edge.to}`)));
-    }
+    const a = at.get(edge.from);
+    const b = at.get(edge.to);
+    if (!a || !b) continue;
+    (marks.pathEdges.has(`${edge.from}>${edge.to}`) ? onPath : plain).push(edgePath(a, b));
   }
-  const nodes = svg("g", { class: "nodes" });
-  for (const node of drawn.nodes) nodes.append(drawNode(node, marks));
-  root.append(edges, nodes);
+  const edges = svg("g", { class: "edges" });
+  edges.append(edgeGroup(plain, "plain"));
+  if (onPath.length) edges.append(edgeGroup(onPath, "on-path"));
+  root.append(edges, svg("g", { class: "nodes" }));
   return root;
 }

@@ -2,7 +2,7 @@
 // (upstream negative, downstream positive). Fan-outs wider than a threshold collapse into a
 // "+N more" node, so a 2,000-node neighbourhood draws as a readable picture.
 
-export const SIZE = { width: 200, height: 36, column: 270, row: 50, margin: 24 };
+export const SIZE = { width: 200, height: 36, column: 250, row: 50, margin: 24 };
 
 function adjacency(edges) {
   const out = new Map();
@@ -39,9 +39,10 @@ function sidesOf(depth) {
  */
 export function visible(model, { fanout = 12, collapsed = new Set(), opened = new Set() } = {}) {
   const adj = adjacency(model.edges);
-  const shown = new Map([[model.root, model.nodes.get(model.root)]]);
+  const roots = model.roots || [model.root];
+  const shown = new Map(roots.map((id) => [id, model.nodes.get(id)]));
   const more = [];
-  let frontier = [model.root];
+  let frontier = [...roots];
   const order = byName(model.nodes);
   while (frontier.length) {
     const next = [];
@@ -90,8 +91,25 @@ function orderColumn(column, toward, position) {
 }
 
 /**
- * Lay out `model` ({root, nodes: Map id -> {id, type, name, depth}, edges: [{from, to}]}).
- * Returns {nodes: [{...node, x, y}], edges: [{from, to}], width, height, adj}.
+ * Pitches that make the picture's shape match the canvas (`aspect` = width / height), so a
+ * shallow graph spreads downwards and a tall one spreads sideways, within readable bounds.
+ * `half` is the number of columns on the wider side of the root: the view is centred on it.
+ */
+export function pitches(half, tallest, aspect) {
+  const { width, column, row } = SIZE;
+  const wide = 2 * half * column + width;
+  const high = tallest * row;
+  if (wide / high > aspect) {
+    return { column, row: Math.min(row * 2.4, Math.max(row, wide / aspect / tallest)) };
+  }
+  const grown = half ? (high * aspect - width) / (2 * half) : column;
+  return { column: Math.min(column * 1.7, Math.max(column, grown)), row };
+}
+
+/**
+ * Lay out `model` ({root, nodes: Map id -> {id, type, name, depth}, edges: [{from, to}]}) for
+ * a canvas of shape `options.aspect` (width / height). Returns {nodes: [{...node, x, y}],
+ * edges, width, height, root: {x, y} (the root's centre), adj}.
  */
 export function layout(model, options = {}) {
   const { shown, more, adj } = visible(model, options);
@@ -99,17 +117,22 @@ export function layout(model, options = {}) {
   const columns = columnsOf(all);
   const depths = [...columns.keys()].sort((a, b) => a - b);
   const tallest = Math.max(...[...columns.values()].map((c) => c.length));
+  const half = Math.max(-depths[0], depths.at(-1));
+  const pitch = pitches(half, tallest, options.aspect || 1.6);
   const position = new Map();
   const placed = [];
+  let root = { x: 0, y: 0 };
   const walkOrder = [0, ...depths.filter((d) => d > 0), ...depths.filter((d) => d < 0).reverse()];
   for (const depth of walkOrder) {
     if (!columns.has(depth)) continue;
     const toward = (id) => (depth > 0 ? adj.inn : adj.out).get(id) || [];
     const column = orderColumn(columns.get(depth), toward, position);
-    const top = ((tallest - column.length) * SIZE.row) / 2 + SIZE.margin;
+    const top = ((tallest - column.length) * pitch.row) / 2 + SIZE.margin;
+    const x = (depth - depths[0]) * pitch.column + SIZE.margin;
     column.forEach((node, index) => {
-      placed.push({ ...node, x: (depth - depths[0]) * SIZE.column + SIZE.margin,
-        y: top + index * SIZE.row });
+      const y = top + index * pitch.row;
+      placed.push({ ...node, x, y });
+      if (node.id === model.root) root = { x: x + SIZE.width / 2, y: y + SIZE.height / 2 };
     });
   }
   const edges = model.edges.filter((e) => shown.has(e.from) && shown.has(e.to));
@@ -119,8 +142,9 @@ export function layout(model, options = {}) {
   return {
     nodes: placed,
     edges,
-    width: (depths.at(-1) - depths[0]) * SIZE.column + SIZE.width + 2 * SIZE.margin,
-    height: tallest * SIZE.row + 2 * SIZE.margin,
+    width: (depths.at(-1) - depths[0]) * pitch.column + SIZE.width + 2 * SIZE.margin,
+    height: (tallest - 1) * pitch.row + SIZE.height + 2 * SIZE.margin,
+    root,
     adj,
   };
 }

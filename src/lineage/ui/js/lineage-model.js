@@ -62,3 +62,57 @@ export async function addRunStates(model, depth) {
   }
   return found;
 }
+
+/**
+ * The column-level model of a /column-lineage answer: the fields `rootIds` at depth 0, the
+ * fields feeding them to the left (negative depths), those they feed to the right.
+ */
+export function fieldModel(rootIds, graph) {
+  const entries = new Map(graph.map((e) => [e.id, e]));
+  const nodes = new Map();
+  const edges = [];
+  const edgeKeys = new Set();
+  for (const e of graph) {
+    for (const out of e.outEdges) {
+      const key = `${e.id}>${out.destination}`;
+      if (!edgeKeys.has(key)) { edgeKeys.add(key); edges.push({ from: e.id, to: out.destination }); }
+    }
+  }
+  const add = (id, depth) => {
+    const d = entries.get(id).data;
+    nodes.set(id, { id, type: "FIELD", kind: "column", depth, namespace: d.namespace,
+      dataset: d.dataset, field: d.field, name: `${d.dataset}.${d.field}` });
+  };
+  const roots = rootIds.filter((id) => entries.has(id));
+  roots.forEach((id) => add(id, 0));
+  const walk = (side, pick) => {
+    let frontier = roots;
+    let depth = 0;
+    while (frontier.length) {
+      depth += 1;
+      const next = [];
+      for (const id of frontier) {
+        for (const other of pick(entries.get(id))) {
+          if (nodes.has(other) || !entries.has(other)) continue;
+          add(other, side * depth);
+          next.push(other);
+        }
+      }
+      frontier = next;
+    }
+  };
+  walk(-1, (e) => (e?.inEdges || []).map((x) => x.origin));
+  walk(1, (e) => (e?.outEdges || []).map((x) => x.destination));
+  return { root: roots[0], roots, nodes, edges, edgeKeys };
+}
+
+/** The column-level model around a dataset: all its fields, or one of them. */
+export async function loadFieldModel(namespace, name, field, depth) {
+  const datasetId = `dataset:${namespace}:${name}`;
+  const prefix = `datasetField:${namespace}:${name}:`;
+  const target = field ? `${prefix}${field}` : datasetId;
+  const answer = await api.columns(target, depth);
+  const roots = field ? [target]
+    : answer.graph.map((e) => e.id).filter((id) => id.startsWith(prefix)).sort();
+  return { model: fieldModel(roots, answer.graph), answer };
+}

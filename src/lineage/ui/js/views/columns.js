@@ -3,41 +3,10 @@
 
 import { api } from "../api.js";
 import { h, notice, show, table } from "../dom.js";
-import { drawGraph } from "../graph-svg.js";
+import { GraphCanvas } from "../graph-canvas.js";
 import { layout } from "../layout.js";
+import { loadFieldModel } from "../lineage-model.js";
 import { go, link } from "../router.js";
-
-/** Signed depths from the root field: inputs to the left (negative), outputs to the right. */
-function fieldModel(rootId, graph) {
-  const entries = new Map(graph.map((e) => [e.id, e]));
-  const nodes = new Map();
-  const edges = [];
-  for (const e of graph) for (const out of e.outEdges) edges.push({ from: e.id, to: out.destination });
-  const walk = (side, pick) => {
-    let frontier = [rootId];
-    let depth = 0;
-    while (frontier.length) {
-      depth += 1;
-      const next = [];
-      for (const id of frontier) {
-        for (const other of pick(entries.get(id))) {
-          if (nodes.has(other) || !entries.has(other)) continue;
-          const d = entries.get(other).data;
-          nodes.set(other, { id: other, type: "FIELD", depth: side * depth,
-            namespace: d.namespace, name: `${d.dataset}.${d.field}` });
-          next.push(other);
-        }
-      }
-      frontier = next;
-    }
-  };
-  const root = entries.get(rootId).data;
-  nodes.set(rootId, { id: rootId, type: "FIELD", depth: 0, namespace: root.namespace,
-    name: `${root.dataset}.${root.field}` });
-  walk(-1, (e) => (e?.inEdges || []).map((x) => x.origin));
-  walk(1, (e) => (e?.outEdges || []).map((x) => x.destination));
-  return { root: rootId, nodes, edges };
-}
 
 function inputsTable(graph) {
   const rows = [];
@@ -51,25 +20,24 @@ function inputsTable(graph) {
 }
 
 async function drawField(namespace, name, field, area) {
-  const rootId = `datasetField:${namespace}:${name}:${field}`;
+  let model;
   let answer;
   try {
-    answer = await api.columns(rootId);
+    ({ model, answer } = await loadFieldModel(namespace, name, field));
   } catch (error) {
     area.replaceChildren(notice(error.message, "error"));
     return;
   }
-  const model = fieldModel(rootId, answer.graph);
-  const drawn = layout(model, { fanout: 0 });
-  const picture = drawGraph(drawn, { root: rootId, selected: new Set(), path: new Set(),
-    pathEdges: new Set(), toggle: () => null });
+  const graph = new GraphCanvas("column-canvas", {});
   const upstream = [...model.nodes.values()].filter((n) => n.depth < 0).length;
   const downstream = [...model.nodes.values()].filter((n) => n.depth > 0).length;
   area.replaceChildren(
     h("p", { class: "sub", id: "column-summary" },
       `${upstream} upstream and ${downstream} downstream columns`),
-    h("div", { class: "canvas canvas-auto" }, picture),
-    h("h2", {}, "Transformations"), inputsTable(answer.graph));
+    graph.element, h("h2", {}, "Transformations"), inputsTable(answer.graph));
+  graph.draw(layout(model, { fanout: 0, aspect: graph.aspect() }), { root: model.root,
+    selected: model.root, ends: new Set(), path: new Set(), pathEdges: new Set(),
+    toggle: () => null }, { fit: true });
   document.body.dataset.columns = "ready";
 }
 
