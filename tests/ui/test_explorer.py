@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -18,6 +20,12 @@ DAILY = "job:warehouse:etl.daily_revenue"
 def drawn_ids(page: Any) -> set[str]:
     """Node ids drawn in the lineage graph."""
     return set(page.eval_on_selector_all("svg.lineage g.node", "els => els.map(e => e.dataset.id)"))
+
+
+def box_of(page: Any, selector: str) -> dict[str, float]:
+    return page.eval_on_selector(
+        selector, "e => { const b = e.getBoundingClientRect(); return {width: b.width}; }"
+    )
 
 
 def open_graph(page: Any, node_id: str, **params: str) -> None:
@@ -187,6 +195,24 @@ def test_impact_view(page: Any) -> None:
         "#impact-breaking tbody tr td:first-child", "c => c.map(x => x.textContent)"
     )
     assert breaking == [REVENUE]
+    assert page.text_content(".impact-breaking h2") == "Breaking (1)"
+    with page.expect_download() as markdown:
+        page.click("#impact-downloads a[download$='.md']")
+    text = Path(markdown.value.path()).read_text()
+    assert text.startswith(f"# Impact of changing {NS}:public.orders")
+    assert f"| {REVENUE} |" in text and "## Breaking (1)" in text
+    with page.expect_download() as raw:
+        page.click("#impact-downloads a[download$='.json']")
+    report = json.loads(Path(raw.value.path()).read_text())
+    assert [i["id"] for i in report["items"] if i["class"] == "breaking"] == [REVENUE]
+    # the form is laid out as a form: labels in one column, inputs lined up in the next
+    lefts = page.eval_on_selector_all(
+        "#impact-form input:not([type=checkbox])",
+        "els => els.map(e => e.getBoundingClientRect().left)",
+    )
+    assert len(set(lefts)) == 1
+    button = box_of(page, "#impact-form button[type='submit']")
+    assert button["width"] < 200
 
 
 def test_themes(page: Any) -> None:

@@ -62,5 +62,10 @@ export async function columnsView([namespace, name], params) {
     h("p", { class: "sub" }, namespace),
     h("div", { class: "toolbar" }, h("label", {}, "Column", picker)), area);
   if (field) await drawField(namespace, name, field, area);
-  else area.append(h("p", { class: "sub" }, "Pick a column to see where it comes from and goes."));
+  else {
+    area.append(h("p", { class: "sub" }, "Pick a column to see where it comes from and goes."),
+      table(["column", "type", "description"], dataset.fields.map((f) => [
+        h("a", { href: link("columns", [namespace, name], { field: f.name }) }, f.name),
+        f.type || "—", f.description || ""])));
+  }
 }

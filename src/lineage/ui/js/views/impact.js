@@ -9,6 +9,7 @@ import { go, link } from "../router.js";
 const UNAVAILABLE = "This collector does not serve POST /api/v1/impact, so impact analysis " +
   "is not available here; use the downstream lineage graph instead.";
 
+const CLASSES = [["breaking", "Breaking"], ["possibly", "Possibly affected"]];
 const list = (text) => (text || "").split(",").map((s) => s.trim()).filter(Boolean);
 const pairs = (text) => list(text).map((p) => p.split("=").map((s) => s.trim()));
 
@@ -23,6 +24,36 @@ export function impactRequest(namespace, name, params) {
   ];
   if (params.get("dropDataset")) changes.push({ kind: "drop_dataset" });
   return { dataset: name, namespace, changes };
+}
+
+/** The report as Markdown: the summary, then one table per class. */
+export function impactMarkdown(request, report) {
+  const cell = (v) => String(v ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ");
+  const lines = [`# Impact of changing ${request.namespace}:${request.dataset}`, "",
+    `Changes: ${request.changes.map((c) => [c.kind, c.column, c.newName || c.newType]
+      .filter(Boolean).join(" ")).join("; ") || "none"}`, ""];
+  for (const [cls, title] of CLASSES) {
+    const rows = report.items.filter((i) => i.class === cls);
+    lines.push(`## ${title} (${rows.length})`, "");
+    if (!rows.length) { lines.push("None.", ""); continue; }
+    lines.push("| item | kind | columns | reason | path |", "|---|---|---|---|---|");
+    for (const i of rows) {
+      lines.push(`| ${[i.id, i.kind, (i.columns || []).join(", "), i.reason, i.path.join(" → ")]
+        .map(cell).join(" | ")} |`);
+    }
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
+function download(name, type, text, label) {
+  // built here, not from data: a blob: address of our own making
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.download = name;
+  a.className = "button";
+  a.textContent = label;
+  return a;
 }
 
 function items(report, cls) {
@@ -43,29 +74,36 @@ async function analyse(namespace, name, params, area) {
     return;
   }
   const counts = Object.entries(report.summary).map(([k, v]) => `${v} ${k}`).join(", ");
+  const request = impactRequest(namespace, name, params);
+  const base = `impact-${name.replace(/[^\w.-]+/g, "_")}`;
   area.replaceChildren(h("p", { id: "impact-summary" }, counts || "No impact."),
-    h("h2", {}, "Breaking"), h("div", { id: "impact-breaking" }, items(report, "breaking")),
-    h("h2", {}, "Possibly affected"), h("div", { id: "impact-possibly" },
-      items(report, "possibly")));
+    h("div", { class: "toolbar", id: "impact-downloads" }, "Download:",
+      download(`${base}.md`, "text/markdown", impactMarkdown(request, report), "Markdown"),
+      download(`${base}.json`, "application/json", JSON.stringify(report, null, 2), "JSON")),
+    ...CLASSES.map(([cls, title]) => h("section", { class: `impact-class impact-${cls}` },
+      h("h2", {}, `${title} (${report.items.filter((i) => i.class === cls).length})`),
+      h("div", { id: `impact-${cls}` }, items(report, cls)))));
   document.body.dataset.impact = "ready";
 }
 
 function field(labelText, name, value, hint) {
-  return h("label", {}, `${labelText} `, h("input", { name, value: value || "", placeholder: hint,
-    size: 50 }));
+  return [h("label", { for: `impact-${name}-input` }, labelText),
+    h("input", { id: `impact-${name}-input`, name, value: value || "", placeholder: hint })];
 }
 
 /** Render the impact form (and the report when the URL names changes). */
 export async function impactView([namespace = "", name = ""], params) {
-  const form = h("form", { class: "impact-form", id: "impact-form" },
+  const form = h("form", { class: "form impact-form", id: "impact-form" },
     field("Namespace", "namespace", namespace, "e.g. postgres://db:5432"),
     field("Dataset", "dataset", name, "e.g. public.orders"),
     field("Drop columns", "drop", params.get("drop"), "a, b"),
     field("Rename columns", "rename", params.get("rename"), "old=new, …"),
     field("Change types", "retype", params.get("retype"), "column=TYPE, …"),
-    h("label", {}, h("input", { type: "checkbox", name: "dropDataset",
-      checked: Boolean(params.get("dropDataset")) }), " Drop the whole dataset"),
-    h("button", { type: "submit" }, "Analyse impact"));
+    h("span", {}), h("label", { class: "check" }, h("input", { type: "checkbox",
+      name: "dropDataset", checked: Boolean(params.get("dropDataset")) }),
+    " Drop the whole dataset"),
+    h("div", { class: "form-actions" }, h("button", { type: "submit", class: "primary" },
+      "Analyse impact")));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const data = new FormData(form);

@@ -7,6 +7,11 @@ import { link } from "../router.js";
 
 const dsLink = (d) => h("a", { href: link("dataset", [d.namespace, d.name]) }, d.name);
 
+function datasets(list, empty) {
+  return list.length ? h("ul", {}, list.map((d) => h("li", {}, dsLink(d))))
+    : h("p", { class: "sub" }, empty);
+}
+
 function tree(children) {
   return h("ul", { class: "tree" }, children.map((c) => h("li", {},
     h("a", { href: link("job", [c.namespace, c.name]) }, c.name), " ",
@@ -69,8 +74,8 @@ export async function jobView([namespace, name]) {
       "Latest run: ", state(job.latestRun?.state)),
     h("div", { class: "cards" },
       h("section", { class: "card", id: "inputs" }, h("h2", {}, "Inputs"),
-        h("ul", {}, job.inputs.map((d) => h("li", {}, dsLink(d))))),
+        datasets(job.inputs, "No inputs recorded (a DAG's tasks read and write).")),
       h("section", { class: "card", id: "outputs" }, h("h2", {}, "Outputs"),
-        h("ul", {}, job.outputs.map((d) => h("li", {}, dsLink(d)))))),
+        datasets(job.outputs, "No outputs recorded."))),
     code(job), hierarchy(job, children), runs(runList.runs));
 }

@@ -68,6 +68,14 @@ export async function modelView([namespace, name]) {
           v.uri || "—"]))));
 }
 
+/** Metrics as "name=value, ..." or a dash when none were recorded. */
+function metricsText(metrics) {
+  const entries = Object.entries(metrics || {});
+  if (!entries.length) return "—";
+  return entries.map(([k, v]) => `${k}=${typeof v === "object" && v !== null
+    ? JSON.stringify(v.value ?? v) : v}`).join(", ");
+}
+
 /** Render the list of models. */
 export async function modelsView() {
   show("Models", h("p", {}, "Loading…"));
@@ -80,5 +88,5 @@ export async function modelsView() {
   }
   show("Models", h("h1", {}, "Models"), table(["model", "namespace", "versions", "metrics"],
     answer.models.map((m) => [h("a", { href: link("model", [m.namespace, m.name]) }, m.name),
-      m.namespace, String(m.versionCount), JSON.stringify(m.metrics)])));
+      m.namespace, String(m.versionCount), metricsText(m.metrics)])));
 }
