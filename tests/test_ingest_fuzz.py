@@ -69,6 +69,8 @@ def base_events() -> list[dict[str, Any]]:
             "parent": parent_facet("dag", "0190c2f6-0000-7000-8000-000000000002"),
             "nominalTime": {"nominalStartTime": "2024-01-01T00:00:00Z"},
             "errorMessage": {"message": "boom", "programmingLanguage": "python"},
+            "ml_hyperparameters": {"parameters": {"lr": 0.1, "seed": 7}},
+            "ml_metrics": {"metrics": {"loss": 0.5}},
         },
         job_facets={
             "jobType": {"integration": "SPARK", "jobType": "JOB", "processingType": "BATCH"},

@@ -383,3 +383,24 @@ async def test_an_event_over_its_dataset_or_field_bound_is_413_naming_it(
         },
     )
     assert fine.status_code == 201
+
+
+async def test_integers_beyond_64_bits_in_every_kind_of_facet(client: httpx.AsyncClient) -> None:
+    """Dataset, job and ML run facets too: each was dumped by orjson (a 422 naming nothing)."""
+    event = run_event(
+        "j",
+        run_id=RUN_ID,
+        outputs=[ds("n", "t", custom={"id": 1})],
+        job_facets={"custom": {"id": 1}},
+        run_facets={
+            "ml_hyperparameters": {"parameters": {"seed": 1}},
+            "ml_metrics": {"metrics": {"m": 1}},
+        },
+    )
+    big = str(2**70).encode()
+    body = orjson.dumps(event).replace(b":1}", b":" + big + b"}")
+    assert body.count(big) == 4
+    assert (await client.post(SINGLE, content=body)).status_code == 201
+    for path in ("/api/v1/namespaces/n/datasets/t", "/api/v1/namespaces/ns/jobs/j"):
+        answer = await client.get(path)
+        assert (answer.status_code, answer.json()["facets"]["custom"]) == (200, {"id": 2**70})

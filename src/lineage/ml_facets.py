@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
+from lineage import jsonio
 
 HYPERPARAMETERS = "ml_hyperparameters"
 METRICS = "ml_metrics"
@@ -65,7 +65,7 @@ def hyperparameters(run_facets: dict[str, Any]) -> tuple[str | None, dict[str, s
     if facet is None:
         return None
     params = _dict(facet.get("parameters"))
-    encoded = {str(k): orjson.dumps(v).decode() for k, v in params.items()}
+    encoded = {str(k): jsonio.dumps(v).decode() for k, v in params.items()}
     return _str(facet.get("configHash")), encoded
 
 
@@ -112,7 +112,7 @@ def environment(run_facets: dict[str, Any]) -> dict[str, Any] | None:
     facet = _facet(run_facets, ENVIRONMENT)
     if facet is None:
         return None
-    return {"environment": orjson.dumps(_public(facet)).decode()}
+    return {"environment": jsonio.dumps(_public(facet)).decode()}
 
 
 def mlflow(run_facets: dict[str, Any]) -> dict[str, Any] | None:

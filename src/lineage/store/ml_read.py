@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Row, func, select
 
+from lineage import jsonio
 from lineage.store import dataset_runs, read
 from lineage.store import ml_schema as m
 from lineage.store import schema as s
@@ -94,7 +94,7 @@ def _last_run(conn: Connection, versions: list[dict[str, Any]]) -> dict[str, Any
 
 
 def _error(run: Row[Any]) -> str | None:
-    return orjson.loads(run.error_message).get("message") if run.error_message else None
+    return jsonio.loads(run.error_message).get("message") if run.error_message else None
 
 
 def training_run(conn: Connection, run_id: str) -> dict[str, Any] | None:
@@ -118,7 +118,7 @@ def training_run(conn: Connection, run_id: str) -> dict[str, Any] | None:
         "hyperparameters": run_params(conn, run.id),
         "metrics": run_metrics(conn, run.id),
         "codeVersion": _code_version(ml),
-        "environment": orjson.loads(ml.environment) if ml.environment else None,
+        "environment": jsonio.loads(ml.environment) if ml.environment else None,
         "mlflow": _mlflow(ml),
         "inputs": run_inputs(conn, run.id),
     }
@@ -158,7 +158,7 @@ def runs_params(conn: Connection, run_ids: list[str]) -> dict[str, dict[str, Any
     out: dict[str, dict[str, Any]] = {run_id: {} for run_id in run_ids}
     query = select(table).where(table.c.run_id.in_(run_ids)).order_by(table.c.key)
     for r in conn.execute(query):
-        out[r.run_id][r.key] = orjson.loads(r.value)
+        out[r.run_id][r.key] = jsonio.loads(r.value)
     return out
 
 
