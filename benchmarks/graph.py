@@ -426,7 +426,9 @@ def main() -> None:
     """Parse options, run in memory, then each database."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 1,000,000 nodes")
-    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument(
+        "--database", choices=["sqlite", "postgres", "both", "none"], default="both"
+    )
     parser.add_argument("--roots", type=int, default=10, help="distinct DAGs queried")
     parser.add_argument("--repeats", type=int, default=20, help="queries per root")
     parser.add_argument("--part", choices=["graph", "columns", "both"], default="both")

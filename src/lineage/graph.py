@@ -298,6 +298,11 @@ class LineageGraph:
         """The node's flag bits (JOB, MODEL, DROPPED, INCOMPLETE, HIDDEN)."""
         return self._flags[node]
 
+    def describe(self, nodes: Iterable[int]) -> list[tuple[int, NodeKey, int, int | None]]:
+        """(node, key, flags, parent) of many nodes at once: what an answer says about each."""
+        keys, flags, parent = self._keys, self._flags, self._parent
+        return [(n, keys[n], flags[n], parent.get(n)) for n in nodes]
+
     def parent(self, node: int) -> int | None:
         """The parent job (DAG of a task, task of a query)."""
         return self._parent.get(node)

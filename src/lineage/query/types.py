@@ -40,7 +40,7 @@ NodeKind = Annotated[
 Direction = Literal["downstream", "upstream"]
 
 
-class Answer(Struct, rename="camel"):
+class Answer(Struct, rename="camel", gc=False):
     """Base of every answer: camelCase on the wire, every field always present."""
 
 
