@@ -1,9 +1,10 @@
 FROM python:3.11-slim
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY src ./src
 COPY migrations ./migrations
-RUN pip install --no-cache-dir .
+# the collector: the server extra, at the versions of constraints.txt (`make constraints`)
+RUN pip install --no-cache-dir --constraint constraints.txt '.[server]'
 ENV LINEAGE_HOST=0.0.0.0 \
     LINEAGE_PORT=5000 \
     LINEAGE_DATABASE_URL=sqlite:////data/lineage.db

@@ -85,7 +85,11 @@ def postgres_url(postgres_template: str) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+# `make test-fast` sets LINEAGE_TEST_DATABASES=sqlite; the full suite runs both
+DATABASES = os.environ.get("LINEAGE_TEST_DATABASES", "sqlite,postgres").split(",")
+
+
+@pytest.fixture(params=DATABASES)
 def db_url(request: pytest.FixtureRequest) -> str:
     """Each storage test runs once on SQLite and once on PostgreSQL."""
     return str(request.getfixturevalue(f"{request.param}_url"))

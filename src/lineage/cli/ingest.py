@@ -12,7 +12,6 @@ import gzip
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -31,6 +30,7 @@ from lineage.cli.common import (
     guarded,
 )
 from lineage.cli.main import app
+from lineage.cli.output import progress_bar
 from lineage.errors import BadRequest, LineageError
 
 EVENT_SUFFIXES = (".json", ".ndjson", ".jsonl")
@@ -131,7 +131,9 @@ def _json_reason(exc: ValueError) -> str:
 def send(
     backend: HttpBackend, events: list[Any], chunk: int, progress: Callable[[int], None]
 ) -> Tally:
-    """Post `events` in batches of `chunk`; what the collector answered, by global index."""
+    """Post `events` in batches of `chunk`; what the collector answered, by global index.
+
+    `progress` is told how many events were sent so far after each batch."""
     tally = Tally()
     for start in range(0, len(events), chunk):
         part = events[start : start + chunk]
@@ -146,7 +148,7 @@ def send(
         duplicates = int(headers.get(DUPLICATES_HEADER) or 0)
         tally.duplicates += duplicates
         tally.stored += len(part) - len(failed) - duplicates
-        progress(len(part))
+        progress(start + len(part))
     return tally
 
 
@@ -166,7 +168,8 @@ def ingest(
     with guarded():
         loaded = load(paths)
         backend = HttpBackend(collector_url(url), timeout_s=timeout, api_key=api_key(key, key_file))
-        with progress_bar(len(loaded.events), wanted=len(loaded.events) > chunk) as progress:
+        big = len(loaded.events) > chunk
+        with progress_bar("sending", len(loaded.events), wanted=big) as progress:
             tally = send(backend, loaded.events, chunk, progress)
     out = sys.stdout
     for origin, reason in loaded.unreadable:
@@ -179,18 +182,3 @@ def ingest(
         f"{tally.duplicates} duplicates, {failed} failed\n"
     )
     raise typer.Exit(EXIT_FINDINGS if failed else 0)
-
-
-@contextmanager
-def progress_bar(total: int, *, wanted: bool) -> Iterator[Callable[[int], None]]:
-    """A function advancing a Rich progress bar on stderr, drawn only on a terminal."""
-    if not (wanted and sys.stderr.isatty()):
-        yield lambda _count: None
-        return
-    from rich.progress import Progress
-
-    from lineage.cli.output import console
-
-    with Progress(console=console(stderr=True), transient=True) as bar:
-        task = bar.add_task("sending", total=total)
-        yield lambda count: bar.advance(task, count)

@@ -141,12 +141,17 @@ def db_upgrade(database_url: DatabaseUrl = None) -> None:
 @db_app.command("replay")
 def db_replay(database_url: DatabaseUrl = None) -> None:
     """Rebuild every derived table from the event log (stop the collector first)."""
+    from lineage.cli.output import progress_bar
     from lineage.store.db import unavailable_as_503
+    from lineage.store.read import counts
     from lineage.store.replay import replay
 
     engine = store_engine(database_url, existing=True)
     with unavailable_as_503("replaying the event log"):
-        count = replay(engine)
+        with engine.connect() as conn:
+            total = counts(conn)["events"]
+        with progress_bar("replaying", total) as advance:
+            count = replay(engine, progress=advance)
     err.print(f"replayed {count} events")
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -118,3 +119,19 @@ def markdown(sections: Iterable[Section], *, heading: str = "") -> str:
 
 def _md_row(cells: Sequence[str]) -> str:
     return "| " + " | ".join(str(cell).replace("|", "\\|") for cell in cells) + " |"
+
+
+@contextmanager
+def progress_bar(
+    label: str, total: int | None, *, wanted: bool = True
+) -> Iterator[Callable[[int], None]]:
+    """A function taking how much is done so far, drawn as a Rich progress bar on stderr, only
+    on a terminal (`total` None: a bar that only shows work goes on)."""
+    if not (wanted and sys.stderr.isatty()):
+        yield lambda _done: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done: bar.update(task, completed=done)

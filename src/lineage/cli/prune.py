@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from lineage.cli.main import DatabaseUrl, db_app, err, store_engine
+from lineage.cli.output import progress_bar
 from lineage.errors import BadRequest
 
 _AGE = re.compile(r"^(\d+)([dhw])$")
@@ -43,7 +44,7 @@ def db_prune(
 
     cutoff = datetime.now(UTC) - parse_age(older_than)
     engine = store_engine(database_url, existing=True)
-    with unavailable_as_503("pruning"):
+    with unavailable_as_503("pruning"), progress_bar("pruning", None):
         counts = prune(engine, older_than=cutoff, dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
     typer.echo(
