@@ -156,7 +156,22 @@ def db_replay(database_url: DatabaseUrl = None) -> None:
 
 
 SERVER_MODULES = frozenset(
-    {"fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "psycopg", "networkx", "sqlglot"}
+    {
+        "alembic",
+        "fastapi",
+        "fastapi_offline",
+        "msgspec",
+        "networkx",
+        "prometheus_client",
+        "psycopg",
+        "pydantic",
+        "pydantic_settings",
+        "sqlalchemy",
+        "sqlglot",
+        "starlette",
+        "uvicorn",
+        "zstandard",
+    }
 )
 
 
