@@ -260,6 +260,10 @@ def test_every_client_method(server: Server) -> None:
     ]
     assert job_versions["totalCount"] == 2
     assert len({v["version"] for v in job_versions["versions"]}) == 2
+    for v in job_versions["versions"]:
+        assert get(server, f"{job_path}/versions/{v['version']}") == v
+    missing = httpx.get(f"{server.url}/api/v1{job_path}/versions/nope").json()["error"]
+    assert missing["suggestions"] == [v["version"] for v in job_versions["versions"]]
 
     # column lineage by dataset, by field and by job (the fields the job writes)
     def column_graph(answer: dict[str, Any]) -> dict[str, list[str]]:

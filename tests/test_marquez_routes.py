@@ -20,8 +20,8 @@ from tests.test_lineage_api import ingest
 
 
 class Statements:
-    """SQL statements run on an engine while the block runs (but the change follower's
-    polling of graph_changes)."""
+    """SELECT statements run on an engine while the block runs (but the change follower's
+    polling of graph_changes; BEGINs depend on the connection pool, not on the request)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine, self.seen = engine, list[str]()
@@ -34,7 +34,7 @@ class Statements:
         event.remove(self.engine, "before_cursor_execute", self._record)
 
     def _record(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if "graph_changes" not in statement:  # the change follower's polling
+        if statement.startswith("SELECT") and "graph_changes" not in statement:
             self.seen.append(statement)
 
 
@@ -124,8 +124,10 @@ def test_tags_are_a_set_under_any_sequence(db_url: str, ops: list[Op]) -> None:
             for op, owner, field, key in ops:
                 name = ("n", "j") if owner == "job" else ("n", "d")
                 where = field if owner == "field" else ""
-                change = tags.add if op == "add" else tags.remove
-                change(conn, owner, *name, key, field=where)  # type: ignore[arg-type]
+                if op == "add":
+                    tags.add(conn, owner, *name, key, field=where)  # type: ignore[arg-type]
+                else:
+                    tags.remove(conn, owner, [name], key, field=where)  # type: ignore[arg-type]
                 (model.add if op == "add" else model.discard)((owner, where, key))
             on_dataset = tags.of_nodes(conn, "dataset", [("n", "d")]).get(("n", "d"), [])
             on_job = tags.of_nodes(conn, "job", [("n", "j")]).get(("n", "j"), [])
@@ -136,3 +138,38 @@ def test_tags_are_a_set_under_any_sequence(db_url: str, ops: list[Op]) -> None:
             added = {k for op, _, _, k in ops if op == "add"}
             listed = [t.name for t in tags.list_names(conn, limit=None, offset=0)]
             assert listed == sorted(added)  # names stay in the catalog once created
+
+
+async def test_tags_follow_a_dataset_merged_into_another(client: httpx.AsyncClient) -> None:
+    """Tagged under its own name, then found to be a symlink of another dataset: the merged
+    dataset shows the tag (under either name), and untagging by either name removes it."""
+    await ingest(client, run_event("a", outputs=[ds("hive://m", "db.t", schema=schema("id"))]))
+    hive = "/api/v1/namespaces/hive:%2F%2Fm/datasets/db.t"
+    assert (await client.post(f"{hive}/tags/PII")).json()["tags"] == ["PII"]
+    assert (await client.post(f"{hive}/fields/id/tags/KEY")).status_code == 200
+    symlink = {"identifiers": [{"namespace": "hive://m", "name": "db.t", "type": "TABLE"}]}
+    await ingest(
+        client,
+        run_event(
+            "b",
+            time="2024-01-02T00:00:00Z",
+            outputs=[ds("s3://b", "t", schema=schema("id"), symlinks=symlink)],
+        ),
+    )
+    s3 = "/api/v1/namespaces/s3:%2F%2Fb/datasets/t"
+    merged = (await client.get(s3)).json()
+    assert (await client.get(hive)).json() == merged
+    assert {(a["namespace"], a["name"]) for a in merged["aliases"]} | {
+        (merged["namespace"], merged["name"])
+    } == {("hive://m", "db.t"), ("s3://b", "t")}
+    assert (merged["tags"], [(f["name"], f["tags"]) for f in merged["fields"]]) == (
+        ["PII"],
+        [("id", ["KEY"])],
+    )
+    lineage = (await client.get("/api/v1/lineage", params={"nodeId": "dataset:s3://b:t"})).json()
+    node = next(n["data"] for n in lineage["graph"] if n["type"] == "DATASET")
+    assert (node["tags"], node["fields"][0]["tags"]) == (["PII"], ["KEY"])
+    untagged = (await client.delete(f"{s3}/tags/PII")).json()
+    assert untagged["tags"] == []
+    untagged = (await client.delete(f"{s3}/fields/id/tags/KEY")).json()
+    assert [(f["name"], f["tags"]) for f in untagged["fields"]] == [("id", [])]

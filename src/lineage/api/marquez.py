@@ -81,6 +81,16 @@ def job_versions(
     return StructResponse(m.job_versions(conn, row, limit=limit, offset=offset))
 
 
+@router.get(
+    "/namespaces/{namespace}/jobs/{job:path}/versions/{version}",
+    summary="One job version",
+    **typed(m.JobVersionAnswer, 404),
+)
+def job_version(conn: ConnDep, row: JobRow, version: str) -> StructResponse:
+    """A job version by its id, as the versions list gives it."""
+    return StructResponse(m.job_version(conn, row, restore(version)))
+
+
 # --- tags --------------------------------------------------------------------------------------
 
 
@@ -117,14 +127,21 @@ def _tag_dataset(
                     field, [f.name for f in answer.fields if f.name], n=5
                 ),
             )
-        change = tag_store.remove if remove else tag_store.add
-        change(conn, "field" if field else "dataset", row.namespace, row.name, tag, field=field)
+        owner: tag_store.Owner = "field" if field else "dataset"
+        if remove:  # under the dataset's name and its aliases' (set before a merge)
+            names = [(row.namespace, row.name), *((a.namespace, a.name) for a in answer.aliases)]
+            tag_store.remove(conn, owner, names, tag, field=field)
+        else:
+            tag_store.add(conn, owner, row.namespace, row.name, tag, field=field)
         return StructResponse(entities.dataset(conn, row))
 
 
 def _tag_job(engine: Engine, row: Row[Any], tag: str, *, remove: bool) -> StructResponse:
     with unavailable_as_503("writing a tag"), engine.begin() as conn:
-        (tag_store.remove if remove else tag_store.add)(conn, "job", row.namespace, row.name, tag)
+        if remove:
+            tag_store.remove(conn, "job", [(row.namespace, row.name)], tag)
+        else:
+            tag_store.add(conn, "job", row.namespace, row.name, tag)
         return StructResponse(entities.job(conn, row))
 
 

@@ -90,7 +90,10 @@ def datasets(conn: Connection, rows: list[Row[Any]]) -> list[t.Dataset]:
         (producers if r.direction == "out" else consumers)[r.dataset_id].append(
             t.Name(r.namespace, r.name)
         )
-    tags = node_tags.of_nodes(conn, "dataset", [(r.namespace, r.name) for r in rows])
+    alias_of = {
+        (a.namespace, a.name): (row.namespace, row.name) for row in rows for a in aliases[row.id]
+    }
+    tags = node_tags.of_nodes(conn, "dataset", [(r.namespace, r.name) for r in rows], alias_of)
     return [
         t.Dataset(
             t.Name(row.namespace, row.name),

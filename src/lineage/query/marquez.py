@@ -172,6 +172,18 @@ def job_versions(conn: Connection, job: Row[Any], *, limit: int, offset: int) ->
     return JobVersionList([_version(job, v) for v in page], len(versions))
 
 
+def job_version(conn: Connection, job: Row[Any], version: str) -> JobVersionAnswer:
+    """One of a job's versions by its id; else a 404 naming the newest ones."""
+    versions = mr.job_versions(conn, job)
+    for v in versions:
+        if v.version == version:
+            return _version(job, v)
+    raise NodeNotFound(
+        f"version {version!r} of job {job.name!r} not found",
+        suggestions=[v.version for v in versions[:5]],
+    )
+
+
 def _version(job: Row[Any], v: mr.JobVersion) -> JobVersionAnswer:
     ns, name = job.namespace, job.name
     return JobVersionAnswer(
@@ -217,7 +229,12 @@ def _datasets(graph: LineageGraph, conn: Connection, nodes: list[int]) -> dict[i
     schemas = read.newest_schemas(conn, canonical) if ids_ else {}
     versioned = read.newest_version_times(conn, canonical)
     written = mr.last_written(conn, canonical)
-    tags = tag_store.of_nodes(conn, "dataset", [(k[1], k[2]) for k in keys.values()])
+    alias_of = {
+        (a.namespace, a.name): (row.namespace, row.name)
+        for row in rows.values()
+        for a in aliases[row.id]
+    }
+    tags = tag_store.of_nodes(conn, "dataset", [(k[1], k[2]) for k in keys.values()], alias_of)
     facets = read.facets_of(conn, "dataset", [str(i) for i in ids_])
     out: dict[int, NodeData] = {}
     for node, key in keys.items():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -120,35 +120,49 @@ def add(
 
 
 def remove(
-    conn: Connection, owner: Owner, namespace: str, name: str, key: str, *, field: str = ""
+    conn: Connection,
+    owner: Owner,
+    identities: Iterable[tuple[str, str]],
+    key: str,
+    *,
+    field: str = "",
 ) -> None:
-    """Remove the tag the API set (a no-op when there is none)."""
-    conn.execute(
-        delete(s.node_tags).where(
-            nt.ident == _hash(owner, s.ident(namespace, name), field, key, API)
-        )
-    )
+    """Remove the tag the API set on a node under any of its identities, (namespace, name)
+    pairs: its own and its aliases' (a tag set before a merge stays on the merged-away name).
+    A no-op when there is none."""
+    idents = [_hash(owner, s.ident(ns, name), field, key, API) for ns, name in identities]
+    conn.execute(delete(s.node_tags).where(nt.ident.in_(idents)))
+
+
+Identity = tuple[str, str]
 
 
 def of_nodes(
-    conn: Connection, owner: Literal["dataset", "job"], nodes: Iterable[tuple[str, str]]
-) -> dict[tuple[str, str], list[NodeTag]]:
+    conn: Connection,
+    owner: Literal["dataset", "job"],
+    nodes: Iterable[Identity],
+    aliases: Mapping[Identity, Identity] | None = None,
+) -> dict[Identity, list[NodeTag]]:
     """The tags of many nodes, and for datasets those of their fields, in one statement per
-    1,000 nodes: (namespace, name) -> tags ordered by field, then key."""
-    idents = sorted({s.ident(ns, name) for ns, name in nodes})
+    1,000 identities: (namespace, name) -> tags ordered by field, then key. Tags set on an
+    alias (`aliases` maps it to its node) count as the node's."""
+    aliases = aliases or {}
+    idents = sorted({s.ident(ns, name) for ns, name in (*nodes, *aliases)})
     types = ("dataset", "field") if owner == "dataset" else ("job",)
-    out: dict[tuple[str, str], list[NodeTag]] = defaultdict(list)
+    found: dict[Identity, set[NodeTag]] = defaultdict(set)
     for start in range(0, len(idents), 1000):
         rows = conn.execute(
-            select(nt.namespace, nt.name, nt.field, nt.key, nt.value, nt.source)
-            .where(nt.owner_type.in_(types), nt.owner_ident.in_(idents[start : start + 1000]))
-            .order_by(nt.field, nt.key, nt.source)
+            select(nt.namespace, nt.name, nt.field, nt.key, nt.value, nt.source).where(
+                nt.owner_type.in_(types), nt.owner_ident.in_(idents[start : start + 1000])
+            )
         )
         for r in rows:
-            out[(r.namespace, r.name)].append(
-                NodeTag(r.namespace, r.name, r.field, r.key, r.value, r.source)
-            )
-    return out
+            node = aliases.get((r.namespace, r.name), (r.namespace, r.name))
+            found[node].add(NodeTag(node[0], node[1], r.field, r.key, r.value, r.source))
+    return {
+        node: sorted(tags, key=lambda t: (t.field, t.key, t.source, t.value or ""))
+        for node, tags in found.items()
+    }
 
 
 def names_of(tags: Iterable[NodeTag], field: str = "") -> list[str]:
