@@ -17,7 +17,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -97,7 +97,9 @@ class Event:
 
 # --- the wire frame ------------------------------------------------------------------------
 
-_Facets = dict[str, dict[str, Any] | None] | None
+# facet names are a key of the facets table: the length is checked here, in compiled code
+_FacetName = Annotated[str, msgspec.Meta(max_length=MAX_FACET_NAME_CHARS)]
+_Facets = dict[_FacetName, dict[str, Any] | None] | None
 
 
 class _WireDataset(msgspec.Struct):
@@ -367,7 +369,7 @@ def _name(value: str | None, name: str, limits: Limits) -> str:
             f"{name} is {len(value)} characters, over max_name_chars ({limits.max_name_chars})",
             field=name,
         )
-    return _without_nul(value, name)
+    return value  # a NUL in it was refused with the rest of the event's strings
 
 
 def _without_nul(value: str, name: str) -> str:
@@ -396,19 +398,12 @@ def _refuse_nul(value: Any, path: str) -> None:
 
 
 def _facets(value: dict[str, Any] | None, name: str) -> dict[str, Any]:
+    """The facet map without null facets (the frame already checked names and shapes)."""
     if not value:
         return {}
-    facets = {}
-    for key, facet in value.items():
-        if len(key) > MAX_FACET_NAME_CHARS:
-            raise InvalidEvent(
-                f"facet name {name}.{key[:40]}... is {len(key)} characters, over "
-                f"{MAX_FACET_NAME_CHARS}",
-                field=f"{name}.{key}",
-            )
-        if facet is not None:
-            facets[key] = facet
-    return facets
+    if None in value.values():
+        return {key: facet for key, facet in value.items() if facet is not None}
+    return value
 
 
 def _bounded_values(facets: dict[str, Any], name: str, owner: str) -> None:
@@ -499,11 +494,21 @@ _MSGSPEC_TYPES = {
 }
 _GOT = re.compile(r"got `(\w+)`")
 _AT = re.compile(r" - at `\$(.*)`$")
+_KEY_OF = re.compile(r" - at `key` in `\$(.*)`$")
 
 
 def _wire_error(exc: msgspec.ValidationError, document: dict[str, Any]) -> LineageError:
     """Our message for a value of the wrong type in the frame, named by its path."""
     text = str(exc)
+    if (key_of := _KEY_OF.search(text)) is not None:  # an over-long facet name
+        owner = key_of.group(1).lstrip(".")
+        facets = _lookup(document, owner)
+        key = next((k for k in facets if len(k) > MAX_FACET_NAME_CHARS), "?")
+        return InvalidEvent(
+            f"facet name {owner}.{key[:40]}... is {len(key)} characters, over "
+            f"{MAX_FACET_NAME_CHARS}",
+            field=f"{owner}.{key}",
+        )
     at = _AT.search(text)
     path = at.group(1).lstrip(".") if at else ""
     got_match = _GOT.search(text)
