@@ -306,7 +306,6 @@ def write_in_process(db_url: str, events: int, group: int) -> float:
     `group` events per transaction, each commit applied to the graph as in the server."""
     from lineage.events import Limits, parse_event
     from lineage.follow import ChangeFollower
-    from lineage.store import changelog
     from lineage.store.db import make_engine
     from lineage.store.writer import GroupCommitWriter
 
@@ -317,8 +316,8 @@ def write_in_process(db_url: str, events: int, group: int) -> float:
     follower.load()
     writer = GroupCommitWriter(
         engine,
-        on_commit=lambda _changes: follower.catch_up(),
-        on_stored=changelog.recorder(follower.replica_id),
+        origin=follower.replica_id,
+        on_commit=follower.apply_own,
     )
     limits = Limits()
     bodies = [fresh_event(i) for i in range(events)]

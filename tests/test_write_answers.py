@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from lineage.api.app import load_graph
+from lineage.store import changelog
 from lineage.store.replay import replay
 from tests.events import ds, run_event
 from tests.test_lineage_api import ingest, shape, walk
@@ -71,3 +72,17 @@ async def _graph_and_replay_agree(client: httpx.AsyncClient) -> None:
     replay(app.state.engine)
     assert load_graph(app.state.engine).snapshot() == rebuilt
     assert [(await client.get(path)).json() for path in reads] == before
+
+
+async def test_a_replica_applies_its_own_changes_without_reading_them_back(
+    client: httpx.AsyncClient,
+) -> None:
+    app = client.app  # type: ignore[attr-defined]
+    follower = app.state.follower
+    await ingest(client, run_event("j", inputs=[ds("n", "a")], outputs=[ds("n", "b")]))
+    assert (await client.delete("/api/v1/namespaces/n/datasets/a")).status_code == 200
+    with app.state.engine.connect() as conn:
+        assert changelog.head(conn) == follower.applied_id == 2
+        assert changelog.read_after(conn, 0, skip_origin=follower.replica_id) == []
+    assert follower.catch_up() == 0
+    assert app.state.graph.snapshot() == load_graph(app.state.engine).snapshot()

@@ -3,8 +3,9 @@
 One `ChangeFollower` per process: it loads the graph from a consistent snapshot (in the
 background, so ingest starts at once), remembers the change-log id that snapshot covers, applies
 what committed meanwhile before publishing the graph, then applies newer log rows by increasing
-id, its own and other replicas' alike. It runs after every local group commit (so a client
-reads its own writes) and every `interval_ms`.
+id. Its own rows it never reads back: the writer (and soft delete) hands their `Changes`
+over with the ids they were logged under right after COMMIT (`apply_own`), so a client reads
+its own writes; other replicas' rows are read every `interval_ms`.
 
 PostgreSQL assigns ids at INSERT, not at COMMIT, so a lower id can become visible after a
 higher one. Every id skipped over is remembered as a gap and looked for again on each pass
@@ -70,6 +71,7 @@ class ChangeFollower:
         self._grace_s = gap_grace_ms / 1000
         self._on_loaded = on_loaded
         self._gaps: dict[int, float] = {}
+        self._own_while_loading: list[LoggedChange] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="lineage-follower", daemon=True)
@@ -101,7 +103,10 @@ class ChangeFollower:
         with self._lock:
             self.applied_id = top
             self._gaps = dict.fromkeys(in_flight, now)
-            self._catch_up(graph)  # what committed while the snapshot was read (e.g. ingest)
+            # what committed while the snapshot was read (e.g. ingest), own rows included
+            self._catch_up(graph, skip_own=False)
+            self._apply(graph, self._own_while_loading)  # rows read just now are skipped
+            self._own_while_loading = []
             self.graph = graph
         self._on_loaded(graph)
         return graph
@@ -113,11 +118,25 @@ class ChangeFollower:
                 return 0
             return self._catch_up(self.graph)
 
-    def _catch_up(self, graph: LineageGraph) -> int:
+    def apply_own(self, rows: list[LoggedChange]) -> None:
+        """Apply rows this process just committed to the log (in id order), as they are."""
+        with self._lock:
+            if self.graph is None:  # applied when the loading graph has caught up
+                self._own_while_loading.extend(rows)
+            else:
+                self._apply(self.graph, rows)
+
+    def _catch_up(self, graph: LineageGraph, *, skip_own: bool = True) -> int:
         total = 0
         while True:
             with self._engine.connect() as conn:
-                rows = changelog.read_after(conn, self.applied_id, sorted(self._gaps), limit=BATCH)
+                rows = changelog.read_after(
+                    conn,
+                    self.applied_id,
+                    sorted(self._gaps),
+                    skip_origin=self.replica_id if skip_own else "",
+                    limit=BATCH,
+                )
             self._apply(graph, rows)
             total += len(rows)
             if len(rows) < BATCH:

@@ -27,8 +27,8 @@ def _write(conn, job: str, namespace: str) -> None:  # type: ignore[no-untyped-d
         conn, event, cache=IdCache(), received_at=datetime.now(UTC), appends=appends
     )
     assert changes
-    changelog.recorder("other-replica")(appends, event, changes)
     appends.flush(conn)
+    changelog.log(conn, "other-replica", [(event, changes)])
 
 
 def test_lower_id_committed_after_a_higher_one_is_still_applied(replica_db_url: str) -> None:

@@ -60,7 +60,7 @@ def toggle_deleted(
     delete: bool,
 ) -> StructResponse:
     """Soft delete (or restore) one dataset or job and log it; this replica's graph applies
-    the log before the answer, the other replicas' as they follow it."""
+    the change before the answer, the other replicas' as they follow the log."""
     table, find, key_of = _KINDS[kind]
     namespace, name = restore(namespace), restore(name)
     with unavailable_as_503("updating"):
@@ -72,8 +72,8 @@ def toggle_deleted(
             row = set_deleted(conn, table, row.id, deleted=delete)
             key = {key_of(row.namespace, row.name)}
             changes = Changes(removed_nodes=key) if delete else Changes(restored_nodes=key)
-            changelog.append(conn, follower.replica_id, changes)
-        follower.catch_up()
+            logged = changelog.append(conn, follower.replica_id, changes)
+        follower.apply_own([logged])
     node_id = format_id(kind, row.namespace, row.name)
     return StructResponse(NodeState(node_id, row.namespace, row.name, isDeleted=delete))
 

@@ -16,8 +16,6 @@ from lineage.errors import GraphLoading
 from lineage.follow import ChangeFollower
 from lineage.graph import LineageGraph
 from lineage.settings import Settings
-from lineage.store import changelog
-from lineage.store.changes import Changes
 from lineage.store.writer import GroupCommitWriter
 
 APPLIED_ID_HEADER = "X-Lineage-Applied-Id"
@@ -35,9 +33,6 @@ def start_replica(
     def loaded(graph: LineageGraph) -> None:
         app.state.graph = graph
 
-    def committed(_changes: list[Changes]) -> None:
-        follower.catch_up()  # the graph applies the log in id order, own rows included
-
     app.state.graph = None
     follower = ChangeFollower(
         engine,
@@ -49,8 +44,8 @@ def start_replica(
     follower.start()
     return GroupCommitWriter(
         engine,
-        on_commit=committed,
-        on_stored=changelog.recorder(follower.replica_id),
+        origin=follower.replica_id,
+        on_commit=follower.apply_own,
         max_events=settings.group_commit_max_events,
         **writer_options,
     )

@@ -1,15 +1,15 @@
 """The graph change log: what each stored event changed in the graph, as JSON rows.
 
-The writer appends one row per stored event in the event's own transaction (queued with the
-group's other append-only rows), so the log and the normalized model commit (or roll back)
-together; a soft delete or restore appends its row in the transaction that sets `deleted_at`.
-Replicas read the rows by increasing id and apply them to their in-memory graph (see
-`lineage.follow`).
+The writer appends one row per stored event in the event's own transaction (one statement
+for the group), so the log and the normalized model commit (or roll back) together; a soft
+delete or restore appends its row in the transaction that sets `deleted_at`. The process that
+wrote a row applies its `Changes` to its own graph as they are, with the row ids the insert
+returned; the other replicas read the rows by increasing id (see `lineage.follow`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +21,6 @@ from lineage.events import Event
 from lineage.store import schema as s
 from lineage.store.changes import Changes, ColumnKey, NodeKey, NodeState
 from lineage.store.cursor import execute
-from lineage.store.sql import Appends
 
 _gc = s.graph_changes.c
 # one statement for every row: the event's id is looked up by its hash (NULL without one)
@@ -30,8 +29,13 @@ _APPEND = insert(s.graph_changes).values(
     .where(s.events.c.hash == bindparam("event_hash"))
     .scalar_subquery()
 )
+_APPEND_RETURNING = _APPEND.returning(_gc.id, sort_by_parameter_order=True)
 _ROWS = select(_gc.id, _gc.origin, _gc.payload)
-_AFTER = _ROWS.where(_gc.id > bindparam("after")).order_by(_gc.id).limit(bindparam("limit"))
+_AFTER = (
+    _ROWS.where(_gc.id > bindparam("after"), _gc.origin != bindparam("skip_origin"))
+    .order_by(_gc.id)
+    .limit(bindparam("limit"))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,18 +90,25 @@ def decode(text: str) -> Changes:
     )
 
 
-def append(conn: Connection, origin: str, changes: Changes) -> None:
+def append(conn: Connection, origin: str, changes: Changes) -> LoggedChange:
     """Log `changes` made outside ingest (soft delete, restore) in `conn`'s transaction."""
-    conn.execute(_APPEND, [_row(origin, changes, None)])
+    return log(conn, origin, [(None, changes)])[0]
 
 
-def recorder(origin: str) -> Callable[[Appends, Event, Changes], None]:
-    """The writer's `on_stored` hook: queue the row logging an event's changes."""
-
-    def record(appends: Appends, event: Event, changes: Changes) -> None:
-        appends.add(s.graph_changes, _APPEND, [_row(origin, changes, event)])
-
-    return record
+def log(
+    conn: Connection, origin: str, entries: Sequence[tuple[Event | None, Changes]]
+) -> list[LoggedChange]:
+    """Log each (event, changes) in one statement in `conn`'s transaction; the rows as
+    logged, ids included, in the order given."""
+    if not entries:
+        return []
+    ids: Iterable[int] = conn.execute(
+        _APPEND_RETURNING, [_row(origin, changes, event) for event, changes in entries]
+    ).scalars()
+    return [
+        LoggedChange(row_id, origin, changes)
+        for row_id, (_, changes) in zip(ids, entries, strict=True)
+    ]
 
 
 def _row(origin: str, changes: Changes, event: Event | None) -> dict[str, Any]:
@@ -124,16 +135,25 @@ def missing_below(conn: Connection, top: int, *, window: int) -> list[int]:
 
 
 def read_after(
-    conn: Connection, after: int, also: Sequence[int] = (), *, limit: int = 5000
+    conn: Connection,
+    after: int,
+    also: Sequence[int] = (),
+    *,
+    skip_origin: str = "",
+    limit: int = 5000,
 ) -> list[LoggedChange]:
-    """Rows with id > `after` (at most `limit`), plus the rows among `also`, in id order."""
+    """Rows with id > `after` (at most `limit`), plus the rows among `also`, in id order;
+    none written by `skip_origin` (a replica's own rows, which it applied when it wrote them).
+    """
     rows: Iterable[Any]
     if also:  # ids skipped over and still looked for: rare, and a fresh IN list each time
         rows = conn.execute(
-            _ROWS.where((_gc.id > after) | _gc.id.in_(list(also))).order_by(_gc.id).limit(limit)
+            _ROWS.where((_gc.id > after) | _gc.id.in_(list(also)), _gc.origin != skip_origin)
+            .order_by(_gc.id)
+            .limit(limit)
         )
-    else:  # after every group commit: prebuilt, on the cursor fast path
-        rows = execute(conn, _AFTER, {"after": after, "limit": limit})
+    else:
+        rows = execute(conn, _AFTER, {"after": after, "skip_origin": skip_origin, "limit": limit})
     return [LoggedChange(row.id, row.origin, decode(row.payload)) for row in rows]
 
 

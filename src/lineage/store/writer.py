@@ -4,8 +4,9 @@ A group is first written in bulk: one statement logs all its events, and the app
 rows (facets, schema versions, change-log rows) of all of them go out as one executemany per
 table just before COMMIT. If any event fails, the group is written again with a savepoint per
 event, so one bad event never takes its neighbours down. Every request is answered only after
-the shared COMMIT (and after the graph has applied the changes, so a client reading right
-after its 201 sees its own write).
+the shared COMMIT, and after the group's `Changes` (logged in the same transaction for the
+other replicas) were handed to this process's graph, so a client reading right after its 201
+sees its own write.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from sqlalchemy.exc import DBAPIError
 
 from lineage.errors import InvalidEvent, LineageError, StoreUnavailable
 from lineage.events import Event
+from lineage.store import changelog
+from lineage.store.changelog import LoggedChange
 from lineage.store.changes import Changes
 from lineage.store.cursor import pipelined
 from lineage.store.db import is_unavailable, write_transaction
@@ -58,14 +61,14 @@ class GroupCommitWriter:
         self,
         engine: Engine,
         *,
-        on_commit: Callable[[list[Changes]], None],
-        on_stored: Callable[[Appends, Event, Changes], None] | None = None,
+        origin: str,
+        on_commit: Callable[[list[LoggedChange]], None],
         max_events: int = 2000,
         on_group: Callable[[int], None] | None = None,
     ) -> None:
         self._engine = engine
         self._on_commit = on_commit
-        self._on_stored = on_stored  # queues the event's change-log row
+        self._origin = origin  # the change-log rows' origin: this replica
         self._on_group = on_group
         self._max_events = max_events
         self._queue: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
@@ -129,13 +132,13 @@ class GroupCommitWriter:
 
     def _transaction(
         self, group: list[_Request], received_at: datetime
-    ) -> tuple[list[list[Outcome]], list[Changes]]:
+    ) -> tuple[list[list[Outcome]], list[LoggedChange]]:
         """Write the group in one transaction: in bulk first, then, if any event failed,
         with a savepoint per event. Also retried when another writer (a replica) deadlocks
         with this one."""
         conflicts, guarded = 0, False
         while True:
-            changes: list[Changes] = []
+            changes: list[LoggedChange] = []
             try:
                 with write_transaction(self._engine) as conn:
                     if guarded:
@@ -158,7 +161,11 @@ class GroupCommitWriter:
                 log.info("group commit conflicted with another writer; retrying (%s)", conflicts)
 
     def _write_bulk(
-        self, conn: Connection, group: list[_Request], received_at: datetime, changes: list[Changes]
+        self,
+        conn: Connection,
+        group: list[_Request],
+        received_at: datetime,
+        changes: list[LoggedChange],
     ) -> list[list[Outcome]]:
         """All events without savepoints; any failure raises _EventFailed."""
         events = [event for request in group for event in request.events]
@@ -168,9 +175,11 @@ class GroupCommitWriter:
                 fresh = log_events(conn, events, received_at)
                 new_events = [event for event, new in zip(events, fresh, strict=True) if new]
                 reads = GroupReads.prefetch(conn, new_events, self._cache)
-                for event in new_events:
-                    changes.append(self._apply(conn, event, appends, reads))
+                derived = [self._apply(conn, event, appends, reads) for event in new_events]
                 appends.flush(conn)
+                changes += changelog.log(
+                    conn, self._origin, list(zip(new_events, derived, strict=False))
+                )
         except Exception as exc:
             if isinstance(exc, DBAPIError) and (is_unavailable(exc) or _conflict(exc)):
                 raise  # the whole group is answered 503 or retried
@@ -179,7 +188,7 @@ class GroupCommitWriter:
         return [[Outcome(stored=next(stored)) for _ in request.events] for request in group]
 
     def _write_guarded(
-        self, conn: Connection, event: Event, received_at: datetime, changes: list[Changes]
+        self, conn: Connection, event: Event, received_at: datetime, changes: list[LoggedChange]
     ) -> Outcome:
         """One event in its own savepoint: a failure rejects only this event."""
         savepoint = conn.begin_nested()
@@ -188,6 +197,7 @@ class GroupCommitWriter:
             new = log_events(conn, [event], received_at)[0]
             change = self._apply(conn, event, appends) if new else None
             appends.flush(conn)
+            logged = changelog.log(conn, self._origin, [(event, change)] if change else [])
             savepoint.commit()
         except Exception as exc:
             if isinstance(exc, DBAPIError) and (is_unavailable(exc) or _conflict(exc)):
@@ -197,18 +207,15 @@ class GroupCommitWriter:
             log.exception("event could not be stored; it was rolled back")
             reason = exc.orig if isinstance(exc, DBAPIError) else f"{type(exc).__name__}: {exc}"
             return Outcome(False, InvalidEvent(f"the event could not be stored: {reason}"))
-        if change is not None:
-            changes.append(change)
+        changes += logged
         return Outcome(stored=change is not None)
 
     def _apply(
         self, conn: Connection, event: Event, appends: Appends, reads: GroupReads | None = None
     ) -> Changes:
-        """Derive a newly logged event's rows; queue them and its change-log row."""
+        """Derive a newly logged event's rows and queue them; its graph changes."""
         change = Changes()
         apply_event(conn, event, cache=self._cache, changes=change, appends=appends, reads=reads)
-        if self._on_stored is not None:
-            self._on_stored(appends, event, change)
         return change
 
 
