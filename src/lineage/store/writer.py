@@ -37,6 +37,7 @@ from lineage.store.sql import Appends
 log = logging.getLogger(__name__)
 
 _ATTEMPTS = 5
+HEAVY_DATASETS = 1000  # a request naming this many datasets is written in a group of its own
 _CONFLICTS = frozenset({"40P01", "40001"})  # PostgreSQL deadlock, serialization failure
 
 
@@ -91,23 +92,44 @@ class GroupCommitWriter:
         return future
 
     def _run(self) -> None:
+        waiting: list[_Request] = []  # drained from the queue, not written yet
         stopping = False
-        while not stopping:
-            first = self._queue.get()
-            if first is None:
-                return
-            group, count = [first], len(first.events)
-            while count < self._max_events:
+        while waiting or not stopping:
+            if not waiting:
+                first = self._queue.get()
+                if first is None:
+                    return
+                waiting.append(first)
+            while not stopping:
                 try:
                     nxt = self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if nxt is None:
                     stopping = True
-                    break
-                group.append(nxt)
-                count += len(nxt.events)
+                else:
+                    waiting.append(nxt)
+            group, waiting = self._next_group(waiting)
             self._write(group)
+
+    def _next_group(self, waiting: list[_Request]) -> tuple[list[_Request], list[_Request]]:
+        """The next group to write and what waits after it. Light requests go first, in
+        arrival order, up to `max_events`; a heavy one (an event with thousands of datasets
+        takes seconds to derive) is written alone once no light request waits, so it never
+        holds back the light requests queued with it, and new ones wait for one heavy
+        request at most (what one event may carry is bounded by the ingest limits)."""
+        light = [r for r in waiting if _weight(r) < HEAVY_DATASETS]
+        if not light:
+            return waiting[:1], waiting[1:]
+        group: list[_Request] = []
+        count = 0
+        for request in light:
+            if group and count + len(request.events) > self._max_events:
+                break
+            group.append(request)
+            count += len(request.events)
+        chosen = {id(r) for r in group}
+        return group, [r for r in waiting if id(r) not in chosen]
 
     def _write(self, group: list[_Request]) -> None:
         received_at = datetime.now(UTC)
@@ -217,6 +239,11 @@ class GroupCommitWriter:
         change = Changes()
         apply_event(conn, event, cache=self._cache, changes=change, appends=appends, reads=reads)
         return change
+
+
+def _weight(request: _Request) -> int:
+    """The datasets a request's events name: what deriving it costs, roughly."""
+    return sum(len(e.inputs) + len(e.outputs) for e in request.events)
 
 
 def _conflict(exc: DBAPIError) -> bool:
