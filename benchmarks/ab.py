@@ -55,7 +55,7 @@ def measure(tree: str, args: argparse.Namespace) -> dict[str, float]:
     with _database(args.database) as url:
         out = subprocess.run(
             [sys.executable, "-c", _WRITER, url],
-            cwd=HERE,
+            cwd=Path(tree).parent / "benchmarks",  # the tree's own harness: its writer's API
             env=env,
             capture_output=True,
             text=True,
