@@ -158,6 +158,7 @@ def db_replay(database_url: DatabaseUrl = None) -> None:
 SERVER_MODULES = frozenset(
     {
         "alembic",
+        "cachetools",
         "fastapi",
         "fastapi_offline",
         "msgspec",
