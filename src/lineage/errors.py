@@ -89,6 +89,13 @@ class InvalidSetting(LineageError):
     code = "invalid_setting"
 
 
+class RequestTimeout(LineageError):
+    """A client that did not send its request body in time."""
+
+    status = 408
+    code = "request_timeout"
+
+
 class StoreUnavailable(LineageError):
     """The database is down or locked; the caller should retry."""
 

@@ -59,6 +59,21 @@ class Settings(BaseSettings):
         description="Longest DDL in an impact request; a job's stored SQL longer than this "
         "is not parsed (the hop says so).",
     )
+    http_header_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="How long a client may take to send a request's headers (`lineage "
+        "serve`); the connection is closed after it.",
+    )
+    http_body_timeout_s: float = Field(
+        60.0,
+        gt=0,
+        description="How long a client may take to send a request's whole body, from the "
+        "first read; 408 after it.",
+    )
+    http_keep_alive_timeout_s: int = Field(
+        5, ge=1, description="How long an idle keep-alive connection stays open."
+    )
     db_busy_timeout_ms: int = Field(
         5000, description="How long a SQLite statement waits for a lock before failing."
     )

@@ -26,6 +26,7 @@ from lineage.api import (
     marquez,
     metrics,
     requests,
+    timeouts,
     wire,
 )
 from lineage.api.errors import FastJSONResponse
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(EncodedSlashMiddleware)
     app.add_middleware(AppliedIdHeader)
     app.add_middleware(requests.HeadAsGet)
+    app.add_middleware(timeouts.BodyTimeout, seconds=settings.http_body_timeout_s)
     return app
 
 

@@ -73,6 +73,7 @@ def serve(
     import uvicorn
 
     from lineage.api.app import create_app
+    from lineage.api.timeouts import header_timeout_protocol
     from lineage.logs import configure_logging
     from lineage.store.db import redact
 
@@ -100,6 +101,9 @@ def serve(
         log_level=settings.log_level,
         log_config=None,  # uvicorn's records go through our handler (text or json)
         access_log=False,
+        # slow clients are cut off (lineage.api.timeouts; the body's bound is in the app)
+        http=header_timeout_protocol(settings.http_header_timeout_s),
+        timeout_keep_alive=settings.http_keep_alive_timeout_s,
     )
 
 
