@@ -93,6 +93,28 @@ def metrics(run_facets: dict[str, Any]) -> list[dict[str, Any]] | None:
     return rows
 
 
+def metric_points(run_facets: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """One `ml_metric_points` row per [step, value] of each `ml_metrics` series, in order;
+    malformed points are skipped and a non-finite value is None."""
+    facet = _facet(run_facets, METRICS)
+    if facet is None:
+        return None
+    rows: list[dict[str, Any]] = []
+    for name, summary in sorted(_dict(facet.get("series")).items(), key=lambda kv: str(kv[0])):
+        points = _dict(summary).get("points")
+        steps = [
+            (_int(p[0]), p[1])
+            for p in (points if isinstance(points, list) else ())
+            if isinstance(p, list) and len(p) == 2
+        ]
+        valid = [(step, value) for step, value in steps if step is not None]
+        rows.extend(
+            {"name": str(name), "seq": seq, "step": step, "value": _float(value)}
+            for seq, (step, value) in enumerate(valid)
+        )
+    return rows
+
+
 def code_version(run_facets: dict[str, Any]) -> dict[str, Any] | None:
     """`ml_codeVersion` as ml_training_runs columns."""
     facet = _facet(run_facets, CODE_VERSION)

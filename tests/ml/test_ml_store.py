@@ -146,6 +146,7 @@ def test_replay_rebuilds_the_ml_tables(server: Server, db_url: str, tmp_path: Pa
     assert {name: len(rows) for name, rows in before_tables.items()} == {
         "ml_inputs": 5,
         "ml_model_versions": 3,
+        "ml_metric_points": 2,
         "ml_metrics": 3,
         "ml_params": 3,
         "ml_training_runs": 3,

@@ -160,6 +160,10 @@ def test_model_list_and_detail(server: Server, tmp_path: Path) -> None:
                 },
             },
         },
+        "series": {
+            "auc": [{"step": 1, "value": 0.91}],
+            "loss": [{"step": 0, "value": 0.9}, {"step": 1, "value": 0.4}],
+        },
         "codeVersion": {
             "gitCommit": commit,
             "gitBranch": "main",
@@ -254,6 +258,14 @@ def test_compare_two_training_runs(server: Server, tmp_path: Path) -> None:
             "common": {
                 "auc": {"a": 0.91, "b": 0.93, "delta": 0.93 - 0.91},
                 "loss": {"a": 0.4, "b": 0.3, "delta": 0.3 - 0.4},
+            },
+        },
+        "series": {
+            "auc": {"a": [{"step": 1, "value": 0.91}], "b": [{"step": 0, "value": 0.93}]},
+            "f1": {"a": [], "b": [{"step": 0, "value": 0.8}]},
+            "loss": {
+                "a": [{"step": 0, "value": 0.9}, {"step": 1, "value": 0.4}],
+                "b": [{"step": 0, "value": 0.3}],
             },
         },
     }

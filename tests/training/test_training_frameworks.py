@@ -159,6 +159,7 @@ def test_torch_loop_logs_epoch_series(collector: Collector, tmp_path: Path) -> N
         "first": losses[0],
         "last": losses[-1],
         "lastStep": 2,
+        "points": [[step, loss] for step, loss in enumerate(losses)],
     }
     assert series["val_loss"]["count"] == 3
     params = stored["facets"]["ml_hyperparameters"]["parameters"]

@@ -59,7 +59,8 @@ def models(
 
 @router.get("/models/compare", summary="Compare two training runs")
 def compare(conn: ConnDep, a: RunIdQuery, b: RunIdQuery) -> dict[str, Any]:
-    """Hyperparameter and metric differences of run `b` against run `a`."""
+    """Hyperparameter and metric differences of run `b` against run `a`, and both runs'
+    metric series side by side (`series[name] = {a: [{step, value}], b: [...]}`)."""
     run_a, run_b = _training_run(conn, a), _training_run(conn, b)
     return {
         "a": _run_ref(run_a),
@@ -68,6 +69,28 @@ def compare(conn: ConnDep, a: RunIdQuery, b: RunIdQuery) -> dict[str, Any]:
         and run_a["configHash"] == run_b["configHash"],
         "hyperparameters": diff_params(run_a["hyperparameters"], run_b["hyperparameters"]),
         "metrics": diff_metrics(run_a["metrics"], run_b["metrics"]),
+        "series": {
+            name: {"a": run_a["series"].get(name, []), "b": run_b["series"].get(name, [])}
+            for name in sorted(run_a["series"].keys() | run_b["series"].keys())
+        },
+    }
+
+
+@router.get("/jobs/runs/{run_id}/metrics", summary="Metric series of a training run")
+def run_series(conn: ConnDep, run_id: str) -> dict[str, Any]:
+    """Each metric's final value and its logged points `[{step, value}]` (at most the
+    emitter's bound per metric, downsampled beyond it), names sorted."""
+    run = _training_run(conn, run_id)
+    return {
+        "runId": run["id"],
+        "jobNamespace": run["jobNamespace"],
+        "jobName": run["jobName"],
+        "state": run["state"],
+        "metrics": {
+            name: {"value": metric["value"], "series": metric["series"]}
+            for name, metric in run["metrics"].items()
+        },
+        "series": run["series"],
     }
 
 

@@ -105,39 +105,3 @@ def as_param_mapping(config: Any) -> Mapping[str, Any]:
         return dataclasses.asdict(config)
     msg = f"cannot read parameters from {type(config).__name__}"
     raise TypeError(msg)
-
-
-@attr.define
-class MetricSeries:
-    """Running summary of one metric's per-step values (never stores the values)."""
-
-    count: int = 0
-    first: Scalar | None = None
-    last: Scalar | None = None
-    last_step: int | None = None
-    minimum: float | None = None
-    maximum: float | None = None
-
-    def add(self, value: float, step: int | None) -> None:
-        """Record one value; ``step`` defaults to the 0-based position in the series."""
-        scalar = json_scalar(float(value))
-        self.count += 1
-        if self.first is None:
-            self.first = scalar
-        self.last = scalar
-        self.last_step = step if step is not None else self.count - 1
-        if isinstance(scalar, float):
-            self.minimum = scalar if self.minimum is None else min(self.minimum, scalar)
-            self.maximum = scalar if self.maximum is None else max(self.maximum, scalar)
-
-    def summary(self) -> dict[str, Any]:
-        """The wire form ``{"count","min","max","first","last","lastStep"}`` (no nulls)."""
-        out: dict[str, Any] = {
-            "count": self.count,
-            "min": self.minimum,
-            "max": self.maximum,
-            "first": self.first,
-            "last": self.last,
-            "lastStep": self.last_step,
-        }
-        return {key: value for key, value in out.items() if value is not None}

@@ -30,8 +30,9 @@ from lineage.emit.facets import (
     MLHyperparametersRunFacet,
     MLMetricsRunFacet,
 )
-from lineage.emit.params import MetricSeries, as_param_mapping, config_hash, flatten_params
+from lineage.emit.params import as_param_mapping, config_hash, flatten_params
 from lineage.emit.parent import RunRef, parent_facet
+from lineage.emit.series import MAX_POINTS, MetricSeries
 from lineage.emit.transport import default_timeout_s, resolve_client, safe_emit
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,8 @@ class TrainingRun:
         entry_point: reported script (default ``sys.argv[0]``); ``device``: overrides detection.
         emit_deadline_s: how long training waits for one event to be sent before carrying on
             (the send finishes in the background); ``None`` waits for the transport.
+        series_points: most points sent per metric (default 1,000, at least 4); a longer series
+            is downsampled keeping its first, last, min and max (:mod:`lineage.emit.series`).
     """
 
     def __init__(
@@ -138,6 +141,7 @@ class TrainingRun:
         device: str | None = None,
         timeout_s: float | None = None,
         emit_deadline_s: float | None = EMIT_DEADLINE_S,
+        series_points: int = MAX_POINTS,
     ) -> None:
         self.name = name
         self.namespace = namespace or os.environ.get("OPENLINEAGE_NAMESPACE") or "default"
@@ -160,6 +164,7 @@ class TrainingRun:
         self._url = url
         self._timeout_s = default_timeout_s() if timeout_s is None else timeout_s
         self._emit_deadline_s = emit_deadline_s
+        self._series_points = max(4, series_points)
         self._client: OpenLineageClient | None = None
         self._mlflow: MLflowRunFacet | None = None
         self._static_facets: dict[str, Any] = {}
@@ -186,7 +191,7 @@ class TrainingRun:
     @_fail_soft
     def log_metric(self, name: str, value: float, step: int | None = None) -> None:
         """Record one value; the last value is the final metric, all are summarised."""
-        series = self.series.setdefault(name, MetricSeries())
+        series = self.series.setdefault(name, MetricSeries(self._series_points))
         series.add(value, step)
         self.metrics[name] = series.last
         self._probe_mlflow()

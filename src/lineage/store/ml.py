@@ -17,6 +17,7 @@ from sqlalchemy import Connection, delete, or_, update
 from lineage import ml_facets as mf
 from lineage.events import DatasetRef, Event
 from lineage.store import ml_schema as m
+from lineage.store import ml_series
 from lineage.store.identities import Identity
 from lineage.store.sql import insert_ignore, upsert_newer
 
@@ -97,6 +98,7 @@ def _metrics(conn: Connection, run_id: str, at: datetime, run_facets: dict[str, 
     found = mf.metrics(run_facets)
     if found is not None and _claim(conn, run_id, "metrics_time", at, {}):
         _replace(conn, m.ml_metrics, run_id, [{"run_id": run_id, **row} for row in found])
+        ml_series.replace_points(conn, run_id, run_facets)
 
 
 def _replace(conn: Connection, table: Any, run_id: str, rows: list[dict[str, Any]]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, select
 
 from lineage import jsonio
-from lineage.store import dataset_runs, read
+from lineage.store import dataset_runs, ml_series, read
 from lineage.store import ml_schema as m
 from lineage.store import schema as s
 
@@ -117,6 +117,7 @@ def training_run(conn: Connection, run_id: str) -> dict[str, Any] | None:
         "configHash": ml.config_hash,
         "hyperparameters": run_params(conn, run.id),
         "metrics": run_metrics(conn, run.id),
+        "series": ml_series.runs_series(conn, [run.id])[run.id],
         "codeVersion": _code_version(ml),
         "environment": jsonio.loads(ml.environment) if ml.environment else None,
         "mlflow": _mlflow(ml),

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    Integer,
     String,
     Table,
     Text,
@@ -67,6 +68,18 @@ ml_metrics = Table(
     Column("series_last_step", BigInteger),
 )
 
+ml_metric_points = Table(
+    "ml_metric_points",
+    metadata,
+    Column("run_id", String(36), ForeignKey("runs.id"), primary_key=True),
+    Column("name", Text, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("step", BigInteger, nullable=False),
+    Column("value", Float),
+)
+"""The points of each metric series as the run sent them (`seq` = position); a non-finite
+value is NULL."""
+
 ml_model_versions = Table(
     "ml_model_versions",
     metadata,
@@ -95,5 +108,12 @@ ml_inputs = Table(
     Index("ix_ml_inputs_dataset", "dataset_id"),
 )
 
-ML_TABLES = (ml_inputs, ml_model_versions, ml_metrics, ml_params, ml_training_runs)
+ML_TABLES = (
+    ml_inputs,
+    ml_model_versions,
+    ml_metric_points,
+    ml_metrics,
+    ml_params,
+    ml_training_runs,
+)
 """The ML tables in a safe deletion order (children of runs and datasets, deleted first)."""
