@@ -183,3 +183,29 @@ def test_base_install_trains_and_asks_impact_without_the_server(
     assert [(j["id"], j["latestRun"]["state"]) for j in report["jobs"]] == [
         ("job:ml:churn_model.train", "COMPLETED")
     ]
+
+
+def _name(requirement: str) -> str:
+    """A requirement's project name, normalized (PEP 503)."""
+    import re
+
+    return re.sub(
+        r"[-_.]+", "-", re.split(r"[\s\[<>=!~;@]", requirement.strip(), maxsplit=1)[0]
+    ).lower()
+
+
+def test_constraints_pin_every_dependency() -> None:
+    """constraints.txt is current: every dependency of every extra has one exact version
+    there (after a change to pyproject.toml, `make constraints` rewrites it)."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {_name(r) for r in project["dependencies"]}
+    wanted |= {_name(r) for extra in project["optional-dependencies"].values() for r in extra}
+    pinned = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, sep, version = line.partition("==")
+            assert sep and version, f"constraints.txt: {line!r} is not NAME==VERSION"
+            pinned[_name(name)] = version
+    assert sorted(wanted - set(pinned)) == []
