@@ -10,6 +10,7 @@ never end, so "an earlier run wrote it" has to be decided from run times.
 from __future__ import annotations
 
 import functools
+import json
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -261,3 +262,24 @@ async def test_history_routes_name_what_is_wrong(
     assert job.status_code == 400 and job.json()["error"]["field"] == "dataset"
     unknown = await client.get("/api/v1/models", params={"dataset": f"dataset:{NS}:nope"})
     assert unknown.status_code == 404
+
+
+async def test_cli_answers_the_same_offline(db_url: str, history: History) -> None:
+    from typer.testing import CliRunner
+
+    from lineage.cli import app
+
+    runner = CliRunner()
+    args = ["--format", "json", "--database-url", db_url]
+    done = runner.invoke(app, ["runs", f"dataset:{NS}:feat_3", "--role", "input", *args])
+    assert done.exit_code == 0, done.output
+    readers = {r.run_id for r in history.runs if "feat_3" in r.reads}
+    assert {r["id"] for r in json.loads(done.stdout)["runs"]} == readers
+    done = runner.invoke(
+        app, ["models", "--dataset", f"dataset:{NS}:clean_1", "--limit", "1000", *args]
+    )
+    assert done.exit_code == 0, done.output
+    derived = history.derived("clean_1")
+    expected = {r.run_id for r in history.runs if r.model_uri and r.run_id in derived}
+    found = json.loads(done.stdout)["modelVersions"]
+    assert {m["trainingRun"]["id"] for m in found} == expected

@@ -232,5 +232,10 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-from lineage.cli import explore, impact, ingest  # noqa: E402, F401  (registers their commands)
+from lineage.cli import (  # noqa: E402, F401  (registers their commands)
+    explore,
+    history,
+    impact,
+    ingest,
+)
 from lineage.cli import prune as _prune  # noqa: E402, F401  (registers `db prune`)
