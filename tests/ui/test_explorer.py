@@ -163,6 +163,11 @@ def test_dataset_page(page: Any) -> None:
         "#schema-diff tbody tr", "rows => rows.map(r => [r.className, r.cells[0].textContent])"
     )
     assert diff == [["changed", "amount"], ["added", "currency"]]
+    page.wait_for_selector("#run-history table")  # run history (issue 24)
+    jobs = page.eval_on_selector_all(
+        "#run-history tbody tr", "rows => rows.map(r => r.cells[1].textContent)"
+    )
+    assert set(jobs) == {"etl.load_orders", "etl.daily_revenue"}
     snap(page, "dataset")
 
 

@@ -4,6 +4,7 @@
 import { api } from "../api.js";
 import { h, notice, show, table, when } from "../dom.js";
 import { link } from "../router.js";
+import { datasetHistorySection } from "./ml-history.js";
 
 const jobLink = (j) => h("a", { href: link("job", [j.namespace, j.name]) }, j.name);
 
@@ -99,5 +100,6 @@ export async function datasetView([namespace, name]) {
       table(["field", "type", "description"], dataset.fields.map((f) =>
         [h("a", { href: link("columns", [namespace, name], { field: f.name }) }, f.name),
           f.type || "—", f.description || ""]))),
-    history(versions.versions));
+    history(versions.versions),
+    datasetHistorySection(namespace, name, dataset.nodeId));
 }

@@ -5,6 +5,7 @@
 import { api } from "../api.js";
 import { duration, h, notice, show, state, table, when } from "../dom.js";
 import { link } from "../router.js";
+import { curvesSection } from "./ml-history.js";
 
 const UNAVAILABLE = "This collector does not serve /api/v1/models (the ML metadata API), " +
   "so model details cannot be shown. The model's lineage and dataset page still work.";
@@ -59,6 +60,7 @@ export async function modelView([namespace, name]) {
     h("p", { class: "toolbar" }, h("a", { href: link("node", [model.nodeId]) }, "Lineage graph"),
       h("a", { href: link("dataset", [namespace, name]) }, "Dataset page")),
     trainingRun(model.trainingRun),
+    curvesSection(model.versions),
     h("section", { id: "trained-on" }, h("h2", {}, "Trained on (upstream datasets)"),
       h("ul", {}, data.map((n) => h("li", {}, h("a", { href: link("dataset", [n.namespace,
         n.name]) }, n.name), ` (${n.depth} hops)`)))),
