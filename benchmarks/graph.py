@@ -393,12 +393,16 @@ def on_columns(kind: str, url: str, datasets: int, fields: int, repeats: int) ->
     graph_mb = trimmed_rss() - rss0
     picked = [d * estate.dags // 10 for d in range(10)]
     in_process: list[float] = []
+    walk_only: list[float] = []
     closure = 0
     for dag in picked:
         root = ids.format_id("datasetField", est.DS_NS, f"landing.dag_{dag}_raw", "f0")
         times, closure = column_query(graph, root, repeats)
         in_process += times
-    del graph
+        roots = names.resolve_field(graph, root)
+        walk = graph.column_walk
+        walk_only += timed(lambda r=roots, w=walk: w(r, downstream=True), repeats)[0]
+    del graph, walk
     trimmed_rss()
     cte: list[float] = []
     with engine.connect() as conn:
@@ -418,8 +422,10 @@ def on_columns(kind: str, url: str, datasets: int, fields: int, repeats: int) ->
     print(row("RSS delta, graph with columns, MB", f"{graph_mb:.0f}"))
     print(row("", "p50 ms", "p99 ms", "closure"))
     print(row("column downstream, in-process", *ms(in_process), f"{closure} fields"))
+    print(row("  the closure alone (column_walk)", *ms(walk_only)))
     print(row(f"column_closure_cte on {kind}", *ms(cte), f"{cte_size} fields"))
     print(row("CTE p50 / in-process p50", f"{median(cte) / median(in_process):.1f}x"))
+    print(row("CTE p50 / closure alone p50", f"{median(cte) / median(walk_only):.1f}x"))
 
 
 def main() -> None:
