@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 
 from lineage.api.deps import ConnDep, GraphDep
 from lineage.api.paths import restore
+from lineage.api.wire import error_responses, schema_ref
 from lineage.errors import BadRequest, NodeNotFound
 from lineage.query import lineage as q
 from lineage.query import names
@@ -76,7 +77,55 @@ def compare(conn: ConnDep, a: RunIdQuery, b: RunIdQuery) -> dict[str, Any]:
     }
 
 
-@router.get("/jobs/runs/{run_id}/metrics", summary="Metric series of a training run")
+class SeriesPoint(msgspec.Struct):
+    """One logged point of a metric."""
+
+    step: float | None = None
+    value: float | None = None
+
+
+class SeriesSummary(msgspec.Struct, rename="camel"):
+    """What the run's metric series add up to."""
+
+    count: int | None = None
+    min: float | None = None
+    max: float | None = None
+    first: float | None = None
+    last: float | None = None
+    last_step: float | None = None
+
+
+class MetricValue(msgspec.Struct):
+    """A metric's final value and the summary of its series."""
+
+    value: float | None = None
+    series: SeriesSummary | None = None
+
+
+class RunSeries(msgspec.Struct, rename="camel"):
+    """Each metric of a training run: final value and logged points, names sorted."""
+
+    run_id: str
+    job_namespace: str
+    job_name: str
+    state: str
+    metrics: dict[str, MetricValue]
+    series: Annotated[
+        dict[str, list[SeriesPoint]], msgspec.Meta(description="Metric name -> its points")
+    ]
+
+
+@router.get(
+    "/jobs/runs/{run_id}/metrics",
+    summary="Metric series of a training run",
+    responses={
+        200: {
+            "description": "Success",
+            "content": {"application/json": {"schema": schema_ref(RunSeries)}},
+        },
+        **error_responses(401, 403, 404, 503),
+    },
+)
 def run_series(conn: ConnDep, run_id: str) -> dict[str, Any]:
     """Each metric's final value and its logged points `[{step, value}]` (at most the
     emitter's bound per metric, downsampled beyond it), names sorted."""
