@@ -21,7 +21,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import CheckContext, not_a_server_error
+from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -73,7 +74,19 @@ schema = schemathesis.openapi.from_dict(create_app(Settings()).openapi())
 schema.config.phases.coverage.enabled = False  # its exhaustive cases alone take minutes
 # the routes declare their API-key scheme; the keys are tested in test_auth.py, and generated
 # header values are often not valid HTTP at all (uvicorn answers those itself, in plain text)
-schema.config.generation.update(with_security_parameters=False)
+schema.config.generation.update(
+    with_security_parameters=False,
+    modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+)
+
+
+def error_shape(ctx: CheckContext, response: Any, case: schemathesis.Case) -> bool:
+    """Every 4xx/5xx answer is our error shape, naming its field (see `_error_problems`)."""
+    answer = httpx.Response(response.status_code, content=response.content)
+    problems = _error_problems(answer)
+    if problems:
+        raise AssertionError("; ".join(problems))
+    return True
 
 
 @schema.parametrize()
@@ -88,7 +101,12 @@ def test_no_server_errors_and_conforming_answers(
 ) -> None:
     case.call_and_validate(
         base_url=collector_url,
-        checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+        checks=[
+            not_a_server_error,
+            response_schema_conformance,
+            content_type_conformance,
+            error_shape,
+        ],
         timeout=10,
     )
 

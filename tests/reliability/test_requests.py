@@ -89,6 +89,8 @@ async def test_nul_in_any_parameter_is_a_400_naming_it(app_client: AppClient, db
                 wrong.append((method, template, name, response.status_code, response.text))
         named = await client.get("/api/v1/namespaces", params={"a\x00b": "1"})
         assert named.json()["error"]["field"] == "a\\x00b"
+        unnamed = await client.get("/api/v1/namespaces", params={"": "\x00"})
+        assert unnamed.json()["error"]["field"] == "query"
     assert wrong == []
     assert len({(m, t) for m, t, _, _ in _nul_cases()}) >= 12
 

@@ -46,5 +46,5 @@ async def reject_nul(request: Request) -> None:
             raise BadRequest(f"{name} holds a NUL character (%00)", field=name)
     for name, value in request.query_params.multi_items():
         if NUL in name or NUL in value:
-            shown = name.replace(NUL, "\\x00")
+            shown = name.replace(NUL, "\\x00") or "query"  # `?=%00` has a parameter of no name
             raise BadRequest(f"query parameter {shown} holds a NUL character (%00)", field=shown)
