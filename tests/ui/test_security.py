@@ -206,3 +206,14 @@ def test_keys_prompt_send_and_refuse(browser: Any, keyed_server: str) -> None:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "keys-end.png"))
         context.close()
+
+
+def test_api_docs_work_under_the_policy(page: Any) -> None:
+    violations = watch(page)
+    page.goto("/docs")
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert page.text_content(".swagger-ui .info .title").startswith("lineage")
+    page.goto("/redoc")
+    page.wait_for_selector("h1", timeout=30_000)
+    assert page.text_content("h1").startswith("lineage")
+    assert [v for v in violations if v.startswith("script-src")] == [], violations

@@ -13,8 +13,8 @@ const MARGIN = 24;
 const LABELS_FROM = 0.35;  // scale below which node labels are not drawn
 const READABLE = 0.6;  // the scale a large picture opens at, centred on its root
 const MOUNT_ALL = 600;  // pictures up to this many nodes are put in the page whole
-const NEAR = 0.6;  // nodes within this many view sizes around the view are mounted
-const FAR = 1.5;  // and unmounted beyond this many
+const NEAR = 0.25;  // nodes within this many view sizes around the view are mounted
+const FAR = 0.8;  // and unmounted beyond this many
 
 export class GraphCanvas {
   /**
@@ -35,6 +35,11 @@ export class GraphCanvas {
       if (node) this.handlers.open?.(node);
     });
     this.canvas.addEventListener("keydown", (e) => this.onKey(e));
+    // a canvas that changes size (window resized, a scrollbar appearing) is fitted again,
+    // unless the user has moved the view since it was last fitted
+    new ResizeObserver(() => {
+      if (this.drawn && !this.panzoom.touched) this.fit();
+    }).observe(this.canvas);
     this.canvas.addEventListener("focusin", (e) => this.reveal(this.nodeOf(e)));
     this.canvas.addEventListener("pointerover", (e) => this.showTip(e));
     this.canvas.addEventListener("pointerleave", () => { this.tip.hidden = true; });
@@ -86,6 +91,7 @@ export class GraphCanvas {
     const centred = this.panzoom.fitScale(Math.max(root.x, width - root.x) + MARGIN,
       Math.max(root.y, height - root.y) + MARGIN);
     const whole = this.panzoom.fitScale(width / 2 + MARGIN, height / 2 + MARGIN);
+    this.panzoom.touched = false;
     if (centred >= 0.75 * whole) this.panzoom.centreOn(root.x, root.y, centred);
     else if (whole >= LABELS_FROM) this.panzoom.centreOn(width / 2, height / 2, whole);
     else this.panzoom.centreOn(root.x, root.y, Math.max(centred, READABLE));

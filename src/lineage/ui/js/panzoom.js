@@ -30,6 +30,7 @@ export class PanZoom {
 
   set(view) {
     this.view = { x: view.x, y: view.y, k: clamp(view.k) };
+    this.touched = true;  // the user moved the view (centreOn, used by fitting, does not)
     this.moving();
     if (!this.frame) {
       this.frame = requestAnimationFrame(() => {
