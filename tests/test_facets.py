@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import replace
+from typing import Any
 
 from lineage import facets as f
 
@@ -56,3 +57,33 @@ def test_column_edges_follow_the_facet_content() -> None:
     assert f.column_edges(masked) == (replace(edge, masking=True),)
     assert f.column_edges(_COLUMNS) == (edge,)
     assert f.column_edges({"columnLineage": {"_deleted": True}}) is None
+
+
+def test_every_transformation_of_an_input_field_is_an_edge_and_legacy_types_map() -> None:
+    def facet(entry: dict[str, Any]) -> dict[str, Any]:
+        source = {"namespace": "n", "name": "in", "field": "a"}
+        return {"columnLineage": {"fields": {"x": {"inputFields": [source], **entry}}}}
+
+    both = facet({})
+    both["columnLineage"]["fields"]["x"]["inputFields"][0]["transformations"] = [
+        {"type": "DIRECT", "subtype": "IDENTITY"},
+        {"type": "INDIRECT", "subtype": "FILTER", "description": "a > 1"},
+    ]
+    assert [(e.type, e.subtype, e.description) for e in f.column_edges(both) or ()] == [
+        ("DIRECT", "IDENTITY", None),
+        ("INDIRECT", "FILTER", "a > 1"),
+    ]
+    legacy = {
+        "IDENTITY": ("DIRECT", "IDENTITY", False),
+        "MASKED": ("DIRECT", "TRANSFORMATION", True),
+        "INDIRECT": ("INDIRECT", None, False),
+        "SUBSTRING": ("DIRECT", "SUBSTRING", False),
+    }
+    for sent, expected in legacy.items():
+        edges = f.column_edges(
+            facet({"transformationType": sent, "transformationDescription": "d"})
+        )
+        assert [(e.type, e.subtype, e.masking, e.description) for e in edges or ()] == [
+            (*expected, "d")
+        ]
+    assert [(e.type, e.subtype) for e in f.column_edges(facet({})) or ()] == [("DIRECT", None)]

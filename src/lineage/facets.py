@@ -157,36 +157,59 @@ def column_edges(facets: dict[str, Any]) -> tuple[ColumnEdge, ...] | None:
 
 def _read_column_edges(facet_json: bytes) -> tuple[ColumnEdge, ...]:
     facet = jsonio.loads(facet_json)
-    edges: dict[tuple[str, str, str, str], ColumnEdge] = {}
+    # one edge per transformation: a CTAS column is often DIRECT from one input field and
+    # INDIRECT (JOIN, FILTER, GROUP_BY) from the same field at once
+    edges: dict[tuple[str, str, str, str, str, str | None], ColumnEdge] = {}
     for out_field, entry in _dict(facet.get("fields")).items():
         entry = _dict(entry)
-        legacy_type = _str(entry.get("transformationType"))
-        legacy_description = _str(entry.get("transformationDescription"))
+        legacy = _legacy_transformation(entry)
         for source in _list(entry.get("inputFields")):
-            for edge in _input_edges(source, out_field, legacy_type, legacy_description):
-                edges.setdefault(
-                    (edge.out_field, edge.in_namespace, edge.in_name, edge.in_field), edge
-                )
+            for edge in _input_edges(source, out_field, legacy):
+                edges.setdefault(_edge_key(edge), edge)
     for source in _list(facet.get("dataset")):
-        for edge in _input_edges(source, "", "INDIRECT", None):
-            edges.setdefault((edge.out_field, edge.in_namespace, edge.in_name, edge.in_field), edge)
+        for edge in _input_edges(source, "", {"type": "INDIRECT"}):
+            edges.setdefault(_edge_key(edge), edge)
     return tuple(edges.values())
+
+
+def _edge_key(edge: ColumnEdge) -> tuple[str, str, str, str, str, str | None]:
+    return (edge.out_field, edge.in_namespace, edge.in_name, edge.in_field, edge.type, edge.subtype)
+
+
+# columnLineage before 1-2-0 named one transformationType per output field: IDENTITY (the
+# same value) or MASKED (no original data left), both direct derivations in 1-2-0's terms
+_LEGACY_TYPES: dict[str, dict[str, Any]] = {
+    "IDENTITY": {"type": "DIRECT", "subtype": "IDENTITY"},
+    "MASKED": {"type": "DIRECT", "subtype": "TRANSFORMATION", "masking": True},
+}
+
+
+def _legacy_transformation(entry: dict[str, Any]) -> dict[str, Any]:
+    """A pre-1-2-0 field entry's `transformationType`/`transformationDescription` as a 1-2-0
+    transformation, used for its input fields that carry no `transformations` of their own."""
+    legacy = (_str(entry.get("transformationType")) or "").upper()
+    known = _LEGACY_TYPES.get(legacy)
+    if known is None:  # DIRECT/INDIRECT, absent (DIRECT) or a value of the producer's own
+        direct_or_indirect = legacy in ("DIRECT", "INDIRECT")
+        known = {
+            "type": legacy if direct_or_indirect else "DIRECT",
+            "subtype": None if direct_or_indirect or not legacy else legacy,
+        }
+    return {**known, "description": _str(entry.get("transformationDescription"))}
 
 
 # the edges of a facet take ~3.3x its JSON's size in memory (tracemalloc, 5,000 fields)
 _column_edges = JsonMemo(_read_column_edges, result_factor=3.5)
 
 
-def _input_edges(
-    source: Any, out_field: str, legacy_type: str | None, legacy_description: str | None
-) -> list[ColumnEdge]:
+def _input_edges(source: Any, out_field: str, default: dict[str, Any]) -> list[ColumnEdge]:
     source = _dict(source)
     namespace, name, field = (_str(source.get(k)) for k in ("namespace", "name", "field"))
     if namespace is None or name is None or field is None:
         return []
     transformations = [t for t in _list(source.get("transformations")) if isinstance(t, dict)]
     if not transformations:
-        transformations = [{"type": legacy_type or "DIRECT", "description": legacy_description}]
+        transformations = [default]
     return [
         ColumnEdge(
             out_field=out_field,
