@@ -80,9 +80,31 @@ def test_successful_run_reports_start_and_complete_with_all_facets(
         "configHash": config_hash(params),
     }
     assert facets["ml_metrics"]["metrics"] == {"loss": 0.4, "auc": 0.91}
+    # the facet comes back as the emitter sent it (its schema: points as [step, value] pairs);
+    # the metrics route answers the same points as [{step, value}]
     assert facets["ml_metrics"]["series"] == {
-        "loss": {"count": 2, "min": 0.4, "max": 0.9, "first": 0.9, "last": 0.4, "lastStep": 1},
-        "auc": {"count": 1, "min": 0.91, "max": 0.91, "first": 0.91, "last": 0.91, "lastStep": 3},
+        "loss": {
+            "count": 2,
+            "min": 0.4,
+            "max": 0.9,
+            "first": 0.9,
+            "last": 0.4,
+            "lastStep": 1,
+            "points": [[0, 0.9], [1, 0.4]],
+        },
+        "auc": {
+            "count": 1,
+            "min": 0.91,
+            "max": 0.91,
+            "first": 0.91,
+            "last": 0.91,
+            "lastStep": 3,
+            "points": [[3, 0.91]],
+        },
+    }
+    assert collector.get(f"/api/v1/jobs/runs/{run.run_id}/metrics")["series"] == {
+        "auc": [{"step": 3, "value": 0.91}],
+        "loss": [{"step": 0, "value": 0.9}, {"step": 1, "value": 0.4}],
     }
     assert facets["ml_environment"]["python"].count(".") == 2
     assert facets["ml_environment"]["device"] == "cpu"
@@ -136,7 +158,11 @@ def test_failing_run_reports_fail_with_error_message_and_reraises(collector: Col
     assert "_ = 1 / 0" in stored["errorMessage"]["stackTrace"]
     assert stored["facets"]["ml_metrics"]["metrics"] == {"loss": "NaN"}
     assert stored["facets"]["ml_metrics"]["series"] == {
-        "loss": {"count": 1, "first": "NaN", "last": "NaN", "lastStep": 0}
+        "loss": {"count": 1, "first": "NaN", "last": "NaN", "lastStep": 0, "points": [[0, "NaN"]]}
+    }
+    # on the metrics route a non-finite value is null
+    assert collector.get(f"/api/v1/jobs/runs/{run.run_id}/metrics")["series"] == {
+        "loss": [{"step": 0, "value": None}]
     }
 
 
