@@ -8,8 +8,11 @@ whole graph, which only lineage and status build.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote
 
+from lineage import ids
 from lineage.errors import (
     BadRequest,
     Forbidden,
@@ -41,6 +44,19 @@ class Backend(Protocol):
     def lineage(self, *, downstream: bool, params: dict[str, Any]) -> dict[str, Any]: ...
 
     def status(self) -> dict[str, Any]: ...
+
+    def dataset_runs(self, node: str, params: dict[str, Any]) -> dict[str, Any]: ...
+
+    def models_trained_on(self, node: str, *, limit: int) -> dict[str, Any]: ...
+
+
+def dataset_parts(node: str, namespaces: Collection[str]) -> tuple[str, str]:
+    """(namespace, name) of the dataset id `node`, split on the known `namespaces`."""
+    kind, rest = ids.split(node)
+    found = ids.candidates(rest, namespaces) if kind == "dataset" else []
+    if not found:
+        raise NodeNotFound(f"dataset {node!r} not found (give dataset:<namespace>:<name>)")
+    return found[0]
 
 
 class HttpBackend:
@@ -152,6 +168,18 @@ class HttpBackend:
         ready = self.call("GET", "/readyz")
         return {"collector": self.url, **ready, **self.call("GET", "/api/v1/overview")["counts"]}
 
+    def dataset_runs(self, node: str, params: dict[str, Any]) -> dict[str, Any]:
+        """GET /api/v1/namespaces/{ns}/datasets/{name}/runs (`node` split on the collector's
+        namespaces)."""
+        listed = self.call("GET", "/api/v1/namespaces", params={"limit": 1000})
+        ns, name = dataset_parts(node, {n["name"] for n in listed["namespaces"]})
+        path = f"/api/v1/namespaces/{quote(ns, safe='')}/datasets/{quote(name, safe='')}/runs"
+        return dict(self.call("GET", path, params=params))
+
+    def models_trained_on(self, node: str, *, limit: int) -> dict[str, Any]:
+        """GET /api/v1/models?dataset=."""
+        return dict(self.call("GET", "/api/v1/models", params={"dataset": node, "limit": limit}))
+
 
 def _error_from(status: int, payload: bytes) -> LineageError:
     import json
@@ -239,6 +267,49 @@ class OfflineBackend:
             "graphEdges": graph.edge_count(),
             **counts,
         }
+
+    def _dataset_id(self, conn: Connection, node: str) -> int:
+        from sqlalchemy import select
+
+        from lineage.store import read
+        from lineage.store import schema as s
+
+        known: set[str] = set(conn.execute(select(s.datasets.c.namespace).distinct()).scalars())
+        row = read.find_dataset(conn, *dataset_parts(node, known))
+        if row is None:
+            raise NodeNotFound(f"dataset {node!r} not found")
+        return int(row.id)
+
+    def dataset_runs(self, node: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The same run history the collector's dataset runs route answers."""
+        import msgspec
+
+        from lineage.query import params as checked
+        from lineage.query import run_history
+        from lineage.store.db import unavailable_as_503
+
+        with unavailable_as_503("reading run history"), self.engine.connect() as conn:
+            answer = run_history.runs_of_dataset(
+                conn,
+                self._dataset_id(conn, node),
+                role=params.get("role"),
+                since=checked.time(params.get("since"), "since"),
+                until=checked.time(params.get("until"), "until"),
+                limit=params["limit"],
+                offset=0,
+            )
+        return dict(msgspec.to_builtins(answer))
+
+    def models_trained_on(self, node: str, *, limit: int) -> dict[str, Any]:
+        """The same model versions the collector's `/models?dataset=` answers."""
+        from lineage.store import ml_read
+        from lineage.store.db import unavailable_as_503
+
+        with unavailable_as_503("reading run history"), self.engine.connect() as conn:
+            versions, total = ml_read.models_trained_on(
+                conn, self._dataset_id(conn, node), limit=limit, offset=0
+            )
+        return {"dataset": node, "modelVersions": versions, "totalCount": total}
 
 
 def open_store(database_url: str) -> Engine:

@@ -7,14 +7,10 @@ Both ask the same questions as `GET /api/v1/namespaces/{ns}/datasets/{name}/runs
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
-import msgspec
 import typer
-from sqlalchemy import select
 
-from lineage import ids
-from lineage.cli.backend import DEFAULT_TIMEOUT_S, HttpBackend, OfflineBackend
+from lineage.cli.backend import DEFAULT_TIMEOUT_S
 from lineage.cli.common import (
     ApiKeyFileOpt,
     ApiKeyOpt,
@@ -26,47 +22,10 @@ from lineage.cli.common import (
 )
 from lineage.cli.main import app
 from lineage.cli.output import FormatOpt, Section, chosen_format, show
-from lineage.errors import BadRequest, NodeNotFound
+from lineage.errors import BadRequest
 
 Limit = Annotated[int, typer.Option(help="Most rows.", min=1, max=1000)]
 Role = Annotated[str | None, typer.Option(help="input or output (default: both).")]
-
-
-def _split(node: str, namespaces: set[str]) -> tuple[str, str]:
-    kind, rest = ids.split(node)
-    found = ids.candidates(rest, namespaces) if kind == "dataset" else []
-    if not found:
-        raise NodeNotFound(f"dataset {node!r} not found (give dataset:<namespace>:<name>)")
-    return found[0]
-
-
-def _runs(backend: Any, node: str, params: dict[str, Any]) -> Any:
-    if isinstance(backend, HttpBackend):
-        listed = backend.call("GET", "/api/v1/namespaces", params={"limit": 1000})
-        ns, name = _split(node, {n["name"] for n in listed["namespaces"]})
-        path = f"/api/v1/namespaces/{quote(ns, safe='')}/datasets/{quote(name, safe='')}/runs"
-        return backend.call("GET", path, params=params)
-    assert isinstance(backend, OfflineBackend)
-    from lineage.query import params as qp
-    from lineage.query import run_history
-    from lineage.store import read
-    from lineage.store import schema as s
-
-    with backend.engine.connect() as conn:
-        known: set[str] = set(conn.execute(select(s.datasets.c.namespace).distinct()).scalars())
-        row = read.find_dataset(conn, *_split(node, known))
-        if row is None:
-            raise NodeNotFound(f"dataset {node!r} not found")
-        answer = run_history.runs_of_dataset(
-            conn,
-            row.id,
-            role=params.get("role"),
-            since=qp.time(params.get("since"), "since"),
-            until=qp.time(params.get("until"), "until"),
-            limit=params["limit"],
-            offset=0,
-        )
-    return msgspec.to_builtins(answer)
 
 
 @app.command()
@@ -90,7 +49,7 @@ def runs(
             raise BadRequest(f"--role is input or output, got {role!r}", field="--role")
         backend = connect(url, database_url, timeout_s=timeout, key=api_key, key_file=api_key_file)
         params = {"role": role, "since": since, "until": until, "limit": limit}
-        answer = _runs(backend, dataset, {k: v for k, v in params.items() if v is not None})
+        answer = backend.dataset_runs(dataset, {k: v for k, v in params.items() if v is not None})
     show(answer, chosen, runs_sections, heading=f"Runs of {dataset}")
 
 
@@ -127,24 +86,7 @@ def models(
     with guarded():
         chosen = chosen_format(format)
         backend = connect(url, database_url, timeout_s=timeout, key=api_key, key_file=api_key_file)
-        if isinstance(backend, HttpBackend):
-            answer = backend.call(
-                "GET", "/api/v1/models", params={"dataset": dataset, "limit": limit}
-            )
-        else:
-            assert isinstance(backend, OfflineBackend)
-            from lineage.store import ml_read, read
-            from lineage.store import schema as s
-
-            with backend.engine.connect() as conn:
-                known: set[str] = set(
-                    conn.execute(select(s.datasets.c.namespace).distinct()).scalars()
-                )
-                row = read.find_dataset(conn, *_split(dataset, known))
-                if row is None:
-                    raise NodeNotFound(f"dataset {dataset!r} not found")
-                versions, total = ml_read.models_trained_on(conn, row.id, limit=limit, offset=0)
-            answer = {"dataset": dataset, "modelVersions": versions, "totalCount": total}
+        answer = backend.models_trained_on(dataset, limit=limit)
     show(answer, chosen, models_sections, heading=f"Model versions trained on {dataset}")
 
 
