@@ -21,6 +21,7 @@ from lineage.api import (
     dataset_runs,
     entities,
     errors,
+    incidents,
     ingest,
     lineage,
     marquez,
@@ -92,11 +93,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     wire.install(app)
     # what each router needs of an API key (the README's table of routes shows the result);
-    # dataset_runs and marquez before entities, whose `.../datasets/{name:path}` would
+    # dataset_runs, incidents and marquez before entities, whose `.../datasets/{name:path}` would
     # swallow their `.../datasets/{name}/runs`, `/versions/{version}` and `/tags/{tag}`
     for router, scope in (
         (ingest.router, WRITE),
         (dataset_runs.router, READ),
+        (incidents.router, READ),
         (marquez.router, READ),
         (marquez.tagging, WRITE),
         (entities.router, READ),

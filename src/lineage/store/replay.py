@@ -9,7 +9,7 @@ from sqlalchemy import Engine, delete, select
 
 from lineage.errors import LineageError
 from lineage.events import Limits, parse_event
-from lineage.store import codec
+from lineage.store import codec, run_versions
 from lineage.store import schema as s
 from lineage.store.changes import Changes
 from lineage.store.db import write_transaction
@@ -50,6 +50,7 @@ def replay(
                     select(ev.id, ev.payload).where(ev.id > last_id).order_by(ev.id).limit(batch)
                 )
             )
+            derived = []
             for row in rows:
                 try:
                     event = parse_event(codec.decode(row.payload), limits=_NO_LIMITS)
@@ -57,6 +58,8 @@ def replay(
                     log.warning("event %s is kept in the log but not derived: %s", row.id, exc)
                     continue
                 apply_event(conn, event, cache=cache, changes=Changes())
+                derived.append(event)
+            run_versions.write(conn, derived)
         cache.commit()
         if not rows:
             break

@@ -178,6 +178,20 @@ run_io = Table(
     Index("ix_run_io_dataset", "dataset_id"),
 )
 
+run_versions = Table(
+    "run_versions",
+    metadata,
+    Column("run_id", String(36), ForeignKey("runs.id"), primary_key=True),
+    Column("dataset_ident", String(40), primary_key=True),
+    Column("direction", String(3), primary_key=True),
+    Column("version", String(128), nullable=False),
+    Column("event_time", UtcDateTime, nullable=False),
+)
+"""The `version` dataset facet each run sent for an input (`in`) or output (`out`), the
+newest eventTime winning: which data version a run read or wrote when the producer says so.
+Datasets are named by `ident` (the hash of namespace and name), as the event names them; a
+reader resolves aliases through `datasets.ident`."""
+
 facets = Table(
     "facets",
     metadata,
@@ -277,6 +291,7 @@ NORMALIZED_TABLES = (
     lineage_edges,
     facets,
     run_io,
+    run_versions,
     runs,
     dataset_versions,
     jobs,

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from lineage.errors import InvalidEvent, LineageError, StoreUnavailable
 from lineage.events import Event
-from lineage.store import changelog
+from lineage.store import changelog, run_versions
 from lineage.store.changelog import LoggedChange
 from lineage.store.changes import Changes
 from lineage.store.cursor import pipelined
@@ -198,6 +198,7 @@ class GroupCommitWriter:
                 new_events = [event for event, new in zip(events, fresh, strict=True) if new]
                 reads = GroupReads.prefetch(conn, new_events, self._cache)
                 derived = [self._apply(conn, event, appends, reads) for event in new_events]
+                run_versions.queue(conn, new_events, appends)
                 appends.flush(conn)
                 changes += changelog.log(
                     conn, self._origin, list(zip(new_events, derived, strict=False))
@@ -218,6 +219,7 @@ class GroupCommitWriter:
             appends = Appends()
             new = log_events(conn, [event], received_at)[0]
             change = self._apply(conn, event, appends) if new else None
+            run_versions.queue(conn, [event] if new else [], appends)
             appends.flush(conn)
             logged = changelog.log(conn, self._origin, [(event, change)] if change else [])
             savepoint.commit()

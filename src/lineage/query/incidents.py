@@ -1,0 +1,776 @@
+"""Incidents: the blast radius of a bad run (or of a bad dataset in a time window), and the
+provenance of a run or of a data version.
+
+A *data version* is what a COMPLETED run wrote to a dataset (`lineage.store.version_reads`).
+A run *read* version V of an input when the input carries V in its `version` facet, or else
+V is the newest version of that dataset written (COMPLETE eventTime) at or before the run
+started (START eventTime): event times, never arrival order, so the same events give the same
+answer whatever order they arrived in.
+
+Blast radius: the versions the bad run wrote are tainted; a run that read a tainted version is
+tainted, and so are the versions it wrote, hop by hop. A clean version written later ends a
+dataset's taint for the runs that started after it, because they read that one. Each hop is
+one set of bulk reads (every reader and writer of the datasets reached), resolved in memory.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+import networkx as nx
+from msgspec import Meta
+from sqlalchemy import Connection, select
+
+from lineage import ids
+from lineage.errors import BadRequest, NodeNotFound
+from lineage.query.types import Answer, NodeIdStr, TimeStr
+from lineage.store import codec, ml_read, read
+from lineage.store import ml_schema as m
+from lineage.store import schema as s
+from lineage.store.version_reads import (
+    Use,
+    dataset_uses,
+    datasets_by_id,
+    run_events,
+    run_uses,
+    runs_by_id,
+)
+
+DEFAULT_LIMIT = 1000
+MAX_LIMIT = 100_000
+DEFAULT_DEPTH = 100
+MAX_DEPTH = 10_000
+
+# --- answers -------------------------------------------------------------------------------
+
+RunIdStr = Annotated[str, Meta(description="Run id (UUID)")]
+
+
+class VersionRef(Answer):
+    """A data version: what one COMPLETED run wrote to a dataset."""
+
+    run: Annotated[RunIdStr, Meta(description="The run that wrote it")]
+    version: Annotated[str | None, Meta(description="Its `version` facet, if sent")]
+    written_at: Annotated[TimeStr, Meta(description="The writing run's COMPLETE eventTime")]
+
+
+class Via(Answer):
+    """A tainted version a run read."""
+
+    dataset: NodeIdStr
+    run: Annotated[RunIdStr, Meta(description="The tainted run that wrote what was read")]
+
+
+class TaintedRun(Answer):
+    """A run that read tainted data (or the run the question starts from, at depth 0)."""
+
+    id: RunIdStr
+    job: NodeIdStr
+    job_namespace: str
+    job_name: str
+    state: Annotated[str, Meta(description="NEW, RUNNING, COMPLETED, FAILED or ABORTED")]
+    started_at: TimeStr | None
+    ended_at: TimeStr | None
+    depth: Annotated[int, Meta(ge=0, description="Hops of tainted reads from the origin")]
+    via: Annotated[list[Via], Meta(description="The tainted versions it read")]
+
+
+class TaintedDataset(Answer):
+    """A dataset a tainted run wrote a version of."""
+
+    id: NodeIdStr
+    namespace: str
+    name: str
+    first_tainted: Annotated[VersionRef, Meta(description="Its first tainted version")]
+    tainted_versions: Annotated[int, Meta(ge=1, description="Tainted versions written")]
+    replaced_by: Annotated[
+        VersionRef | None,
+        Meta(description="A clean version written after the last tainted one (its newest)"),
+    ]
+
+
+class TaintedModel(Answer):
+    """A model version trained (written) by a tainted run."""
+
+    id: NodeIdStr
+    namespace: str
+    name: str
+    version: Annotated[str | None, Meta(description="The model version, if reported")]
+    training_run: RunIdStr
+    training_job: NodeIdStr
+    trained_at: TimeStr
+
+
+class PlanStep(Answer):
+    """A job to re-run: every job of the tainted runs once, upstream jobs first."""
+
+    job: NodeIdStr
+    namespace: str
+    name: str
+    runs: Annotated[list[RunIdStr], Meta(description="Its tainted runs, oldest first")]
+    after: Annotated[list[NodeIdStr], Meta(description="Plan jobs whose output it read")]
+
+
+class UntaintedRead(Answer):
+    """Context, not tainted: a run that read a tainted dataset, but a clean version of it."""
+
+    run: RunIdStr
+    job: NodeIdStr
+    dataset: NodeIdStr
+    started_at: TimeStr
+    read: Annotated[
+        VersionRef | None, Meta(description="The version it read; null: none the store knows")
+    ]
+
+
+class BlastOrigin(Answer):
+    """What the blast radius starts from."""
+
+    run: Annotated[RunIdStr | None, Meta(description="The bad run, when asked for one")]
+    dataset: Annotated[NodeIdStr | None, Meta(description="The bad dataset, when asked")]
+    since: TimeStr | None
+    until: TimeStr | None
+    versions: Annotated[list[VersionRef], Meta(description="The versions tainted first")]
+
+
+class BlastRadius(Answer):
+    """Everything built on bad data since, and the order to re-run it in."""
+
+    origin: BlastOrigin
+    runs: Annotated[list[TaintedRun], Meta(description="Tainted runs by depth, then start")]
+    datasets: Annotated[list[TaintedDataset], Meta(description="Tainted datasets (not models)")]
+    models: Annotated[list[TaintedModel], Meta(description="Models trained on tainted data")]
+    plan: Annotated[list[PlanStep], Meta(description="Jobs to re-run, in dependency order")]
+    untainted_reads: Annotated[
+        list[UntaintedRead],
+        Meta(description="Not tainted: runs since the origin that read a clean version"),
+    ]
+    truncated: Annotated[bool, Meta(description="depth or limit cut the walk short")]
+
+
+class CodeVersion(Answer):
+    """The sourceCodeLocation and sourceCode job facets as the run sent them."""
+
+    type: str | None
+    url: str | None
+    repo_url: str | None
+    path: str | None
+    version: str | None
+    tag: str | None
+    branch: str | None
+    language: str | None
+
+
+class InputVersion(Answer):
+    """The exact version of an input a run read."""
+
+    dataset: NodeIdStr
+    version: Annotated[str | None, Meta(description="The `version` facet read, if known")]
+    run: Annotated[RunIdStr | None, Meta(description="Its writer; null: none recorded")]
+    written_at: TimeStr | None
+
+
+class FailedCheck(Answer):
+    """A failed assertion of a dataQualityAssertions facet on a run's input or output."""
+
+    dataset: NodeIdStr
+    assertion: str | None
+    column: str | None
+
+
+class ProvenanceRun(Answer):
+    """A run upstream of (or at) the thing asked about."""
+
+    id: RunIdStr
+    job: NodeIdStr
+    job_namespace: str
+    job_name: str
+    state: str
+    started_at: TimeStr | None
+    ended_at: TimeStr | None
+    depth: Annotated[int, Meta(ge=0, description="Hops upstream of the root run")]
+    code: Annotated[CodeVersion | None, Meta(description="Code version, if the run sent one")]
+    parameters: Annotated[dict[str, Any], Meta(description="The run's hyperparameters")]
+    inputs: list[InputVersion]
+    outputs: Annotated[list[NodeIdStr], Meta(description="Datasets the run wrote (reported)")]
+    failed_checks: list[FailedCheck]
+
+
+class Provenance(Answer):
+    """The runs, and the exact input versions, that produced a run's output or a version."""
+
+    run: Annotated[RunIdStr, Meta(description="The root run")]
+    dataset: Annotated[NodeIdStr | None, Meta(description="The dataset, for a version")]
+    version: Annotated[VersionRef | None, Meta(description="The version asked about")]
+    runs: Annotated[list[ProvenanceRun], Meta(description="Root first, then by depth")]
+    truncated: Annotated[bool, Meta(description="depth or limit cut the walk short")]
+
+
+# --- what the walks read -------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Dataset:
+    """Every version written to a canonical dataset (oldest first) and every read of it."""
+
+    versions: list[Use]
+    ends: list[datetime]
+    readers: list[Use]
+    read_of: dict[str, Use | None] = field(default_factory=dict)  # reader run -> version read
+
+    def read_by(self, reader: Use) -> Use | None:
+        """The version `reader` read: its `version` facet's, else the newest written at or
+        before it started (never its own output)."""
+        if reader.version is not None:
+            named = [v for v in self.versions if v.version == reader.version]
+            return named[-1] if named else None
+        i = bisect.bisect_right(self.ends, reader.start)
+        while i > 0 and self.versions[i - 1].run_id == reader.run_id:
+            i -= 1
+        return self.versions[i - 1] if i else None
+
+
+class _Estate:
+    """The datasets a walk has reached, each read in bulk once."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.datasets: dict[int, _Dataset] = {}
+
+    def load(self, dataset_ids: Iterable[int]) -> None:
+        todo = {d for d in dataset_ids if d not in self.datasets}
+        if not todo:
+            return
+        versions: dict[int, list[Use]] = defaultdict(list)
+        readers: dict[int, list[Use]] = defaultdict(list)
+        for use in dataset_uses(self.conn, todo):
+            (readers if use.direction == "in" else versions)[use.dataset].append(use)
+        for d in todo:
+            written = sorted(versions[d], key=lambda v: (v.end, v.run_id))
+            entry = _Dataset(written, [v.end for v in written], readers[d])  # type: ignore[misc]
+            for reader in entry.readers:
+                entry.read_of[reader.run_id] = entry.read_by(reader)
+            self.datasets[d] = entry
+
+    def read_by(self, reader: Use) -> Use | None:
+        self.load([reader.dataset])
+        return self.datasets[reader.dataset].read_by(reader)
+
+
+# --- blast radius --------------------------------------------------------------------------
+
+
+def dataset_node(conn: Connection, node_id: str, field: str = "dataset") -> Any:
+    """The canonical dataset row a `dataset:<namespace>:<name>` node id names; 404 if none."""
+    kind, rest = ids.split(node_id)
+    if kind != "dataset":
+        raise BadRequest(f"{field} must be a dataset node id, got {node_id!r}", field=field)
+    known: set[str] = set(conn.execute(select(s.datasets.c.namespace).distinct()).scalars())
+    for namespace, name in ids.candidates(rest, known):
+        row = read.find_dataset(conn, namespace, name)
+        if row is not None and row.deleted_at is None:
+            return row
+    raise NodeNotFound(f"dataset {node_id!r} not found", field=field)
+
+
+def _run_row(conn: Connection, run_id: str, field: str) -> Any:
+    row = runs_by_id(conn, [run_id]).get(run_id)
+    if row is None:
+        raise NodeNotFound(f"run {run_id!r} not found", field=field)
+    return row
+
+
+def run_blast_radius(
+    conn: Connection, run_id: str, *, limit: int = DEFAULT_LIMIT, depth: int = DEFAULT_DEPTH
+) -> BlastRadius:
+    """Everything tainted by what run `run_id` wrote (404 naming `run` if it is unknown)."""
+    origin = _run_row(conn, run_id, "run")
+    written = [u for u in run_uses(conn, [origin.id], "out") if u.wrote]
+    answer = _blast(conn, [origin.id], written, limit=limit, depth=depth)
+    answer.origin.run = origin.id
+    return answer
+
+
+def dataset_blast_radius(
+    conn: Connection,
+    node_id: str,
+    *,
+    since: datetime,
+    until: datetime | None,
+    limit: int = DEFAULT_LIMIT,
+    depth: int = DEFAULT_DEPTH,
+) -> BlastRadius:
+    """Everything tainted by the versions of a dataset written in [since, until)."""
+    row = dataset_node(conn, node_id)
+    estate = _Estate(conn)
+    estate.load([row.id])
+    written = [
+        v
+        for v in estate.datasets[row.id].versions
+        if v.end >= since and (until is None or v.end < until)  # type: ignore[operator]
+    ]
+    answer = _blast(
+        conn, sorted({v.run_id for v in written}), written, limit=limit, depth=depth, estate=estate
+    )
+    answer.origin.dataset = read.node_id("dataset", row.namespace, row.name)
+    answer.origin.since, answer.origin.until = read.iso(since), read.iso(until)
+    return answer
+
+
+def _blast(
+    conn: Connection,
+    origins: list[str],
+    written: list[Use],
+    *,
+    limit: int,
+    depth: int,
+    estate: _Estate | None = None,
+) -> BlastRadius:
+    """The walk: hop by hop, the runs that read a tainted version, and what they wrote."""
+    estate = estate or _Estate(conn)
+    tainted: dict[str, int] = dict.fromkeys(origins, 0)
+    versions: dict[tuple[int, str], Use] = {}  # (dataset, writer run) -> tainted version
+    via: dict[str, set[tuple[int, str]]] = defaultdict(set)  # run -> (dataset, writer) read
+    frontier, hop, truncated = written, 0, False
+    while frontier:
+        estate.load(v.dataset for v in frontier)
+        versions.update(((v.dataset, v.run_id), v) for v in frontier)
+        found: dict[str, Use] = {}
+        for v in frontier:
+            entry = estate.datasets[v.dataset]
+            for reader in entry.readers:
+                read_v = entry.read_of[reader.run_id]
+                if read_v is None or read_v.run_id != v.run_id:
+                    continue
+                via[reader.run_id].add((v.dataset, v.run_id))
+                if reader.run_id not in tainted:
+                    found.setdefault(reader.run_id, reader)
+        if not found:
+            break
+        if hop == depth:
+            truncated = True
+            break
+        if len(tainted) + len(found) > limit:
+            room = max(limit - len(tainted), 0)
+            found = dict(sorted(found.items(), key=lambda kv: (kv[1].start, kv[0]))[:room])
+            truncated = True
+        hop += 1
+        tainted.update(dict.fromkeys(found, hop))
+        frontier = [u for u in run_uses(conn, found, "out") if u.wrote]
+        if truncated:
+            estate.load(v.dataset for v in frontier)
+            versions.update(((v.dataset, v.run_id), v) for v in frontier)
+            break
+    return _blast_answer(conn, estate, tainted, versions, via, written, truncated, limit)
+
+
+def _blast_answer(
+    conn: Connection,
+    estate: _Estate,
+    tainted: dict[str, int],
+    versions: dict[tuple[int, str], Use],
+    via: dict[str, set[tuple[int, str]]],
+    written: list[Use],
+    truncated: bool,
+    limit: int,
+) -> BlastRadius:
+    runs = runs_by_id(conn, tainted)
+    by_dataset: dict[int, list[Use]] = defaultdict(list)
+    for v in versions.values():
+        by_dataset[v.dataset].append(v)
+    origin_start = min((v.start for v in written), default=None)
+    context = _untainted_reads(estate, by_dataset, tainted, origin_start, limit)
+    dataset_rows = datasets_by_id(conn, {*by_dataset, *(u.dataset for u in context)})
+    jobs = read.jobs_by_id(conn, {r.job_id for r in runs.values()} | {u.job_id for u in context})
+
+    def node(dataset_id: int) -> str:
+        row = dataset_rows[dataset_id]
+        return read.node_id("dataset", row.namespace, row.name)
+
+    def job_node(job_id: int) -> str:
+        return read.node_id("job", jobs[job_id].namespace, jobs[job_id].name)
+
+    order = sorted(
+        tainted, key=lambda r: (tainted[r], runs[r].created_at, jobs[runs[r].job_id].name, r)
+    )
+    tainted_runs = [
+        TaintedRun(
+            r,
+            job_node(runs[r].job_id),
+            jobs[runs[r].job_id].namespace,
+            jobs[runs[r].job_id].name,
+            runs[r].state,
+            read.iso(runs[r].started_at),
+            read.iso(runs[r].ended_at),
+            tainted[r],
+            [Via(node(d), w) for d, w in sorted(via[r], key=lambda p: (node(p[0]), p[1]))]
+            if tainted[r]
+            else [],
+        )
+        for r in order
+    ]
+    datasets, models = [], []
+    model_versions = _model_versions(conn, versions)
+    for d in sorted(by_dataset, key=node):
+        row, mine = dataset_rows[d], sorted(by_dataset[d], key=lambda v: (v.end, v.run_id))
+        if row.kind == "model":
+            models += [
+                TaintedModel(
+                    node(d),
+                    row.namespace,
+                    row.name,
+                    model_versions.get((d, v.run_id), v.version),
+                    v.run_id,
+                    job_node(runs[v.run_id].job_id),
+                    read.iso(v.end),  # type: ignore[arg-type]
+                )
+                for v in mine
+            ]
+            continue
+        newest = estate.datasets[d].versions[-1]
+        clean = newest if (d, newest.run_id) not in versions else None
+        datasets.append(
+            TaintedDataset(
+                node(d),
+                row.namespace,
+                row.name,
+                _ref(mine[0]),
+                len(mine),
+                _ref(clean) if clean is not None else None,
+            )
+        )
+    return BlastRadius(
+        BlastOrigin(None, None, None, None, [_ref(v) for v in sorted(written, key=_by_end)]),
+        tainted_runs,
+        datasets,
+        models,
+        _plan(tainted, via, runs, jobs),
+        [
+            UntaintedRead(
+                u.run_id,
+                job_node(u.job_id),
+                node(u.dataset),
+                read.iso(u.start),  # type: ignore[arg-type]
+                _ref(read_v) if (read_v := estate.datasets[u.dataset].read_of[u.run_id]) else None,
+            )
+            for u in context
+        ],
+        truncated,
+    )
+
+
+def _by_end(v: Use) -> tuple[datetime, str]:
+    return v.end, v.run_id  # type: ignore[return-value]
+
+
+def _ref(v: Use) -> VersionRef:
+    return VersionRef(v.run_id, v.version, read.iso(v.end))  # type: ignore[arg-type]
+
+
+def _untainted_reads(
+    estate: _Estate,
+    by_dataset: dict[int, list[Use]],
+    tainted: dict[str, int],
+    since: datetime | None,
+    limit: int,
+) -> list[Use]:
+    """Reads of tainted datasets since the origin by runs that are not tainted."""
+    if since is None:
+        return []
+    found = [
+        reader
+        for d in by_dataset
+        for reader in estate.datasets[d].readers
+        if reader.run_id not in tainted and reader.start >= since
+    ]
+    found.sort(key=lambda u: (u.start, u.run_id, u.dataset))
+    return found[:limit]
+
+
+def _model_versions(
+    conn: Connection, versions: dict[tuple[int, str], Use]
+) -> dict[tuple[int, str], str | None]:
+    """The ML model version of each tainted (dataset, run), as its ml_model facet gave it."""
+    mv = m.ml_model_versions.c
+    rows_by_id = {(v.dataset_row, v.run_id): key for key, v in versions.items()}
+    out: dict[tuple[int, str], str | None] = {}
+    for chunk in _chunked(sorted({run for _, run in versions})):
+        query = select(mv.dataset_id, mv.run_id, mv.version).where(mv.run_id.in_(chunk))
+        for r in conn.execute(query):
+            key = rows_by_id.get((r.dataset_id, r.run_id))
+            if key is not None and r.version is not None:
+                out[key] = r.version
+    return out
+
+
+def _chunked(values: list[Any]) -> list[list[Any]]:
+    return [values[i : i + read.CHUNK] for i in range(0, len(values), read.CHUNK)]
+
+
+def _plan(
+    tainted: dict[str, int],
+    via: dict[str, set[tuple[int, str]]],
+    runs: dict[str, Any],
+    jobs: dict[int, Any],
+) -> list[PlanStep]:
+    """Each job of the tainted runs once, every job after the jobs whose tainted output it
+    read; jobs in a cycle (a job reading its own output, directly or not) go together, the
+    one nearest the origin first."""
+    graph: nx.DiGraph[int] = nx.DiGraph()
+    first: dict[int, tuple[int, datetime, str]] = {}
+    members: dict[int, list[str]] = defaultdict(list)
+    for r, hop in tainted.items():
+        job = runs[r].job_id
+        graph.add_node(job)
+        members[job].append(r)
+        key = (hop, runs[r].created_at, jobs[job].name)
+        first[job] = min(first.get(job, key), key)
+    for r in tainted:
+        for _, writer in via[r]:
+            if writer in tainted and runs[writer].job_id != runs[r].job_id:
+                graph.add_edge(runs[writer].job_id, runs[r].job_id)
+    condensed = nx.condensation(graph)
+    rank = {c: min(first[j] for j in condensed.nodes[c]["members"]) for c in condensed}
+    order = [
+        job
+        for c in nx.lexicographical_topological_sort(condensed, key=rank.__getitem__)
+        for job in sorted(condensed.nodes[c]["members"], key=first.__getitem__)
+    ]
+    position = {job: i for i, job in enumerate(order)}
+
+    def node(job: int) -> str:
+        return read.node_id("job", jobs[job].namespace, jobs[job].name)
+
+    return [
+        PlanStep(
+            node(job),
+            jobs[job].namespace,
+            jobs[job].name,
+            sorted(members[job], key=lambda r: (runs[r].created_at, r)),
+            [node(j) for j in sorted(graph.predecessors(job), key=position.__getitem__)],
+        )
+        for job in order
+    ]
+
+
+# --- provenance ----------------------------------------------------------------------------
+
+
+class _SourceCodeLocation(msgspec.Struct):
+    type: str | None = None
+    url: str | None = None
+    repoUrl: str | None = None
+    path: str | None = None
+    version: str | None = None
+    tag: str | None = None
+    branch: str | None = None
+
+
+class _SourceCode(msgspec.Struct):
+    language: str | None = None
+
+
+class _JobFacets(msgspec.Struct):
+    sourceCodeLocation: _SourceCodeLocation | None = None
+    sourceCode: _SourceCode | None = None
+
+
+class _Job(msgspec.Struct):
+    facets: _JobFacets | None = None
+
+
+class _CodeOfEvent(msgspec.Struct):
+    job: _Job | None = None
+
+
+_CODE: msgspec.json.Decoder[_CodeOfEvent] = msgspec.json.Decoder(_CodeOfEvent)
+
+
+def run_provenance(
+    conn: Connection, run_id: str, *, limit: int = DEFAULT_LIMIT, depth: int = DEFAULT_DEPTH
+) -> Provenance:
+    """The runs and exact input versions upstream of run `run_id` (404 naming `runId`)."""
+    root = _run_row(conn, run_id, "runId")
+    return _provenance(conn, root.id, None, None, limit=limit, depth=depth)
+
+
+def version_provenance(
+    conn: Connection,
+    dataset_id: int,
+    version: str,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    depth: int = DEFAULT_DEPTH,
+) -> Provenance:
+    """Provenance of a version of canonical dataset `dataset_id`: named by its `version`
+    facet or by the id of the run that wrote it (404 naming `version` if none matches)."""
+    estate = _Estate(conn)
+    estate.load([dataset_id])
+    matching = [v for v in estate.datasets[dataset_id].versions if version in (v.version, v.run_id)]
+    if not matching:
+        raise NodeNotFound(f"no version {version!r} of this dataset was written", field="version")
+    chosen = matching[-1]
+    row = datasets_by_id(conn, [dataset_id])[dataset_id]
+    node = read.node_id("dataset", row.namespace, row.name)
+    return _provenance(conn, chosen.run_id, node, _ref(chosen), limit=limit, depth=depth)
+
+
+def _provenance(
+    conn: Connection,
+    root: str,
+    dataset: str | None,
+    version: VersionRef | None,
+    *,
+    limit: int,
+    depth: int,
+) -> Provenance:
+    """Upstream hop by hop: each run's inputs, the version of each it read, that version's
+    writer; one set of bulk reads per hop."""
+    estate = _Estate(conn)
+    found: dict[str, int] = {root: 0}
+    reads: dict[str, list[tuple[Use, Use | None]]] = {}
+    frontier, hop, truncated = [root], 0, False
+    while frontier:
+        inputs = run_uses(conn, frontier, "in")
+        estate.load(u.dataset for u in inputs)
+        upstream: dict[str, None] = {}
+        for u in sorted(inputs, key=lambda u: (u.run_id, u.dataset)):
+            read_v = estate.read_by(u)
+            reads.setdefault(u.run_id, []).append((u, read_v))
+            if read_v is not None and read_v.run_id not in found:
+                upstream[read_v.run_id] = None
+        if not upstream:
+            break
+        if hop == depth or len(found) >= limit:
+            truncated = True
+            break
+        picked = list(upstream)[: limit - len(found)]
+        truncated = len(picked) < len(upstream)
+        hop += 1
+        found.update(dict.fromkeys(picked, hop))
+        frontier = picked
+        if truncated:
+            break
+    return _provenance_answer(conn, found, reads, dataset, version, truncated)
+
+
+def _provenance_answer(
+    conn: Connection,
+    found: dict[str, int],
+    reads: dict[str, list[tuple[Use, Use | None]]],
+    dataset: str | None,
+    version: VersionRef | None,
+    truncated: bool,
+) -> Provenance:
+    run_ids = list(found)
+    runs = runs_by_id(conn, run_ids)
+    outputs = run_uses(conn, run_ids, "out")
+    uses = [u for pairs in reads.values() for u, _ in pairs] + outputs
+    dataset_rows = datasets_by_id(conn, {u.dataset for u in uses} | {u.dataset_row for u in uses})
+    jobs = read.jobs_by_id(conn, {r.job_id for r in runs.values()})
+    params = ml_read.runs_params(conn, run_ids)
+    code = _code_versions(conn, run_ids)
+    checks = _failed_checks(conn, uses, dataset_rows)
+
+    def node(dataset_id: int) -> str:
+        row = dataset_rows[dataset_id]
+        return read.node_id("dataset", row.namespace, row.name)
+
+    wrote: dict[str, list[str]] = defaultdict(list)
+    for u in outputs:
+        wrote[u.run_id].append(node(u.dataset))
+    answers = []
+    for r in sorted(run_ids, key=lambda r: (found[r], runs[r].created_at, r)):
+        row, job = runs[r], jobs[runs[r].job_id]
+        answers.append(
+            ProvenanceRun(
+                r,
+                read.node_id("job", job.namespace, job.name),
+                job.namespace,
+                job.name,
+                row.state,
+                read.iso(row.started_at),
+                read.iso(row.ended_at),
+                found[r],
+                code.get(r),
+                params[r],
+                [
+                    InputVersion(
+                        node(u.dataset),
+                        u.version if v is None else (u.version or v.version),
+                        None if v is None else v.run_id,
+                        None if v is None else read.iso(v.end),
+                    )
+                    for u, v in sorted(reads.get(r, []), key=lambda p: node(p[0].dataset))
+                ],
+                sorted(set(wrote[r])),
+                checks.get(r, []),
+            )
+        )
+    return Provenance(next(iter(found)), dataset, version, answers, truncated)
+
+
+def _code_versions(conn: Connection, run_ids: list[str]) -> dict[str, CodeVersion]:
+    """Each run's code version: the newest sourceCodeLocation / sourceCode its events sent."""
+    out: dict[str, CodeVersion] = {}
+    for row in run_events(conn, run_ids):
+        try:
+            facets = _CODE.decode(codec.decode(row.payload)).job
+        except msgspec.ValidationError:  # a producer's facet of another shape: not code
+            continue
+        if facets is None or facets.facets is None:
+            continue
+        location, source = facets.facets.sourceCodeLocation, facets.facets.sourceCode
+        if location is None and source is None:
+            continue
+        location = location or _SourceCodeLocation()
+        out[row.run_id] = CodeVersion(
+            location.type,
+            location.url,
+            location.repoUrl,
+            location.path,
+            location.version,
+            location.tag,
+            location.branch,
+            source.language if source is not None else None,
+        )
+    return out
+
+
+def _failed_checks(
+    conn: Connection, uses: list[Use], dataset_rows: dict[int, Any]
+) -> dict[str, list[FailedCheck]]:
+    """Failed assertions of the dataQualityAssertions facets on the runs' inputs/outputs."""
+    owners = {"in": "input", "out": "output"}
+    keys: dict[tuple[str, str], Use] = {
+        (owners[u.direction], f"{u.run_id}:{u.dataset_row}"): u for u in uses
+    }
+    out: dict[str, list[FailedCheck]] = defaultdict(list)
+    for owner in owners.values():
+        mine = [key for o, key in keys if o == owner]
+        for key, facets in read.facets_of(conn, owner, mine).items():
+            assertions = facets.get("dataQualityAssertions", {}).get("assertions")
+            if not isinstance(assertions, list):
+                continue
+            u = keys[(owner, key)]
+            row = dataset_rows[u.dataset]
+            for a in assertions:
+                if isinstance(a, dict) and a.get("success") is False:
+                    out[u.run_id].append(
+                        FailedCheck(
+                            read.node_id("dataset", row.namespace, row.name),
+                            _str(a.get("assertion")),
+                            _str(a.get("column")),
+                        )
+                    )
+    return out
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
