@@ -221,16 +221,6 @@ async def test_events_come_back_byte_for_byte(client: httpx.AsyncClient) -> None
     assert b'"big":1180591620717411303424' in answer.content
 
 
-# Answers still built as plain dicts by their owners' modules, to be typed there (impact
-# report: lineage.impact; models: lineage.store.ml_read). Nothing may join this list.
-UNTYPED_FOR_NOW = {
-    "POST /api/v1/impact 200",
-    "GET /api/v1/models 200",
-    "GET /api/v1/models/compare 200",
-    "GET /api/v1/models/{namespace}/{name} 200",
-}
-
-
 def test_openapi_types_every_answer_and_documents_our_errors() -> None:
     doc = create_app(Settings()).openapi()
     schemas = doc["components"]["schemas"]
@@ -250,7 +240,7 @@ def test_openapi_types_every_answer_and_documents_our_errors() -> None:
                     ref = content["application/json"]["schema"]["$ref"]
                     assert ref == "#/components/schemas/Error", (path, status)
             assert "422" not in operation["responses"] or "requestBody" in operation, path
-    assert set(untyped) <= UNTYPED_FOR_NOW, sorted(set(untyped) - UNTYPED_FOR_NOW)
+    assert untyped == []
 
 
 def _typed(schema: dict[str, Any], schemas: dict[str, Any]) -> bool:

@@ -35,12 +35,6 @@ class Change:
             return f"change type of {self.column} to {self.new_type}"
         return f"drop column {self.column}"
 
-    def to_dict(self) -> dict[str, str]:
-        """Wire form (camelCase, only the keys that are set)."""
-        out = {"kind": self.kind, "column": self.column}
-        out.update(newName=self.new_name, newType=self.new_type)
-        return {k: v for k, v in out.items() if v is not None}
-
 
 @dataclass(frozen=True, slots=True)
 class TableChange:

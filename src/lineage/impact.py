@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection
 
@@ -19,10 +19,11 @@ from lineage.ddl import Change
 from lineage.graph import INCOMPLETE, LineageGraph
 from lineage.impact_context import StoreFacts, describe_context
 from lineage.impact_targets import UNBOUNDED, ImpactLimits, Target, resolve_targets
+from lineage.query import types as t
 from lineage.store.changes import NodeKey
 
 BREAKING, POSSIBLY = 2, 1
-CLASS_NAMES = {BREAKING: "breaking", POSSIBLY: "possibly"}
+CLASS_NAMES: dict[int, t.ImpactClassName] = {BREAKING: "breaking", POSSIBLY: "possibly"}
 
 
 @dataclass
@@ -31,12 +32,23 @@ class Hit:
 
     node: int
     cls: int
-    coverage: str
+    coverage: t.Coverage
     reason: str
     path: list[int]
     columns: frozenset[str] | None
-    fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fields: dict[str, FieldHit] = field(default_factory=dict)
     causes: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class FieldHit:
+    """A downstream field fed by affected columns through one job (column lineage)."""
+
+    name: str
+    cls: int
+    sources: list[str] = field(default_factory=list)  # field ids feeding it
+    via: list[str] = field(default_factory=list)  # TYPE/SUBTYPE of each use
+    id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +56,10 @@ class Hop:
     """What one job does to the affected columns of one of its inputs."""
 
     cls: int
-    coverage: str
+    coverage: t.Coverage
     reason: str
     columns: frozenset[str] | None
-    fields: dict[str, dict[str, Any]]
+    fields: dict[str, FieldHit]
 
 
 def analyze_request(
@@ -55,7 +67,7 @@ def analyze_request(
     conn: Connection,
     request: dict[str, Any],
     limits: ImpactLimits = UNBOUNDED,
-) -> dict[str, Any]:
+) -> t.ImpactReport:
     """Resolve the request (dataset + changes, DDL or proposed schema) and analyze it."""
     targets = resolve_targets(graph, conn, request, limits)
     return analyze(graph, conn, targets, max_sql_chars=limits.max_sql_chars)
@@ -67,7 +79,7 @@ def analyze(
     targets: list[Target],
     *,
     max_sql_chars: int | None = None,
-) -> dict[str, Any]:
+) -> t.ImpactReport:
     """The impact report of every change on every target dataset."""
     facts = StoreFacts(conn)
     job_sql = JobSql(facts, max_sql_chars)
@@ -87,18 +99,22 @@ def analyze(
         for change in target.changes:
             _propagate(graph, facts, job_sql, target.node, change, successors, hits)
     items = sorted(hits.values(), key=lambda h: (-h.cls, len(h.path), graph.key(h.node)))
-    report: dict[str, Any] = {
-        "targets": [
-            {"dataset": _id(graph, t.node), "changes": [c.to_dict() for c in t.changes]}
-            for t in targets
+    context = describe_context(graph, facts, [h.path for h in items], incomplete)
+    return t.ImpactReport(
+        [
+            t.ImpactTarget(_id(graph, target.node), [_change(c) for c in target.changes])
+            for target in targets
         ],
-        "summary": {
-            name: sum(1 for h in items if h.cls == cls) for cls, name in CLASS_NAMES.items()
-        },
-        "items": [_item(graph, h) for h in items],
-    }
-    report.update(describe_context(graph, facts, [h.path for h in items], incomplete))
-    return report
+        t.ImpactSummary(
+            sum(1 for h in items if h.cls == BREAKING), sum(1 for h in items if h.cls == POSSIBLY)
+        ),
+        [_item(graph, h) for h in items],
+        context.jobs,
+        context.dags,
+        context.models,
+        context.owners,
+        context.warnings,
+    )
 
 
 def _propagate(
@@ -140,7 +156,7 @@ def _record(
 ) -> bool:
     """Merge a hop's result into the hits; True when the dataset must be visited again."""
     for info in hop.fields.values():
-        info["class"] = CLASS_NAMES[min(cls, info.pop("_cls", cls))]
+        info.cls = min(cls, info.cls)
     hit = hits.get(node)
     if hit is None or cls > hit.cls:
         merged_fields = {**(hit.fields if hit else {}), **hop.fields}
@@ -195,25 +211,25 @@ def _column_hop(
 ) -> Hop | None:
     roots = [f for c in sorted(cols) if (f := graph.find_field(source, c)) is not None]
     _, edges = graph.column_walk(roots, downstream=True, depth=1)
-    fields: dict[str, dict[str, Any]] = {}
+    fields: dict[str, FieldHit] = {}
     for a, b, transformations in edges:
         dataset, name = graph.field_key(b)
         used = sorted((kind, sub or "") for j, kind, sub in transformations if j == job)
         if dataset != out or not used:
             continue
         direct = any(kind == "DIRECT" for kind, _ in used)
-        info = fields.setdefault(name, {"name": name, "_cls": POSSIBLY, "from": [], "via": []})
-        info["_cls"] = max(info["_cls"], BREAKING if direct else POSSIBLY)
-        info["from"].append(_field_id(graph, a))
-        info["via"].extend(f"{kind}/{sub}" if sub else kind for kind, sub in used)
+        info = fields.setdefault(name, FieldHit(name, POSSIBLY))
+        info.cls = max(info.cls, BREAKING if direct else POSSIBLY)
+        info.sources.append(_field_id(graph, a))
+        info.via.extend(f"{kind}/{sub}" if sub else kind for kind, sub in used)
     if not fields:
         return None
     whole = fields.pop("", None)
     if whole is not None and not fields:
-        return Hop(whole["_cls"], "column", "column lineage: whole-dataset use", None, {})
+        return Hop(whole.cls, "column", "column lineage: whole-dataset use", None, {})
     for info in fields.values():
-        info["id"] = _field_id(graph, graph.find_field(out, info["name"]) or 0)
-    cls = max(info["_cls"] for info in fields.values())
+        info.id = _field_id(graph, graph.find_field(out, info.name) or 0)
+    cls = max(info.cls for info in fields.values())
     reason = "column lineage: " + ("DIRECT derivation" if cls == BREAKING else "INDIRECT use")
     return Hop(cls, "column", reason, frozenset(fields), fields)
 
@@ -298,15 +314,21 @@ def _field_id(graph: LineageGraph, field_node: int) -> str:
     return ids.format_id("datasetField", namespace, dataset_name, name)
 
 
-def _item(graph: LineageGraph, hit: Hit) -> dict[str, Any]:
-    return {
-        "id": _id(graph, hit.node),
-        "kind": graph.kind(hit.node),
-        "class": CLASS_NAMES[hit.cls],
-        "coverage": hit.coverage,
-        "reason": hit.reason,
-        "causes": sorted(hit.causes),
-        "columns": sorted(hit.columns) if hit.columns is not None else None,
-        "fields": [hit.fields[name] for name in sorted(hit.fields)],
-        "path": [_id(graph, n) for n in hit.path],
-    }
+def _change(change: Change) -> t.ImpactChange:
+    kind = cast(t.ChangeKind, change.kind)  # ddl.CHANGE_KINDS, checked on the way in
+    return t.ImpactChange(kind, change.column, change.new_name, change.new_type)
+
+
+def _item(graph: LineageGraph, hit: Hit) -> t.ImpactItem:
+    fields = [hit.fields[name] for name in sorted(hit.fields)]
+    return t.ImpactItem(
+        _id(graph, hit.node),
+        cast(t.KindName, graph.kind(hit.node)),
+        CLASS_NAMES[hit.cls],
+        hit.coverage,
+        hit.reason,
+        sorted(hit.causes),
+        sorted(hit.columns) if hit.columns is not None else None,
+        [t.ImpactField(f.name, f.sources, f.via, f.id, CLASS_NAMES[f.cls]) for f in fields],
+        [_id(graph, n) for n in hit.path],
+    )

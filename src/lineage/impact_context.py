@@ -4,6 +4,7 @@ and the context section of a report: jobs, DAGs, models and owners on the way, w
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -12,8 +13,8 @@ from sqlalchemy import Connection
 from lineage import ids
 from lineage.facets import flatten_fields
 from lineage.graph import LineageGraph
+from lineage.query import types as t
 from lineage.store import read
-from lineage.store import schema as s
 from lineage.store.changes import NodeKey
 
 CHUNK = 500  # keys per IN (...) list
@@ -31,7 +32,7 @@ class StoreFacts:
         self._jobs: dict[NodeKey, Any] = {}
         self._datasets: dict[NodeKey, Any] = {}
         self._coverage: dict[NodeKey, bool] = {}
-        self._owners: dict[NodeKey, list[dict[str, str]]] = {}
+        self._owners: dict[NodeKey, list[tuple[str, str]]] = {}
         self._schemas: dict[NodeKey, set[str]] = {}
 
     def prefetch(self, keys: Iterable[NodeKey], *, owners: bool = False) -> None:
@@ -39,23 +40,25 @@ class StoreFacts:
         todo = [k for k in keys if k not in (self._owners if owners else self._coverage)]
         for start in range(0, len(todo), CHUNK):
             chunk = todo[start : start + CHUNK]
-            self._prefetch_rows([k for k in chunk if k[0] == "job"], s.jobs, self._jobs)
-            self._prefetch_rows([k for k in chunk if k[0] == "dataset"], s.datasets, self._datasets)
+            self._prefetch_jobs([k for k in chunk if k[0] == "job"])
+            self._prefetch_datasets([k for k in chunk if k[0] == "dataset"])
             self._prefetch_coverage([k for k in chunk if k[0] == "job"])
             if owners:
                 self._prefetch_owners(chunk)
 
-    def _prefetch_rows(self, keys: list[NodeKey], table: Any, cache: dict[NodeKey, Any]) -> None:
-        todo = [k for k in keys if k not in cache]
-        if not todo:
-            return
-        if table is s.jobs:
+    def _prefetch_jobs(self, keys: list[NodeKey]) -> None:
+        todo = [k for k in keys if k not in self._jobs]
+        if todo:
             found = read.jobs_by_key(self.conn, todo)
-            cache.update({key: found.get(key) for key in todo})
+            self._jobs.update({key: found.get(key) for key in todo})
+
+    def _prefetch_datasets(self, keys: list[NodeKey]) -> None:
+        todo = [k for k in keys if k not in self._datasets]
+        if not todo:
             return
         for key, row in read.datasets_by_key(self.conn, todo).items():
             if row.canonical_id is None:  # an alias identity resolves one by one, in row()
-                cache[key] = row
+                self._datasets[key] = row
 
     def _prefetch_coverage(self, keys: list[NodeKey]) -> None:
         keys = [k for k in keys if k not in self._coverage]
@@ -110,32 +113,33 @@ class StoreFacts:
         fields = read.latest_fields(self.conn, read.identity_ids(self.conn, row.id))
         return {f.name: f.type for f in flatten_fields(fields)}
 
-    def owners(self, key: NodeKey) -> list[dict[str, str]]:
-        """Owners from the `ownership` facet of a job or dataset."""
+    def owners(self, key: NodeKey) -> list[tuple[str, str]]:
+        """(name, type) of the owners in the `ownership` facet of a job or dataset."""
         if key not in self._owners:
             self._prefetch_owners([key])
         return self._owners[key]
 
-    def latest_runs(self, keys: list[NodeKey]) -> dict[NodeKey, dict[str, Any]]:
-        """The newest run of each job, as {id, state, startedAt, endedAt}."""
+    def latest_runs(self, keys: list[NodeKey]) -> dict[NodeKey, Any]:
+        """The newest run row of each job that has run."""
         rows = {k: r for k in keys if (r := self.row(k)) is not None}
         runs = read.latest_runs(self.conn, [r.id for r in rows.values()])
-        out = {}
-        for key, row in rows.items():
-            run = runs.get(row.id)
-            if run is not None:
-                out[key] = {
-                    "id": run.id,
-                    "state": run.state,
-                    "startedAt": read.iso(run.started_at),
-                    "endedAt": read.iso(run.ended_at),
-                }
-        return out
+        return {key: runs[row.id] for key, row in rows.items() if row.id in runs}
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """The context section of an impact report."""
+
+    jobs: list[t.ImpactJob]
+    dags: list[t.ImpactJob]
+    models: list[str]
+    owners: list[t.Owner]
+    warnings: list[str]
 
 
 def describe_context(
     graph: LineageGraph, facts: StoreFacts, paths: list[list[int]], incomplete: set[int]
-) -> dict[str, Any]:
+) -> Context:
     """Jobs, DAGs (parent jobs), models and owners on the impact paths, plus warnings."""
     on_way = {n for path in paths for n in path}
     jobs = sorted((n for n in on_way if graph.kind(n) == "job"), key=graph.key)
@@ -148,40 +152,45 @@ def describe_context(
     dag_list = sorted(dags, key=graph.key)
     runs = facts.latest_runs([graph.key(n) for n in (*jobs, *dag_list)])
     facts.prefetch((graph.key(n) for n in on_way | dags), owners=True)
-    owners = []
-    for node in sorted(on_way | dags, key=graph.key):
-        for owner in facts.owners(graph.key(node)):
-            owners.append({**owner, "of": _id(graph, node)})
+    owners = [
+        t.Owner(name, kind, _id(graph, node))
+        for node in sorted(on_way | dags, key=graph.key)
+        for name, kind in facts.owners(graph.key(node))
+    ]
 
-    def job_out(node: int) -> dict[str, Any]:
+    def job_out(node: int) -> t.ImpactJob:
         parent = graph.parent(node)
-        return {
-            "id": _id(graph, node),
-            "parent": _id(graph, parent) if parent is not None else None,
-            "latestRun": runs.get(graph.key(node)),
-        }
+        run = runs.get(graph.key(node))
+        latest = None
+        if run is not None:
+            latest = t.LatestRun(
+                run.id, run.state, read.iso(run.started_at), read.iso(run.ended_at)
+            )
+        return t.ImpactJob(
+            _id(graph, node), _id(graph, parent) if parent is not None else None, latest
+        )
 
     models = sorted(n for n in on_way if graph.kind(n) == "model")
-    return {
-        "jobs": [job_out(n) for n in jobs],
-        "dags": [job_out(n) for n in dag_list],
-        "models": sorted(_id(graph, n) for n in models),
-        "owners": owners,
-        "warnings": [
+    return Context(
+        [job_out(n) for n in jobs],
+        [job_out(n) for n in dag_list],
+        sorted(_id(graph, n) for n in models),
+        owners,
+        [
             f"{_id(graph, n)} reported incomplete lineage: nodes downstream of it may be missing"
             for n in sorted(incomplete, key=graph.key)
         ],
-    }
+    )
 
 
 def _id(graph: LineageGraph, node: int) -> str:
     return ids.format_id(*graph.key(node))
 
 
-def _owners_of(payload: str | None) -> list[dict[str, str]]:
+def _owners_of(payload: str | None) -> list[tuple[str, str]]:
     owners = orjson.loads(payload).get("owners", []) if payload else []
     return [
-        {"name": str(o["name"]), "type": str(o.get("type") or "")}
+        (str(o["name"]), str(o.get("type") or ""))
         for o in owners
         if isinstance(o, dict) and o.get("name")
     ]

@@ -12,6 +12,7 @@ import asyncio
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
 from lineage import impact
@@ -208,7 +209,7 @@ REQUESTS: list[tuple[dict[str, Any], bool]] = [
 
 def _answer(graph: LineageGraph, conn: Any, request: dict[str, Any]) -> Any:
     try:
-        return impact.analyze_request(graph, conn, request)
+        return msgspec.to_builtins(impact.analyze_request(graph, conn, request))
     except LineageError as exc:
         return type(exc).__name__, exc.to_dict()
 
@@ -232,8 +233,10 @@ def test_the_estate_exercises_what_the_part_must_hold(estate_url: str) -> None:
     try:
         with engine.connect() as conn:
             whole = build_graph(conn)
-            report = impact.analyze_request(
-                whole, conn, {"dataset": "raw.orders", "changes": [DROP_DATASET]}
+            report = msgspec.to_builtins(
+                impact.analyze_request(
+                    whole, conn, {"dataset": "raw.orders", "changes": [DROP_DATASET]}
+                )
             )
             ambiguous = _answer(
                 whole, conn, {"dataset": "dim.customers", "changes": [DROP_DATASET]}

@@ -220,11 +220,14 @@ class OfflineBackend:
 
     def impact(self, request: dict[str, Any]) -> dict[str, Any]:
         """The same analysis the server runs, on the part of the store the request touches."""
+        import msgspec
+
         from lineage import impact
         from lineage.store.db import unavailable_as_503
 
         with unavailable_as_503("loading the graph"), self.engine.connect() as conn:
-            return impact.analyze_request(impact_graph(conn, request), conn, request)
+            report = impact.analyze_request(impact_graph(conn, request), conn, request)
+        return dict(msgspec.to_builtins(report))
 
     def lineage(self, *, downstream: bool, params: dict[str, Any]) -> dict[str, Any]:
         """The same closure the server answers."""
@@ -302,14 +305,14 @@ class OfflineBackend:
 
     def models_trained_on(self, node: str, *, limit: int) -> dict[str, Any]:
         """The same model versions the collector's `/models?dataset=` answers."""
-        from lineage.store import ml_read
+        import msgspec
+
+        from lineage.query import ml
         from lineage.store.db import unavailable_as_503
 
         with unavailable_as_503("reading run history"), self.engine.connect() as conn:
-            versions, total = ml_read.models_trained_on(
-                conn, self._dataset_id(conn, node), limit=limit, offset=0
-            )
-        return {"dataset": node, "modelVersions": versions, "totalCount": total}
+            found = ml.trained_on(conn, self._dataset_id(conn, node), node, limit=limit, offset=0)
+        return dict(msgspec.to_builtins(found))
 
 
 def open_store(database_url: str) -> Engine:

@@ -8,5 +8,6 @@ functions as the server's routes.
 - `names`: node ids and namespace + name resolved to graph nodes; suggestions for a typo.
 - `params`: query parameters checked once (kinds, times), a 400 naming the parameter.
 - `lineage`: directed walks, paths, the Marquez neighbourhood, column lineage, job hierarchy.
+- `ml`: ML models, their versions, training runs and their comparison.
 - `types`: the typed answers (msgspec Structs), which are also the API's wire models.
 """

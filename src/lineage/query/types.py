@@ -470,3 +470,358 @@ class Events(Page):
     """Raw OpenLineage events by eventTime, each exactly as it was received."""
 
     events: Annotated[list[msgspec.Raw], Meta(description="The events' JSON, byte for byte")]
+
+
+# --- ML models ---------------------------------------------------------------------------------
+
+ParamValue = Annotated[Any, Meta(description="A hyperparameter's value, as the run logged it")]
+
+
+class ModelVersion(Answer):
+    """A version of a model: the model artifact one training run wrote."""
+
+    version: Annotated[str | None, Meta(description="The version the run gave it")]
+    run_id: Annotated[str, Meta(description="The training run that wrote it")]
+    run_state: Annotated[str, Meta(description="State of that run")]
+    uri: Annotated[str | None, Meta(description="Where the artifact was written")]
+    sha256: str | None
+    size_bytes: Annotated[int, Meta(ge=0)] | None
+    framework: Annotated[str | None, Meta(examples=["sklearn"])]
+    flavor: str | None
+    registered_name: Annotated[str | None, Meta(description="Name in a model registry")]
+    created_at: TimeStr
+
+
+class RunOutcome(Answer):
+    """The newest training run of a model, whatever its outcome."""
+
+    id: str
+    state: str
+    error_message: Annotated[str | None, Meta(description="The errorMessage facet's message")]
+
+
+class ModelSummary(Answer):
+    """A model as the list shows it."""
+
+    namespace: str
+    name: str
+    node_id: NodeIdStr
+    version_count: Annotated[int, Meta(ge=0)]
+    latest_version: Annotated[
+        ModelVersion | None, Meta(description="Newest version whose run did not fail or abort")
+    ]
+    metrics: Annotated[
+        dict[str, float | None], Meta(description="Final metrics of the latest version's run")
+    ]
+    last_training_run: RunOutcome | None
+
+
+class TrainedRun(Answer):
+    """The training run of a model version, with its parameters and final metrics."""
+
+    id: str
+    state: str
+    job_namespace: str
+    job_name: str
+    started_at: TimeStr | None
+    ended_at: TimeStr | None
+    hyperparameters: Annotated[dict[str, ParamValue], Meta(description="Dotted key -> value")]
+    metrics: Annotated[dict[str, float | None], Meta(description="Metric name -> final value")]
+
+
+class TrainedVersion(Answer):
+    """A model version trained on a dataset, directly or through intermediate datasets."""
+
+    namespace: str
+    name: str
+    node_id: NodeIdStr
+    version: str | None
+    uri: str | None
+    framework: str | None
+    created_at: TimeStr
+    hops: Annotated[
+        int, Meta(ge=0, description="Fewest intermediate datasets between dataset and run")
+    ]
+    training_run: TrainedRun
+
+
+class ModelList(Answer, omit_defaults=True, kw_only=True):
+    """Models with their latest version (`models`), or, when asked with `dataset`, the model
+    versions trained on that dataset (`dataset` and `modelVersions`)."""
+
+    dataset: Annotated[
+        NodeIdStr | msgspec.UnsetType, Meta(description="The dataset asked for, if any")
+    ] = msgspec.UNSET
+    models: Annotated[
+        list[ModelSummary] | msgspec.UnsetType, Meta(description="Without `dataset`: by name")
+    ] = msgspec.UNSET
+    model_versions: Annotated[
+        list[TrainedVersion] | msgspec.UnsetType,
+        Meta(description="With `dataset`: newest first"),
+    ] = msgspec.UNSET
+    total_count: Annotated[int, Meta(ge=0, description="How many there are in all pages")]
+
+
+class SeriesPoint(Struct, gc=False):
+    """One logged point of a metric."""
+
+    step: int
+    value: float | None
+
+
+class SeriesSummary(Answer):
+    """What a run's series of one metric adds up to."""
+
+    count: Annotated[int, Meta(ge=0)]
+    min: float | None
+    max: float | None
+    first: float | None
+    last: float | None
+    last_step: int | None
+
+
+class MetricValue(Answer):
+    """A metric's final value and the summary of its series (null when it logged none)."""
+
+    value: float | None
+    series: SeriesSummary | None
+
+
+class CodeVersion(Answer):
+    """The code a training run ran (the ML code-version facet)."""
+
+    git_commit: str | None
+    git_branch: str | None
+    dirty: bool | None
+    repo_url: str | None
+    entry_point: str | None
+
+
+class MlflowRun(Answer):
+    """The MLflow run a training run mirrors."""
+
+    run_id: str | None
+    experiment_id: str | None
+    experiment_name: str | None
+    tracking_uri: str | None
+
+
+class TrainingInput(Answer):
+    """A dataset a training run read, with its role."""
+
+    namespace: str
+    name: str
+    node_id: NodeIdStr
+    role: Annotated[str | None, Meta(examples=["train", "validation"])]
+    dataset_version: str | None
+    row_count: Annotated[int, Meta(ge=0)] | None
+
+
+class TrainingRun(Answer):
+    """A run's training metadata: parameters, metrics and series, code, environment, inputs."""
+
+    id: str
+    state: str
+    job_namespace: str
+    job_name: str
+    started_at: TimeStr | None
+    ended_at: TimeStr | None
+    error_message: str | None
+    config_hash: Annotated[str | None, Meta(description="Hash of the run's configuration")]
+    hyperparameters: Annotated[dict[str, ParamValue], Meta(description="Dotted key -> value")]
+    metrics: Annotated[dict[str, MetricValue], Meta(description="Names sorted")]
+    series: Annotated[
+        dict[str, list[SeriesPoint]], Meta(description="Metric name -> its points, as logged")
+    ]
+    code_version: CodeVersion | None
+    environment: Annotated[
+        dict[str, Any] | None, Meta(description="The ML environment facet, as sent")
+    ]
+    mlflow: MlflowRun | None
+    inputs: list[TrainingInput]
+
+
+class ModelUpstream(Answer):
+    """Everything upstream of a model in the current graph."""
+
+    nodes: Annotated[list[WalkNode], Meta(description="By depth, then id")]
+    edges: Annotated[list[Edge], Meta(description="By from, then to")]
+    truncated: bool
+
+
+class Model(Answer):
+    """A model with its versions, the run that trained its latest version and its upstream."""
+
+    namespace: str
+    name: str
+    node_id: NodeIdStr
+    versions: Annotated[list[ModelVersion], Meta(description="Newest first")]
+    latest_version: ModelVersion | None
+    training_run: Annotated[TrainingRun | None, Meta(description="The run of the latest version")]
+    last_training_run: RunOutcome | None
+    upstream: ModelUpstream
+
+
+class RunRef(Answer):
+    """A training run compared."""
+
+    id: str
+    job_namespace: str
+    job_name: str
+    state: str
+    config_hash: str | None
+
+
+class ParamChange(Struct, gc=False):
+    """A hyperparameter in both runs, with different values."""
+
+    a: ParamValue
+    b: ParamValue
+
+
+class ParamDiff(Answer):
+    """Hyperparameters of run b against run a."""
+
+    added: Annotated[dict[str, ParamValue], Meta(description="Only in b")]
+    removed: Annotated[dict[str, ParamValue], Meta(description="Only in a")]
+    changed: dict[str, ParamChange]
+    unchanged_count: Annotated[int, Meta(ge=0)]
+
+
+class MetricChange(Struct, gc=False):
+    """A final metric value in both runs; `delta` = b - a (null if either is null)."""
+
+    a: float | None
+    b: float | None
+    delta: float | None
+
+
+class MetricDiff(Answer):
+    """Final metric values of run b against run a."""
+
+    added: Annotated[dict[str, float | None], Meta(description="Only in b")]
+    removed: Annotated[dict[str, float | None], Meta(description="Only in a")]
+    common: dict[str, MetricChange]
+
+
+class SeriesPair(Struct, gc=False):
+    """One metric's points in each run."""
+
+    a: list[SeriesPoint]
+    b: list[SeriesPoint]
+
+
+class RunComparison(Answer):
+    """Two training runs side by side: configuration, final metrics and series."""
+
+    a: RunRef
+    b: RunRef
+    same_config: Annotated[bool, Meta(description="Both runs have the same configHash")]
+    hyperparameters: ParamDiff
+    metrics: MetricDiff
+    series: Annotated[dict[str, SeriesPair], Meta(description="Metric name -> both series")]
+
+
+class RunSeries(Answer):
+    """Each metric of a training run: final value and logged points, names sorted."""
+
+    run_id: str
+    job_namespace: str
+    job_name: str
+    state: str
+    metrics: dict[str, MetricValue]
+    series: Annotated[dict[str, list[SeriesPoint]], Meta(description="Metric name -> points")]
+
+
+# --- schema-change impact ----------------------------------------------------------------------
+
+ImpactClassName = Literal["breaking", "possibly"]
+ImpactClass = Annotated[
+    ImpactClassName,
+    Meta(description="breaking: a derivation uses the column; possibly: an indirect use"),
+]
+ChangeKind = Literal["drop_column", "rename_column", "change_type", "drop_dataset"]
+Coverage = Literal["column", "sql", "schema", "dataset", "unknown"]
+
+
+class ImpactChange(Answer, omit_defaults=True):
+    """A proposed change, with only the keys that apply to its kind."""
+
+    kind: ChangeKind
+    column: Annotated[str | None, Meta(description="Absent for drop_dataset")] = None
+    new_name: Annotated[str | None, Meta(description="rename_column only")] = None
+    new_type: Annotated[str | None, Meta(description="change_type only")] = None
+
+
+class ImpactTarget(Answer):
+    """A dataset and the changes proposed for it."""
+
+    dataset: NodeIdStr
+    changes: list[ImpactChange]
+
+
+class ImpactSummary(Answer):
+    """How many downstream datasets each class holds."""
+
+    breaking: Annotated[int, Meta(ge=0)]
+    possibly: Annotated[int, Meta(ge=0)]
+
+
+class ImpactField(Answer):
+    """A downstream field fed by an affected column (column lineage)."""
+
+    name: str
+    from_: Annotated[list[FieldIdStr], Meta(description="The affected fields feeding it")] = (
+        msgspec.field(name="from")
+    )
+    via: Annotated[
+        list[str], Meta(description="Transformations, TYPE/SUBTYPE", examples=[["DIRECT/IDENTITY"]])
+    ]
+    id: FieldIdStr
+    class_: ImpactClass = msgspec.field(name="class")
+
+
+class ImpactItem(Answer):
+    """A downstream dataset affected by the changes, merged over every path and change."""
+
+    id: NodeIdStr
+    kind: NodeKind
+    class_: ImpactClass = msgspec.field(name="class")
+    coverage: Annotated[Coverage, Meta(description="The evidence the class rests on")]
+    reason: Annotated[str, Meta(description="Why, in words")]
+    causes: Annotated[list[str], Meta(description="The changes that reach it, described")]
+    columns: Annotated[
+        list[str] | None, Meta(description="Its affected columns; null: the whole dataset")
+    ]
+    fields: list[ImpactField]
+    path: Annotated[list[NodeIdStr], Meta(description="A shortest path from the target")]
+
+
+class ImpactJob(Answer):
+    """A job (or DAG) on the impact paths, with its newest run."""
+
+    id: NodeIdStr
+    parent: NodeIdStr | None
+    latest_run: LatestRun | None
+
+
+class Owner(Answer):
+    """An owner from the `ownership` facet of a node on the impact paths."""
+
+    name: str
+    type: str
+    of: NodeIdStr
+
+
+class ImpactReport(Answer):
+    """Breaking and possibly affected downstream datasets of proposed schema changes, with the
+    jobs, DAGs, models and owners on the way."""
+
+    targets: list[ImpactTarget]
+    summary: ImpactSummary
+    items: Annotated[list[ImpactItem], Meta(description="Breaking first, then by path length")]
+    jobs: list[ImpactJob]
+    dags: Annotated[list[ImpactJob], Meta(description="Parent jobs of the jobs on the way")]
+    models: Annotated[list[NodeIdStr], Meta(description="ML models among the affected")]
+    owners: list[Owner]
+    warnings: list[str]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, Row, delete, select
 
 from lineage import ml_facets as mf
 from lineage.store import ml_schema as m
@@ -24,14 +24,14 @@ def replace_points(conn: Connection, run_id: str, run_facets: dict[str, Any]) ->
         conn.execute(m.ml_metric_points.insert(), [{"run_id": run_id, **row} for row in rows])
 
 
-def runs_series(conn: Connection, run_ids: list[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    """Run id -> metric name -> `[{step, value}]` in the order the run logged them."""
-    out: dict[str, dict[str, list[dict[str, Any]]]] = {run_id: {} for run_id in run_ids}
+def runs_series(conn: Connection, run_ids: list[str]) -> dict[str, dict[str, list[Row[Any]]]]:
+    """Run id -> metric name -> its (step, value) rows in the order the run logged them."""
+    out: dict[str, dict[str, list[Row[Any]]]] = {run_id: {} for run_id in run_ids}
     query = (
         select(mp.run_id, mp.name, mp.step, mp.value)
         .where(mp.run_id.in_(run_ids))
         .order_by(mp.run_id, mp.name, mp.seq)
     )
     for r in conn.execute(query):
-        out[r.run_id].setdefault(r.name, []).append({"step": r.step, "value": r.value})
+        out[r.run_id].setdefault(r.name, []).append(r)
     return out
