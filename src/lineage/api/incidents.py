@@ -12,9 +12,7 @@ from lineage.api.deps import ConnDep
 from lineage.api.entities import DatasetRow
 from lineage.api.paths import restore
 from lineage.api.wire import StructResponse, typed
-from lineage.errors import BadRequest
 from lineage.query import incidents as q
-from lineage.query import params
 
 router = APIRouter(tags=["incidents"])
 
@@ -45,23 +43,15 @@ class BlastRadiusIn(BaseModel):
 def blast_radius(body: BlastRadiusIn, conn: ConnDep) -> StructResponse:
     """Tainted runs, datasets and models, and the jobs to re-run in dependency order, from
     `{"run": id}` or `{"dataset": nodeId, "since": time, "until": time}`."""
-    if (body.run is None) == (body.dataset is None):
-        raise BadRequest("give either run or dataset (with since)", field="run")
-    if body.run is not None:
-        if body.since is not None or body.until is not None:
-            raise BadRequest("since and until go with dataset, not run", field="since")
-        answer = q.run_blast_radius(conn, body.run, limit=body.limit, depth=body.depth)
-    else:
-        assert body.dataset is not None
-        since = params.time(body.since, "since")
-        if since is None:
-            raise BadRequest("a dataset's blast radius needs since", field="since")
-        until = params.time(body.until, "until")
-        if until is not None and until <= since:
-            raise BadRequest("until must be after since", field="until")
-        answer = q.dataset_blast_radius(
-            conn, body.dataset, since=since, until=until, limit=body.limit, depth=body.depth
-        )
+    answer = q.blast_radius(
+        conn,
+        run=body.run,
+        dataset=body.dataset,
+        since=body.since,
+        until=body.until,
+        limit=body.limit,
+        depth=body.depth,
+    )
     return StructResponse(answer)
 
 

@@ -49,6 +49,10 @@ class Backend(Protocol):
 
     def models_trained_on(self, node: str, *, limit: int) -> dict[str, Any]: ...
 
+    def blast_radius(self, request: dict[str, Any]) -> dict[str, Any]: ...
+
+    def provenance(self, run_id: str, *, limit: int, depth: int) -> dict[str, Any]: ...
+
 
 def dataset_parts(node: str, namespaces: Collection[str]) -> tuple[str, str]:
     """(namespace, name) of the dataset id `node`, split on the known `namespaces`."""
@@ -179,6 +183,15 @@ class HttpBackend:
     def models_trained_on(self, node: str, *, limit: int) -> dict[str, Any]:
         """GET /api/v1/models?dataset=."""
         return dict(self.call("GET", "/api/v1/models", params={"dataset": node, "limit": limit}))
+
+    def blast_radius(self, request: dict[str, Any]) -> dict[str, Any]:
+        """POST /api/v1/incidents/blast-radius."""
+        return dict(self.call("POST", "/api/v1/incidents/blast-radius", json=request))
+
+    def provenance(self, run_id: str, *, limit: int, depth: int) -> dict[str, Any]:
+        """GET /api/v1/jobs/runs/{runId}/provenance."""
+        path = f"/api/v1/jobs/runs/{quote(run_id, safe='')}/provenance"
+        return dict(self.call("GET", path, params={"limit": limit, "depth": depth}))
 
 
 def _error_from(status: int, payload: bytes) -> LineageError:
@@ -313,6 +326,28 @@ class OfflineBackend:
         with unavailable_as_503("reading run history"), self.engine.connect() as conn:
             found = ml.trained_on(conn, self._dataset_id(conn, node), node, limit=limit, offset=0)
         return dict(msgspec.to_builtins(found))
+
+    def blast_radius(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The same blast radius the collector's incidents route answers."""
+        import msgspec
+
+        from lineage.query import incidents
+        from lineage.store.db import unavailable_as_503
+
+        with unavailable_as_503("reading run history"), self.engine.connect() as conn:
+            answer = incidents.blast_radius(conn, **request)
+        return dict(msgspec.to_builtins(answer))
+
+    def provenance(self, run_id: str, *, limit: int, depth: int) -> dict[str, Any]:
+        """The same provenance the collector's run provenance route answers."""
+        import msgspec
+
+        from lineage.query import incidents
+        from lineage.store.db import unavailable_as_503
+
+        with unavailable_as_503("reading run history"), self.engine.connect() as conn:
+            answer = incidents.run_provenance(conn, run_id, limit=limit, depth=depth)
+        return dict(msgspec.to_builtins(answer))
 
 
 def open_store(database_url: str) -> Engine:

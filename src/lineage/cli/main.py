@@ -236,6 +236,7 @@ from lineage.cli import (  # noqa: E402, F401  (registers their commands)
     explore,
     history,
     impact,
+    incidents,
     ingest,
 )
 from lineage.cli import prune as _prune  # noqa: E402, F401  (registers `db prune`)

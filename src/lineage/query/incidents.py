@@ -29,6 +29,7 @@ from sqlalchemy import Connection, select
 
 from lineage import ids
 from lineage.errors import BadRequest, NodeNotFound
+from lineage.query import params
 from lineage.query.types import Answer, NodeIdStr, TimeStr
 from lineage.store import codec, ml_read, read
 from lineage.store import ml_schema as m
@@ -284,6 +285,34 @@ def _run_row(conn: Connection, run_id: str, field: str) -> Any:
     if row is None:
         raise NodeNotFound(f"run {run_id!r} not found", field=field)
     return row
+
+
+def blast_radius(
+    conn: Connection,
+    *,
+    run: str | None,
+    dataset: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int = DEFAULT_LIMIT,
+    depth: int = DEFAULT_DEPTH,
+) -> BlastRadius:
+    """The blast radius of `run`, or of the versions of `dataset` written in [since, until)
+    (RFC 3339 times); a 400 naming the field for a request that is neither."""
+    if (run is None) == (dataset is None):
+        raise BadRequest("give either run or dataset (with since)", field="run")
+    if run is not None:
+        if since is not None or until is not None:
+            raise BadRequest("since and until go with dataset, not run", field="since")
+        return run_blast_radius(conn, run, limit=limit, depth=depth)
+    assert dataset is not None
+    start = params.time(since, "since")
+    if start is None:
+        raise BadRequest("a dataset's blast radius needs since", field="since")
+    end = params.time(until, "until")
+    if end is not None and end <= start:
+        raise BadRequest("until must be after since", field="until")
+    return dataset_blast_radius(conn, dataset, since=start, until=end, limit=limit, depth=depth)
 
 
 def run_blast_radius(
