@@ -65,7 +65,11 @@ async def test_browse_datasets(loaded: httpx.AsyncClient) -> None:
         "raw.orders",
     ]
     orders = page["datasets"][0]
-    assert (orders["fields"], orders["tags"], orders["kind"]) == (4, ["pii=false"], "dataset")
+    assert (orders["fields"], orders["tags"], orders["kind"]) == (
+        4,
+        [{"key": "pii", "value": "false", "source": "MANUAL"}],
+        "dataset",
+    )
     tagged = await get(loaded, "/api/v1/browse/datasets", tag="pii")
     assert [d["name"] for d in tagged["datasets"]] == ["public.orders"]
     assert (await get(loaded, "/api/v1/browse/datasets", tag="pi"))["totalCount"] == 0

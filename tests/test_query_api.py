@@ -106,7 +106,7 @@ async def test_every_node_has_the_same_keys(client: httpx.AsyncClient) -> None:
         }
     )
     for node in now["nodes"] + then["nodes"]:
-        assert set(node) == NODE_KEYS | {"depth"}, node
+        assert set(node) == NODE_KEYS | {"depth", "tags"}, node
     data_keys: dict[str, set[str]] = {}
     for entry in neighbourhood["graph"]:
         # Marquez's full dataset or job (issue 23 item 4), with every node key in it

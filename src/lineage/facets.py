@@ -43,6 +43,16 @@ class ColumnEdge:
 
 
 @dataclass(frozen=True, slots=True)
+class FacetTag:
+    """One entry of a `tags` facet; `field` is '' unless a dataset's tag names a field."""
+
+    field: str
+    key: str
+    value: str | None
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ParentRef:
     """The parent (and root) run named by a `parent` run facet."""
 
@@ -265,6 +275,31 @@ def symlinks(facets: dict[str, Any]) -> list[tuple[str, str]]:
         if namespace and name:
             out.append((namespace, name))
     return out
+
+
+def tags(facets: dict[str, Any]) -> tuple[FacetTag, ...] | None:
+    """The entries of a dataset's, job's or run's `tags` facet (entries without a key are
+    skipped); () when the facet is deleted, None without one."""
+    facet = facets.get("tags")
+    if not isinstance(facet, dict):
+        return None
+    if is_deleted(facet):
+        return ()
+    entries = (_dict(t) for t in _list(facet.get("tags")))
+    return tuple(
+        FacetTag(_str(t.get("field")) or "", key, _scalar(t.get("value")), _str(t.get("source")))
+        for t in entries
+        if (key := _str(t.get("key"))) is not None
+    )
+
+
+def _scalar(value: Any) -> str | None:
+    """A string-typed value some producers send as a number or a boolean, as text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value if isinstance(value, str) else None
 
 
 def lifecycle(facets: dict[str, Any]) -> tuple[str | None, tuple[str, str] | None]:

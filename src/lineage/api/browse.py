@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from lineage.api.deps import ConnDep
 from lineage.api.wire import StructResponse, typed
 from lineage.query import browse
+from lineage.query import tags as tagging
 
 router = APIRouter(tags=["browse"])
 
@@ -19,6 +20,10 @@ Namespace = Annotated[str | None, Query(max_length=1024, description="Only this 
 Text = Annotated[
     str | None,
     Query(max_length=256, description="Name or namespace contains this (case-insensitive)."),
+]
+Tag = Annotated[
+    str | None,
+    Query(max_length=256, description="KEY or KEY:VALUE: carries that tag."),
 ]
 
 
@@ -38,9 +43,7 @@ def browse_datasets(
     conn: ConnDep,
     namespace: Namespace = None,
     kind: Annotated[Literal["dataset", "model"] | None, Query(description="Kind.")] = None,
-    tag: Annotated[
-        str | None, Query(max_length=256, description="Has a tag with this key.")
-    ] = None,
+    tag: Tag = None,
     q: Text = None,
     sort: Annotated[browse.DatasetSort, Query(description="Order; `-` for descending.")] = "name",
     limit: Limit = 50,
@@ -52,7 +55,7 @@ def browse_datasets(
             conn,
             namespace=namespace,
             kind=kind,
-            tag=tag,
+            tag=tagging.parse(tag),
             q=q,
             sort=sort,
             limit=limit,
@@ -75,10 +78,18 @@ def browse_jobs(
     ] = "name",
     limit: Limit = 50,
     offset: Offset = 0,
+    tag: Tag = None,
 ) -> StructResponse:
     """Live jobs with their latest run, matching every filter given."""
     return StructResponse(
         browse.list_jobs(
-            conn, namespace=namespace, state=state, q=q, sort=sort, limit=limit, offset=offset
+            conn,
+            namespace=namespace,
+            state=state,
+            q=q,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+            tag=tagging.parse(tag),
         )
     )

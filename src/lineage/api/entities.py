@@ -11,9 +11,10 @@ from sqlalchemy import Connection, Row
 from lineage.api.deps import ConnDep
 from lineage.api.paths import restore
 from lineage.api.wire import StructResponse, typed
-from lineage.errors import NodeNotFound
+from lineage.errors import BadRequest, NodeNotFound
 from lineage.query import entities as q
 from lineage.query import params
+from lineage.query import tags as tagging
 from lineage.query import types as t
 from lineage.store import read
 
@@ -21,6 +22,9 @@ router = APIRouter(tags=["entities"])
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=2**31, description="Rows to skip.")]
+TagQuery = Annotated[
+    str | None, Query(description="KEY or KEY:VALUE: only the nodes carrying that tag")
+]
 
 
 def dataset_row(conn: Connection, namespace: str, dataset: str) -> Row[Any]:
@@ -69,10 +73,14 @@ def namespaces(conn: ConnDep, limit: Limit = 100, offset: Offset = 0) -> StructR
     **typed(t.Datasets, 400, 404),
 )
 def datasets(
-    conn: ConnDep, namespace: str, limit: Limit = 100, offset: Offset = 0
+    conn: ConnDep, namespace: str, limit: Limit = 100, offset: Offset = 0, tag: TagQuery = None
 ) -> StructResponse:
     """Datasets (canonical identities only) in `namespace`."""
-    return StructResponse(q.list_datasets(conn, restore(namespace), limit=limit, offset=offset))
+    return StructResponse(
+        q.list_datasets(
+            conn, restore(namespace), limit=limit, offset=offset, tag=tagging.parse(tag)
+        )
+    )
 
 
 @router.get(
@@ -100,9 +108,13 @@ def dataset(conn: ConnDep, row: DatasetRow) -> StructResponse:
 @router.get(
     "/namespaces/{namespace}/jobs", summary="List jobs of a namespace", **typed(t.Jobs, 400, 404)
 )
-def jobs(conn: ConnDep, namespace: str, limit: Limit = 100, offset: Offset = 0) -> StructResponse:
+def jobs(
+    conn: ConnDep, namespace: str, limit: Limit = 100, offset: Offset = 0, tag: TagQuery = None
+) -> StructResponse:
     """Jobs in `namespace`, with their latest run."""
-    return StructResponse(q.list_jobs(conn, restore(namespace), limit=limit, offset=offset))
+    return StructResponse(
+        q.list_jobs(conn, restore(namespace), limit=limit, offset=offset, tag=tagging.parse(tag))
+    )
 
 
 @router.get(
@@ -188,8 +200,14 @@ def events(
 def search(
     conn: ConnDep,
     q_: Annotated[
-        str, Query(alias="q", min_length=1, max_length=1024, description="Text names contain")
-    ],
+        str | None,
+        Query(
+            alias="q",
+            min_length=1,
+            max_length=1024,
+            description="Text names contain (optional with `tag`)",
+        ),
+    ] = None,
     filter: Annotated[
         Literal["DATASET", "JOB", "MODEL"] | None, Query(description="Only this type")
     ] = None,
@@ -198,7 +216,12 @@ def search(
         Query(description="NAME: by name; UPDATE_AT: newest first; default: best match first"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100, description="Most results")] = 10,
+    tag: TagQuery = None,
 ) -> StructResponse:
     """Type-ahead search: exact name matches first, then prefix matches, then the rest (or
-    as Marquez's `sort` says); `%` and `_` in `q` match themselves."""
-    return StructResponse(q.search(conn, q_, kind=filter, limit=limit, sort=sort))
+    as Marquez's `sort` says); `%` and `_` in `q` match themselves. With `tag`, only the
+    nodes carrying it (every such node when `q` is left out)."""
+    tagged = tagging.parse(tag)
+    if q_ is None and tagged is None:
+        raise BadRequest("q: give the text to search for (or a tag)", field="q")
+    return StructResponse(q.search(conn, q_ or "", kind=filter, limit=limit, sort=sort, tag=tagged))

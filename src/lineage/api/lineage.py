@@ -15,6 +15,7 @@ from lineage.api.wire import StructResponse, typed
 from lineage.graph import LineageGraph
 from lineage.query import lineage as q
 from lineage.query import names, params
+from lineage.query import tags as tagging
 from lineage.query import types as t
 from lineage.store.db import unavailable_as_503
 
@@ -38,6 +39,10 @@ TypeQuery = Annotated[
     Query(description="With namespace + name: which kind of node (default: dataset, then job)"),
 ]
 Depth = Annotated[int | None, Query(ge=0, le=10_000, description="Hops; default unlimited.")]
+TagQuery = Annotated[
+    str | None,
+    Query(description="KEY or KEY:VALUE: keep the root and the nodes carrying that tag"),
+]
 MarquezDepth = Annotated[int, Query(ge=0, le=100, description="Hops in either direction")]
 
 _WALK_EXAMPLE = {
@@ -54,6 +59,7 @@ _WALK_EXAMPLE = {
             "lineageIncomplete": False,
             "parent": None,
             "depth": 0,
+            "tags": [{"key": "pii", "value": "true", "source": "USER"}],
         },
         {
             "id": "job:airflow:etl.load_orders",
@@ -65,6 +71,7 @@ _WALK_EXAMPLE = {
             "lineageIncomplete": False,
             "parent": "job:airflow:etl",
             "depth": 1,
+            "tags": [],
         },
     ],
     "edges": [{"from": "dataset:warehouse:raw.orders", "to": "job:airflow:etl.load_orders"}],
@@ -104,19 +111,22 @@ def _directed_route(downstream: bool) -> object:
             str | None, Query(description="Comma list of dataset, job, model: nodes kept.")
         ] = None,
         limit: Annotated[int, Query(ge=1, le=1_000_000, description="Most nodes")] = 100_000,
+        tag: TagQuery = None,
     ) -> StructResponse:
         wanted = params.kinds(kinds)
         at = params.time(as_of, "as_of")
+        tagged = tagging.parse(tag)
         root = root_of(graph, node_id, namespace, name, type)
         if at is None:
             answer = q.directed(
                 graph, root, downstream=downstream, depth=depth, kinds=wanted, limit=limit
             )
-        else:
-            with unavailable_as_503("reading lineage history"), engine.connect() as conn:
+        with unavailable_as_503("reading lineage history"), engine.connect() as conn:
+            if at is not None:
                 answer = q.directed_as_of(
                     graph, conn, root, downstream=downstream, depth=depth, kinds=wanted, at=at
                 )
+            tagging.walk(conn, answer, tagged)
         return StructResponse(answer)
 
     route.__doc__ = (

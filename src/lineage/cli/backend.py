@@ -248,22 +248,24 @@ class OfflineBackend:
 
         from lineage.query import lineage, names
         from lineage.query import params as checked
+        from lineage.query import tags as tagging
+        from lineage.store.db import unavailable_as_503
 
         graph = self.graph
         root = names.resolve(graph, params["nodeId"])
         at = checked.time(params.get("as_of"), "as_of")
+        tagged = tagging.parse(params.get("tag"))
         depth = params.get("depth")
         if at is None:
             answer = lineage.directed(
                 graph, root, downstream=downstream, depth=depth, kinds=None, limit=1_000_000
             )
-        else:
-            from lineage.store.db import unavailable_as_503
-
-            with unavailable_as_503("reading lineage history"), self.engine.connect() as conn:
+        with unavailable_as_503("reading lineage history"), self.engine.connect() as conn:
+            if at is not None:
                 answer = lineage.directed_as_of(
                     graph, conn, root, downstream=downstream, depth=depth, kinds=None, at=at
                 )
+            tagging.walk(conn, answer, tagged)
         return dict(msgspec.to_builtins(answer))
 
     def status(self) -> dict[str, Any]:

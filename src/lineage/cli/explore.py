@@ -27,6 +27,10 @@ Depth = Annotated[int | None, typer.Option(help="Hops; default unlimited.", min=
 AsOf = Annotated[
     str | None, typer.Option(help="ISO-8601 time: the lineage as it was then.", show_default=False)
 ]
+TagOpt = Annotated[
+    str | None,
+    typer.Option(help="KEY or KEY:VALUE: only the nodes carrying that tag.", show_default=False),
+]
 
 
 def _register_closure(downstream: bool) -> None:
@@ -36,6 +40,7 @@ def _register_closure(downstream: bool) -> None:
         node: str,
         depth: Depth = None,
         as_of: AsOf = None,
+        tag: TagOpt = None,
         format: FormatOpt = None,
         url: UrlOpt = None,
         api_key: ApiKeyOpt = None,
@@ -49,7 +54,8 @@ def _register_closure(downstream: bool) -> None:
                 url, database_url, timeout_s=timeout, key=api_key, key_file=api_key_file
             )
             answer = backend.lineage(
-                downstream=downstream, params={"nodeId": node, "depth": depth, "as_of": as_of}
+                downstream=downstream,
+                params={"nodeId": node, "depth": depth, "as_of": as_of, "tag": tag},
             )
         show(answer, chosen, closure_sections, heading=closure_heading(answer))
 
@@ -69,13 +75,21 @@ def closure_heading(answer: dict[str, Any]) -> str:
 
 
 def closure_sections(answer: dict[str, Any]) -> list[Section]:
-    """The nodes of a closure, nearest first (the root itself left out)."""
+    """The nodes of a closure, nearest first (the root itself left out), with their tags
+    when any node has some."""
     rows = [
-        (str(n["depth"]), n["kind"], n["id"])
+        (str(n["depth"]), n["kind"], n["id"], tag_text(n.get("tags", [])))
         for n in sorted(answer["nodes"], key=lambda n: (n["depth"], n["id"]))
         if n["id"] != answer["root"]
     ]
-    return [Section("Nodes", ("hops", "kind", "node"), rows)]
+    if any(row[3] for row in rows):
+        return [Section("Nodes", ("hops", "kind", "node", "tags"), rows)]
+    return [Section("Nodes", ("hops", "kind", "node"), [row[:3] for row in rows])]
+
+
+def tag_text(tags: list[dict[str, Any]]) -> str:
+    """A node's tags on one line: `key=value` (or `key`), comma separated."""
+    return ", ".join(f"{t['key']}={t['value']}" if t.get("value") else t["key"] for t in tags)
 
 
 _register_closure(downstream=False)

@@ -11,10 +11,12 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from msgspec import Meta
-from sqlalchemy import Connection, String, and_, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import Connection, and_, case, func, literal, or_, select, union_all
 
-from lineage.query.types import Answer, NodeIdStr, TimeStr
+from lineage.query import tags as tagging
+from lineage.query.types import Answer, NodeIdStr, Tags, TimeStr
 from lineage.store import schema as s
+from lineage.store import tags as tag_store
 from lineage.store.read import iso, node_id
 
 ds, jb, rn, dv, fc = s.datasets.c, s.jobs.c, s.runs.c, s.dataset_versions.c, s.facets.c
@@ -93,7 +95,7 @@ class DatasetItem(Answer):
     name: str
     kind: str
     fields: Annotated[int, Meta(description="Fields in the latest recorded schema")]
-    tags: list[str]
+    tags: Tags
     updated_at: TimeStr
 
 
@@ -112,6 +114,7 @@ class JobItem(Answer):
     name: str
     updated_at: TimeStr
     latest_run: RunSummary | None
+    tags: Tags
 
 
 class JobPage(Answer):
@@ -298,17 +301,6 @@ def _like_literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _tags_of(payload: str | None) -> list[str]:
-    if not payload:
-        return []
-    tags = orjson.loads(payload).get("tags") or []
-    return [
-        f"{t.get('key')}={t['value']}" if t.get("value") else str(t.get("key"))
-        for t in tags
-        if isinstance(t, dict) and t.get("key") is not None
-    ]
-
-
 def _latest_field_counts(conn: Connection, ids: list[int]) -> dict[int, int]:
     """Fields in the newest recorded schema of each dataset (its own versions)."""
     if not ids:
@@ -330,23 +322,14 @@ def list_datasets(
     *,
     namespace: str | None,
     kind: str | None,
-    tag: str | None,
+    tag: tagging.TagFilter | None,
     q: str | None,
     sort: DatasetSort,
     limit: int,
     offset: int,
 ) -> DatasetPage:
     """A page of live datasets matching every filter given, in `sort` order."""
-    tags = (
-        select(fc.owner_key, fc.payload)
-        .where(fc.owner_type == "dataset", fc.name == "tags")
-        .subquery()
-    )
-    query = (
-        select(s.datasets, tags.c.payload.label("tags"))
-        .outerjoin(tags, tags.c.owner_key == cast(ds.id, String))
-        .where(_live_datasets())
-    )
+    query = select(s.datasets).where(_live_datasets())
     if namespace:
         query = query.where(ds.namespace == namespace)
     if kind:
@@ -360,8 +343,7 @@ def list_datasets(
             )
         )
     if tag:
-        key = _like_literal(orjson.dumps(tag).decode())
-        query = query.where(tags.c.payload.like(f'%"key":{key}%', escape="\\"))
+        query = query.where(tagging.dataset_filter(tag))
     order = {
         "name": (ds.name, ds.namespace),
         "-name": (ds.name.desc(), ds.namespace.desc()),
@@ -372,6 +354,7 @@ def list_datasets(
     total = _count(conn, query)
     rows = list(conn.execute(query.order_by(*order).limit(limit).offset(offset)))
     fields = _latest_field_counts(conn, [r.id for r in rows])
+    tags = tag_store.of_nodes(conn, "dataset", [(r.namespace, r.name) for r in rows])
     return DatasetPage(
         datasets=[
             DatasetItem(
@@ -380,7 +363,7 @@ def list_datasets(
                 name=r.name,
                 kind=r.kind,
                 fields=fields.get(r.id, 0),
-                tags=_tags_of(r.tags),
+                tags=tagging.own(tags.get((r.namespace, r.name), [])),
                 updated_at=iso(r.updated_at) or "",
             )
             for r in rows
@@ -398,6 +381,7 @@ def list_jobs(
     sort: JobSort,
     limit: int,
     offset: int,
+    tag: tagging.TagFilter | None = None,
 ) -> JobPage:
     """A page of live jobs matching every filter given (`state`: of the latest run, `none`
     for jobs that never ran), in `sort` order."""
@@ -433,6 +417,8 @@ def list_jobs(
     )
     if namespace:
         query = query.where(jb.namespace == namespace)
+    if tag:
+        query = query.where(tagging.job_filter(tag))
     if state == "none":
         query = query.where(last.c.id.is_(None))
     elif state:
@@ -456,7 +442,8 @@ def list_jobs(
         "state": (failed_first, last.c.state_time.desc(), jb.id),
     }[sort]
     total = _count(conn, query)
-    rows = conn.execute(query.order_by(*order).limit(limit).offset(offset))
+    rows = list(conn.execute(query.order_by(*order).limit(limit).offset(offset)))
+    tags = tag_store.of_nodes(conn, "job", [(r.job_namespace, r.job_name) for r in rows])
     return JobPage(
         jobs=[
             JobItem(
@@ -465,6 +452,7 @@ def list_jobs(
                 name=r.job_name,
                 updated_at=iso(r.updated_at) or "",
                 latest_run=_run(r) if r.id is not None else None,
+                tags=tagging.own(tags.get((r.job_namespace, r.job_name), [])),
             )
             for r in rows
         ],

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Row
 
 from lineage import ids
 from lineage.errors import NodeNotFound
+from lineage.query import tags as tagging
 from lineage.query import types as t
 from lineage.store import marquez_read, read
 from lineage.store import tags as node_tags
@@ -114,6 +115,7 @@ def datasets(conn: Connection, rows: list[Row[Any]]) -> list[t.Dataset]:
             producers[row.id],
             consumers[row.id],
             node_tags.names_of(tags.get((row.namespace, row.name), [])),
+            tagging.own(tags.get((row.namespace, row.name), [])),
             marquez_read.source_name(facets[str(row.id)]),
         )
         for row in rows
@@ -132,10 +134,19 @@ def dataset(conn: Connection, row: Row[Any]) -> t.Dataset:
     return datasets(conn, [row])[0]
 
 
-def list_datasets(conn: Connection, namespace: str, *, limit: int, offset: int) -> t.Datasets:
-    """Datasets of a known namespace (404 with suggestions for an unknown one)."""
+def list_datasets(
+    conn: Connection,
+    namespace: str,
+    *,
+    limit: int,
+    offset: int,
+    tag: tagging.TagFilter | None = None,
+) -> t.Datasets:
+    """Datasets of a known namespace (404 with suggestions for an unknown one), those
+    carrying `tag` when given."""
     namespace_or_404(conn, namespace)
-    rows, total = read.list_datasets(conn, namespace, limit=limit, offset=offset)
+    where = tagging.dataset_filter(tag) if tag else None
+    rows, total = read.list_datasets(conn, namespace, limit=limit, offset=offset, where=where)
     return t.Datasets(total, datasets(conn, rows))
 
 
@@ -181,9 +192,13 @@ def runs(conn: Connection, rows: list[Row[Any]], cls: type[R] = t.Run) -> list[R
     jobs = read.jobs_by_id(conn, {r.job_id for r in rows})
     io = _names_by_owner(read.run_io(conn, run_ids), "run_id")
     facets = read.facets_of(conn, "run", run_ids)
-    return [
-        _run(cls, row, jobs[row.job_id], io.get(row.id, ([], [])), facets[row.id]) for row in rows
-    ]
+    tags = node_tags.of_runs(conn, run_ids)
+    answers = []
+    for row in rows:
+        answer = _run(cls, row, jobs[row.job_id], io.get(row.id, ([], [])), facets[row.id])
+        answer.tags = tagging.own(tags.get(row.id, []))
+        answers.append(answer)
+    return answers
 
 
 def _run(
@@ -302,6 +317,7 @@ def jobs(conn: Connection, rows: list[Row[Any]]) -> list[t.Job]:
                 latest_runs.get(row.id),
                 facets[str(row.id)],
                 node_tags.names_of(tags.get((row.namespace, row.name), [])),
+                tagging.own(tags.get((row.namespace, row.name), [])),
             )
         )
     return out
@@ -312,10 +328,19 @@ def job(conn: Connection, row: Row[Any]) -> t.Job:
     return jobs(conn, [row])[0]
 
 
-def list_jobs(conn: Connection, namespace: str, *, limit: int, offset: int) -> t.Jobs:
-    """Jobs of a known namespace (404 with suggestions for an unknown one)."""
+def list_jobs(
+    conn: Connection,
+    namespace: str,
+    *,
+    limit: int,
+    offset: int,
+    tag: tagging.TagFilter | None = None,
+) -> t.Jobs:
+    """Jobs of a known namespace (404 with suggestions for an unknown one), those carrying
+    `tag` when given."""
     namespace_or_404(conn, namespace)
-    rows, total = read.list_jobs(conn, namespace, limit=limit, offset=offset)
+    where = tagging.job_filter(tag) if tag else None
+    rows, total = read.list_jobs(conn, namespace, limit=limit, offset=offset, where=where)
     return t.Jobs(total, jobs(conn, rows))
 
 
@@ -339,10 +364,25 @@ def events(
 
 
 def search(
-    conn: Connection, q: str, *, kind: str | None, limit: int, sort: str | None = None
+    conn: Connection,
+    q: str,
+    *,
+    kind: str | None,
+    limit: int,
+    sort: str | None = None,
+    tag: tagging.TagFilter | None = None,
 ) -> t.SearchResults:
     """Names containing `q` (wildcards literal): exact matches, then prefixes, then the rest
-    (or by name for `sort` NAME, newest first for UPDATE_AT)."""
+    (or by name for `sort` NAME, newest first for UPDATE_AT); only nodes carrying `tag`
+    when given. Each hit carries its tags."""
+    where = (tagging.dataset_filter(tag), tagging.job_filter(tag)) if tag else None
+    rows = read.search(conn, q, kind=kind, limit=limit, sort=sort, where=where)
+    dataset_tags = node_tags.of_nodes(
+        conn, "dataset", [(r.namespace, r.name) for r in rows if r.kind == "dataset"]
+    )
+    job_tags = node_tags.of_nodes(
+        conn, "job", [(r.namespace, r.name) for r in rows if r.kind == "job"]
+    )
     hits = [
         t.SearchHit(
             "JOB" if r.kind == "job" else ("MODEL" if r.dataset_kind == "model" else "DATASET"),
@@ -350,8 +390,11 @@ def search(
             r.namespace,
             ids.format_id(r.kind, r.namespace, r.name),
             _iso(r.updated_at),
+            tagging.own(
+                (job_tags if r.kind == "job" else dataset_tags).get((r.namespace, r.name), [])
+            ),
         )
-        for r in read.search(conn, q, kind=kind, limit=limit, sort=sort)
+        for r in rows
     ]
     return t.SearchResults(hits, len(hits))
 

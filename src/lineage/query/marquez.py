@@ -19,6 +19,7 @@ from lineage import ids
 from lineage.errors import NodeNotFound
 from lineage.graph import DROPPED, INCOMPLETE, JOB, LineageGraph
 from lineage.query import entities
+from lineage.query import tags as tagging
 from lineage.query import types as t
 from lineage.query.types import (
     Answer,
@@ -252,6 +253,7 @@ def _datasets(graph: LineageGraph, conn: Connection, nodes: list[int]) -> dict[i
             _iso(max(t for t in (row.updated_at, versioned.get(row.id)) if t is not None)),
             row.description,
             tag_store.names_of(node_tags),
+            tagging.own(node_tags),
             facets[str(row.id)],
             bool(graph.flags(node) & DROPPED),
             False,
@@ -304,6 +306,7 @@ def _jobs(
             _iso(max(t for t in (row.updated_at, newest and newest.updated_at) if t)),
             row.description,
             tag_store.names_of(tags.get((key[1], key[2]), [])),
+            tagging.own(tags.get((key[1], key[2]), [])),
             facets[str(row.id)],
             False,
             bool(graph.flags(node) & INCOMPLETE),

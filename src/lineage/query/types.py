@@ -44,6 +44,21 @@ class Answer(Struct, rename="camel", gc=False):
     """Base of every answer: camelCase on the wire, every field always present."""
 
 
+class Tag(Answer):
+    """A tag on a node: set by a `tags` facet (its source, e.g. USER, DBT) or the API."""
+
+    key: Annotated[str, Meta(description="The tag's key (a Marquez tag's name)")]
+    value: Annotated[str | None, Meta(description="The tag's value, if it has one")]
+    source: Annotated[
+        str | None, Meta(description="Who set it: API, USER, INTEGRATION, DBT..., or null")
+    ]
+
+
+Tags = Annotated[
+    list[Tag], Meta(description="The node's own tags (not inherited along lineage), by key")
+]
+
+
 class NodeFields(Answer):
     """What every answer says about a dataset or job."""
 
@@ -63,6 +78,7 @@ class WalkNode(NodeFields):
     """A node of a directed walk, with its distance from the root."""
 
     depth: Annotated[int, Meta(ge=0, description="Hops from the root")]
+    tags: Tags = []
 
 
 class Edge(Answer):
@@ -150,6 +166,7 @@ class _LineageData(Answer, tag_field="kind"):
     updated_at: TimeStr
     description: str | None
     tags: Annotated[list[str], Meta(description="Tag names set on the node")]
+    tag_details: Tags
     facets: Facets
     dropped: bool
     lineage_incomplete: bool
@@ -279,6 +296,7 @@ class SearchHit(Answer):
     namespace: str
     node_id: NodeIdStr
     updated_at: TimeStr | None
+    tags: Tags = []
 
 
 class SearchResults(Answer):
@@ -353,6 +371,7 @@ class Dataset(Answer):
     producers: Annotated[list[Name], Meta(description="Jobs currently writing it")]
     consumers: Annotated[list[Name], Meta(description="Jobs currently reading it")]
     tags: Annotated[list[str], Meta(description="Tag names set on the dataset")] = []
+    tag_details: Tags = []
     source_name: Annotated[
         str | None, Meta(description="The dataSource facet's name (a /sources entry)")
     ] = None
@@ -402,6 +421,7 @@ class Run(Answer):
     inputs: list[Name]
     outputs: list[Name]
     facets: Facets
+    tags: Tags = []
 
 
 class Runs(Page):
@@ -458,6 +478,7 @@ class Job(Answer):
     latest_run: Run | None
     facets: Facets
     tags: Annotated[list[str], Meta(description="Tag names set on the job")] = []
+    tag_details: Tags = []
 
 
 class Jobs(Page):

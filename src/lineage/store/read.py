@@ -241,14 +241,22 @@ def find_dataset(conn: Connection, namespace: str, name: str) -> Row[Any] | None
 
 
 def list_datasets(
-    conn: Connection, namespace: str, *, limit: int, offset: int, kind: str | None = None
+    conn: Connection,
+    namespace: str,
+    *,
+    limit: int,
+    offset: int,
+    kind: str | None = None,
+    where: Any = None,
 ) -> tuple[list[Row[Any]], int]:
-    """Canonical, non-deleted dataset rows of a namespace, by name."""
+    """Canonical, non-deleted dataset rows of a namespace (those matching `where`), by name."""
     query = select(s.datasets).where(
         ds.namespace == namespace, ds.canonical_id.is_(None), ds.deleted_at.is_(None)
     )
     if kind:
         query = query.where(ds.kind == kind)
+    if where is not None:
+        query = query.where(where)
     return page(conn, query.order_by(ds.name), limit, offset)
 
 
@@ -361,13 +369,13 @@ def jobs_by_id(conn: Connection, job_ids: Iterable[int]) -> dict[int, Row[Any]]:
 
 
 def list_jobs(
-    conn: Connection, namespace: str, *, limit: int, offset: int
+    conn: Connection, namespace: str, *, limit: int, offset: int, where: Any = None
 ) -> tuple[list[Row[Any]], int]:
-    """Non-deleted job rows of a namespace, by name."""
-    query = (
-        select(s.jobs).where(jb.namespace == namespace, jb.deleted_at.is_(None)).order_by(jb.name)
-    )
-    return page(conn, query, limit, offset)
+    """Non-deleted job rows of a namespace (those matching `where`), by name."""
+    query = select(s.jobs).where(jb.namespace == namespace, jb.deleted_at.is_(None))
+    if where is not None:
+        query = query.where(where)
+    return page(conn, query.order_by(jb.name), limit, offset)
 
 
 def job_io(conn: Connection, job_ids: list[int]) -> list[Row[Any]]:
@@ -480,14 +488,21 @@ def _like_literal(text: str) -> str:
 
 
 def search(
-    conn: Connection, q: str, *, kind: str | None, limit: int, sort: str | None = None
+    conn: Connection,
+    q: str,
+    *,
+    kind: str | None,
+    limit: int,
+    sort: str | None = None,
+    where: tuple[Any, Any] | None = None,
 ) -> list[Row[Any]]:
     """Datasets and jobs whose name (or namespace) contains `q`, case-insensitively.
 
     Rows (kind, namespace, name, dataset_kind, updated_at), best first: exact name matches,
     then names starting with `q`, then the rest; shorter names first within each. The order
     is computed in SQL, so the best matches are found however many names contain `q`.
-    Marquez's `sort`: NAME orders by name, UPDATE_AT newest first.
+    Marquez's `sort`: NAME orders by name, UPDATE_AT newest first. `where`: extra WHERE
+    clauses on datasets and on jobs.
     """
     needle = q.lower()
     contains = f"%{_like_literal(needle)}%"
@@ -516,9 +531,12 @@ def search(
 
     if kind in (None, "DATASET", "MODEL"):
         query = ranked(s.datasets, "dataset", ds.kind).where(ds.canonical_id.is_(None))
+        if where is not None:
+            query = query.where(where[0])
         parts.append(query.where(ds.kind == "model") if kind == "MODEL" else query)
     if kind in (None, "JOB"):
-        parts.append(ranked(s.jobs, "job", literal("job")))
+        query = ranked(s.jobs, "job", literal("job"))
+        parts.append(query.where(where[1]) if where is not None else query)
     union = parts[0] if len(parts) == 1 else union_all(*parts)
     hits = union.subquery()
     c = hits.c

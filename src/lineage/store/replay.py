@@ -9,7 +9,7 @@ from sqlalchemy import Engine, delete, select
 
 from lineage.errors import LineageError
 from lineage.events import Limits, parse_event
-from lineage.store import codec, run_versions
+from lineage.store import codec, facet_rows, run_versions
 from lineage.store import schema as s
 from lineage.store.changes import Changes
 from lineage.store.db import write_transaction
@@ -41,6 +41,7 @@ def replay(
         for table in (*ML_TABLES, *s.NORMALIZED_TABLES):
             conn.execute(delete(table))
         conn.execute(delete(s.graph_changes))  # replicas reload from the rebuilt tables
+        facet_rows.clear(conn)
     ev = s.events.c
     done, last_id = 0, 0
     while True:
@@ -60,6 +61,7 @@ def replay(
                 apply_event(conn, event, cache=cache, changes=Changes())
                 derived.append(event)
             run_versions.write(conn, derived)
+            facet_rows.derive(conn, derived)
         cache.commit()
         if not rows:
             break

@@ -278,13 +278,18 @@ node_tags = Table(
     Column("value", Text),
     Column("source", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("event_time", UtcDateTime),
     Index("ix_node_tags_owner", "owner_type", "owner_ident"),
+    Index("ix_node_tags_key", "key"),
 )
 """A tag on a dataset, a dataset field or a job: `key` (a Marquez tag's name), an optional
 `value` and the `source` that set it (`api` for Marquez's tag routes; OpenLineage tags facets
 name theirs). Nodes are named by (namespace, name[, field]), not by row id, so a user's tags
 outlive `lineage db replay`, which renumbers the derived tables; `ident` hashes the owner, the
-field, the key and the source (one row each)."""
+field, the key and the source (one row each). A row with an `event_time` was derived from
+an OpenLineage `tags` facet sent at that time (owner `dataset`, `field`, `job` or `run`, a
+run named by its id in `owner_ident`): replay rebuilds those; a row without one was set
+through the API and outlives replay."""
 
 NORMALIZED_TABLES = (
     column_edges,

@@ -1,23 +1,29 @@
-"""Tags on datasets, dataset fields and jobs, and the tag names users created.
+"""Tags on datasets, dataset fields, jobs and runs, and the tag names users created.
 
-Users' tags are not derived from events: they live in their own tables (`tags`, `node_tags`),
-which `lineage db replay` leaves alone. A node is named by (namespace, name) and a field by
-its name, never by a row id, so a tag outlives a replay that renumbers the derived tables. A
-tag is a `key` (a Marquez tag's name), an optional `value` and the `source` that set it;
-`API` marks the tags set through Marquez's tag routes.
+Two kinds of rows share `node_tags`. Users' tags, set through Marquez's tag routes (source
+`API`), are not derived from events: `lineage db replay` leaves them alone. The tags of
+OpenLineage `tags` facets (on datasets and their fields, jobs and runs; the client's
+configured tags arrive the same way) are derived from the events (`derive`, from the
+writer's group commit and from replay) and carry the eventTime of the facet that set them:
+a node's newest tags facet replaces what an older one set, whatever order they arrive in.
+A node is named by (namespace, name) and a field by its name, never by a row id, so a tag
+outlives a replay that renumbers the derived tables. A tag is a `key` (a Marquez tag's
+name), an optional `value` and the `source` that set it.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, func, select, union, update
 
+from lineage import facets as f
+from lineage.events import Event
 from lineage.store import schema as s
 from lineage.store.sql import insert_ignore
 
@@ -25,6 +31,12 @@ API = "API"
 """The source of a tag set through Marquez's tag routes."""
 
 Owner = Literal["dataset", "field", "job"]
+SetOwner = Literal["dataset", "job", "run"]
+_OWNER_TYPES: dict[str, tuple[str, ...]] = {
+    "dataset": ("dataset", "field"),
+    "job": ("job",),
+    "run": ("run",),
+}
 tg, nt = s.tags.c, s.node_tags.c
 
 
@@ -78,11 +90,17 @@ def put_name(conn: Connection, name: str, description: str | None) -> TagName:
 
 
 def list_names(conn: Connection, *, limit: int | None, offset: int) -> list[TagName]:
-    """Tag names by name."""
-    rows = conn.execute(
-        select(tg.name, tg.description).order_by(tg.name).limit(limit).offset(offset)
+    """Tag names by name: those users created and every key a node is tagged with."""
+    keys = select(nt.key.label("name")).where(nt.owner_type != "run")
+    names = union(select(tg.name), keys).subquery()
+    described = (
+        select(names.c.name, tg.description)
+        .outerjoin(s.tags, tg.name == names.c.name)
+        .order_by(names.c.name)
+        .limit(limit)
+        .offset(offset)
     )
-    return [TagName(r.name, r.description) for r in rows]
+    return [TagName(r.name, r.description) for r in conn.execute(described)]
 
 
 def add(
@@ -168,3 +186,139 @@ def of_nodes(
 def names_of(tags: Iterable[NodeTag], field: str = "") -> list[str]:
     """Marquez's view of a node's (or of one field's) tags: the keys, sorted, once each."""
     return sorted({t.key for t in tags if t.field == field})
+
+
+def of_runs(conn: Connection, run_ids: Iterable[str]) -> dict[str, list[NodeTag]]:
+    """The tags of many runs by run id (one statement per 1,000 ids), ordered by key."""
+    ids = sorted(set(run_ids))
+    found: dict[str, list[NodeTag]] = defaultdict(list)
+    for start in range(0, len(ids), 1000):
+        rows = conn.execute(
+            select(nt.owner_ident, nt.namespace, nt.name, nt.key, nt.value, nt.source)
+            .where(nt.owner_type == "run", nt.owner_ident.in_(ids[start : start + 1000]))
+            .order_by(nt.key, nt.source, nt.value)
+        )
+        for r in rows:
+            found[r.owner_ident].append(NodeTag(r.namespace, r.name, "", r.key, r.value, r.source))
+    return dict(found)
+
+
+# --- tags facets ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TagSet:
+    """What one `tags` facet says about one node: its tags replace those an older facet set."""
+
+    owner: SetOwner
+    owner_ident: str  # s.ident(namespace, name), or the run's id
+    namespace: str
+    name: str
+    at: datetime
+    tags: tuple[f.FacetTag, ...]
+
+
+def tag_sets(events: Sequence[Event]) -> list[TagSet]:
+    """The newest tags facet of each node the events tag (of two at the same eventTime, the
+    later in `events`): datasets (inputs, outputs, a DatasetEvent's), jobs and runs."""
+    newest: dict[tuple[str, str], TagSet] = {}
+
+    def offer(owner: SetOwner, ident: str, namespace: str, name: str, at: datetime, facets: Any):
+        found = f.tags(facets) if isinstance(facets, dict) else None
+        if found is None:
+            return
+        held = newest.get((owner, ident))
+        if held is None or held.at <= at:
+            newest[(owner, ident)] = TagSet(owner, ident, namespace, name, at, found)
+
+    for event in events:
+        at = event.event_time
+        refs = [*event.inputs, *event.outputs, *([event.dataset] if event.dataset else [])]
+        for ref in refs:
+            offer(
+                "dataset", s.ident(ref.namespace, ref.name), ref.namespace, ref.name, at, ref.facets
+            )
+        if event.job_namespace is not None and event.job_name is not None:
+            job = (event.job_namespace, event.job_name)
+            offer("job", s.ident(*job), *job, at, event.job_facets)
+            if event.run_id is not None:
+                offer("run", event.run_id, *job, at, event.run_facets)
+    return list(newest.values())
+
+
+def tag_rows(sets: Iterable[TagSet]) -> list[dict[str, Any]]:
+    """The node_tags rows of tag sets (a dataset's tag naming a field tags that field)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for tag_set in sets:
+        for tag in tag_set.tags:
+            owner_type = "field" if tag_set.owner == "dataset" and tag.field else tag_set.owner
+            source = tag.source or ""
+            ident = _hash(owner_type, tag_set.owner_ident, tag.field, tag.key, source, "event")
+            rows[ident] = {
+                "ident": ident,
+                "owner_type": owner_type,
+                "owner_ident": tag_set.owner_ident,
+                "namespace": tag_set.namespace,
+                "name": tag_set.name,
+                "field": tag.field,
+                "key": tag.key,
+                "value": tag.value,
+                "source": source,
+                "created_at": tag_set.at,
+                "event_time": tag_set.at,
+            }
+    return list(rows.values())
+
+
+def derive(conn: Connection, events: Sequence[Event]) -> None:
+    """Write the tags of the events' tags facets where they are the nodes' newest (one read,
+    one delete and one insert per 1,000 nodes)."""
+    sets = tag_sets(events)
+    for start in range(0, len(sets), 1000):
+        _replace(conn, sets[start : start + 1000])
+
+
+def _replace(conn: Connection, sets: list[TagSet]) -> None:
+    idents = sorted({t.owner_ident for t in sets})
+    stored: dict[tuple[str, str], datetime] = {}
+    rows = conn.execute(
+        select(nt.owner_type, nt.owner_ident, func.max(nt.event_time).label("at"))
+        .where(nt.owner_ident.in_(idents), nt.event_time.is_not(None))
+        .group_by(nt.owner_type, nt.owner_ident)
+    )
+    for r in rows:
+        owner = "dataset" if r.owner_type == "field" else r.owner_type
+        stored[(owner, r.owner_ident)] = max(r.at, stored.get((owner, r.owner_ident), r.at))
+    newer = [
+        t for t in sets if (held := stored.get((t.owner, t.owner_ident))) is None or held <= t.at
+    ]
+    for owner, types in _OWNER_TYPES.items():
+        replaced = [t.owner_ident for t in newer if t.owner == owner]
+        if replaced:
+            conn.execute(
+                delete(s.node_tags).where(
+                    nt.owner_type.in_(types),
+                    nt.owner_ident.in_(replaced),
+                    nt.event_time.is_not(None),
+                )
+            )
+    rows_out = tag_rows(newer)
+    if rows_out:
+        conn.execute(insert_ignore(conn, s.node_tags, ("ident",)), rows_out)
+
+
+def clear_derived(conn: Connection) -> None:
+    """Delete the tags derived from events (replay derives them again); users' tags stay."""
+    conn.execute(delete(s.node_tags).where(nt.event_time.is_not(None)))
+
+
+def parse_filter(text: str) -> tuple[str, str | None]:
+    """`KEY` or `KEY:VALUE` (split at the first colon) as (key, value or None)."""
+    key, sep, value = text.partition(":")
+    return key, value if sep else None
+
+
+def tagged(owner: Owner | Literal["run"], key: str, value: str | None) -> Any:
+    """SELECT of the owner_ident of every node of `owner` tagged `key` (with `value`)."""
+    query = select(nt.owner_ident).where(nt.owner_type == owner, nt.key == key)
+    return query.where(nt.value == value) if value is not None else query

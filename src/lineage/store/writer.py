@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from lineage.errors import InvalidEvent, LineageError, StoreUnavailable
 from lineage.events import Event
-from lineage.store import changelog, run_versions
+from lineage.store import changelog, facet_rows, run_versions
 from lineage.store.changelog import LoggedChange
 from lineage.store.changes import Changes
 from lineage.store.cursor import pipelined
@@ -200,6 +200,7 @@ class GroupCommitWriter:
                 derived = [self._apply(conn, event, appends, reads) for event in new_events]
                 run_versions.queue(conn, new_events, appends)
                 appends.flush(conn)
+                facet_rows.derive(conn, new_events)
                 changes += changelog.log(
                     conn, self._origin, list(zip(new_events, derived, strict=False))
                 )
@@ -221,6 +222,7 @@ class GroupCommitWriter:
             change = self._apply(conn, event, appends) if new else None
             run_versions.queue(conn, [event] if new else [], appends)
             appends.flush(conn)
+            facet_rows.derive(conn, [event] if new else [])
             logged = changelog.log(conn, self._origin, [(event, change)] if change else [])
             savepoint.commit()
         except Exception as exc:

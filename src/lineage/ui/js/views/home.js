@@ -140,7 +140,8 @@ class Browser {
     const rows = this.tab === "datasets" ? answer.datasets : answer.jobs;
     const body = this.tab === "datasets"
       ? table(["dataset", "namespace", "kind", "fields", "tags", "updated"], rows.map((d) =>
-        [dsLink(d), d.namespace, d.kind, String(d.fields), d.tags.join(", "), when(d.updatedAt)]))
+        [dsLink(d), d.namespace, d.kind, String(d.fields),
+          d.tags.map((t) => (t.value ? `${t.key}=${t.value}` : t.key)).join(", "), when(d.updatedAt)]))
       : table(["job", "namespace", "latest run", "ran", "duration", "error"], rows.map((j) => [
         jobLink(j.namespace, j.name), j.namespace, state(j.latestRun?.state),
         when(j.latestRun?.startedAt || j.latestRun?.endedAt), duration(j.latestRun?.durationMs),
