@@ -8,6 +8,7 @@ import { columnsView } from "./views/columns.js";
 import { datasetView } from "./views/dataset.js";
 import { homeView } from "./views/home.js";
 import { impactView } from "./views/impact.js";
+import { incidentsView } from "./views/incidents.js";
 import { jobView } from "./views/job.js";
 import { lineageView } from "./views/lineage.js";
 import { modelsView, modelView } from "./views/model.js";
@@ -20,6 +21,7 @@ const VIEWS = {
   model: modelView,
   models: modelsView,
   impact: impactView,
+  incidents: incidentsView,
 };
 
 let closeAuth = () => {};

@@ -50,7 +50,7 @@ function runs(list) {
   return h("section", { id: "runs" }, h("h2", {}, "Runs"), table(
     ["state", "started", "duration", "error", "run id"],
     list.map((r) => [state(r.state), when(r.startedAt || r.createdAt), duration(r.durationMs),
-      errorOf(r), r.id])));
+      errorOf(r), h("a", { href: link("incidents", ["run", r.id]) }, r.id)])));
 }
 
 /** Render the job page. */
