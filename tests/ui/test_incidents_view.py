@@ -29,9 +29,7 @@ def ids(page: Any, selector: str) -> list[str]:
 
 
 def plan(page: Any) -> list[str]:
-    return list(
-        page.eval_on_selector_all("#rerun-plan li", "els => els.map(e => e.dataset.job)")
-    )
+    return list(page.eval_on_selector_all("#rerun-plan li", "els => els.map(e => e.dataset.job)"))
 
 
 TAINTED = {
