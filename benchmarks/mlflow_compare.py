@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from benchmarks.common import free_port, server
 
 DEFAULT_MLFLOW = Path.home() / ".cache/lineage/mlflow-bench-venv/bin/mlflow"
 PARAMS = {f"p{i:02d}": i * 0.5 for i in range(30)}
+FLOOR_RUN_ID = "00000000-0000-4000-8000-00000000f100"
 STEPS = 200
 
 _requests = {"count": 0}
@@ -61,6 +63,41 @@ def ours_run(url: str, i: int, workdir: Path) -> str:
     return run.run_id
 
 
+def floor_run(url: str, events: tuple[str, str], i: int) -> str:
+    """The transport floor: a run's START and COMPLETE, serialized beforehand, POSTed on one
+    new `requests` session (what the emitter's HTTP transport does), with a fresh run id."""
+    run_id = str(uuid.uuid4())
+    with requests.Session() as session:
+        for body in events:
+            session.post(
+                f"{url}/api/v1/lineage",
+                data=body.replace(FLOOR_RUN_ID, run_id),
+                headers={"Content-Type": "application/json"},
+                timeout=10,
+            ).raise_for_status()
+    return run_id
+
+
+def floor_events(workdir: Path) -> tuple[str, str]:
+    """START and COMPLETE of `ours_run`'s run as its emitter would send them, not sent."""
+    from openlineage.client.event_v2 import RunState
+    from openlineage.client.serde import Serde
+
+    from lineage.emit.run import TrainingRun
+
+    model = workdir / "model-floor.bin"
+    model.write_bytes(b"m")
+    inputs = [("bench", "feat_99"), ("bench", "validation")]
+    run = TrainingRun("floor", namespace="bench", inputs=inputs)
+    run.run_id = FLOOR_RUN_ID
+    start = Serde.to_json(run.build_event(RunState.START))
+    run.log_params(PARAMS)
+    for step in range(STEPS):
+        run.log_metric("loss", 1.0 / (step + 1), step=step)
+    run.log_model(model, framework="sklearn", namespace="bench-models", name="floor")
+    return start, Serde.to_json(run.build_event(RunState.COMPLETE))
+
+
 def mlflow_run(i: int, *, batched: bool) -> str:
     """One training run through MLflow's client; returns its run id."""
     import mlflow
@@ -86,16 +123,19 @@ def mlflow_run(i: int, *, batched: bool) -> str:
 
 
 def per_run(label: str, fn: Callable[[int], str], count: int) -> dict[str, str]:
-    times, requests_per_run, ids = [], [], {}
+    """Time `fn(i)` for `count` runs: wall and this process's CPU (every thread) per run."""
+    times, cpu, requests_per_run, ids = [], [], [], {}
     for i in range(count):
         before = _requests["count"]
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         ids[i] = fn(i)
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
         requests_per_run.append(_requests["count"] - before)
     print(
         f"{label:<28} median {statistics.median(times) * 1000:8.1f} ms/run  "
-        f"max {max(times) * 1000:8.1f} ms  requests/run {statistics.median(requests_per_run):.0f}"
+        f"max {max(times) * 1000:8.1f} ms  cpu {statistics.median(cpu) * 1000:6.1f} ms/run  "
+        f"requests/run {statistics.median(requests_per_run):.0f}"
     )
     return ids
 
@@ -154,6 +194,8 @@ def main() -> None:
 
         mlflow.set_tracking_uri(ml["url"])
         print(f"start-up: ours {ours['startup_s']:.1f} s, MLflow {ml['startup_s']:.1f} s")
+        events = floor_events(work)
+        per_run("floor (2 bare POSTs)", lambda i: floor_run(ours["url"], events, i), args.cost_runs)
         per_run("ours (emitter)", lambda i: ours_run(ours["url"], 10_010 + i, work), args.cost_runs)
         per_run("MLflow per-step", lambda i: mlflow_run(10_010 + i, batched=False), args.cost_runs)
         per_run("MLflow batched", lambda i: mlflow_run(10_010 + i, batched=True), args.cost_runs)

@@ -33,7 +33,7 @@ from lineage.emit.facets import (
 from lineage.emit.params import as_param_mapping, config_hash, flatten_params
 from lineage.emit.parent import RunRef, parent_facet
 from lineage.emit.series import MAX_POINTS, MetricSeries
-from lineage.emit.transport import default_timeout_s, resolve_client, safe_emit
+from lineage.emit.transport import Sending, default_timeout_s, resolve_client, safe_emit
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +119,9 @@ class TrainingRun:
             the HTTP timeout of the transport (``url=``, ``OPENLINEAGE_URL`` or
             ``openlineage.yml``; default ``$LINEAGE_EMIT_TIMEOUT_S`` or 0.5 s).
         entry_point: reported script (default ``sys.argv[0]``); ``device``: overrides detection.
-        emit_deadline_s: how long training waits for one event to be sent before carrying on
-            (the send finishes in the background); ``None`` waits for the transport.
+        emit_deadline_s: how long the end of the run waits for its events to be sent before
+            carrying on (the sends finish in the background); START is sent while training
+            runs. ``None`` sends each event inline, waiting for the transport.
         series_points: most points sent per metric (default 1,000, at least 4); a longer series
             is downsampled keeping its first, last, min and max (:mod:`lineage.emit.series`).
     """
@@ -166,6 +167,7 @@ class TrainingRun:
         self._emit_deadline_s = emit_deadline_s
         self._series_points = max(4, series_points)
         self._client: OpenLineageClient | None = None
+        self._start_sending: Sending | None = None
         self._mlflow: MLflowRunFacet | None = None
         self._static_facets: dict[str, Any] = {}
         self._token: contextvars.Token[TrainingRun | None] | None = None
@@ -357,12 +359,20 @@ class TrainingRun:
         )
 
     def _send(self, kind: RunState, error: Any = None) -> bool | None:
+        """Send START in the background (training does not wait for the collector's durable
+        write) and a final event after it, waiting at most the emit deadline for both."""
         try:
             event = self.build_event(kind, error)
         except Exception as exc:
             log.warning("lineage: could not build the %s event: %s", kind.value, exc)
             return False
-        return safe_emit(self._client, event, deadline_s=self._emit_deadline_s)
+        if self._client is None or self._emit_deadline_s is None:
+            return safe_emit(self._client, event)
+        sending = Sending(self._client, event, after=self._start_sending)
+        if kind == RunState.START:
+            self._start_sending = sending
+            return None
+        return sending.wait(self._emit_deadline_s)
 
 
 def training_run(name: str, **kwargs: Any) -> TrainingRun:

@@ -159,32 +159,48 @@ def _emit_logged(client: OpenLineageClient, event: Any, outcome: list[bool]) -> 
         outcome.append(True)
 
 
-def safe_emit(
-    client: OpenLineageClient | None, event: Any, *, deadline_s: float | None = None
-) -> bool | None:
-    """Emit one event without ever raising.
+class Sending:
+    """One event being sent in a helper (non-daemon) thread, never raising.
 
-    Returns ``True`` when sent, ``False`` when it failed (a warning is logged) and ``None`` when
-    it is still being sent after ``deadline_s`` seconds: the send then goes on in a background
-    (non-daemon) thread, so training continues and the interpreter still waits for it at exit,
-    within the transport's own timeout and retry budget. ``deadline_s=None`` sends inline.
+    The thread first waits for `after` (the run's previous event) to end, so a run's events
+    reach the collector in order; the interpreter waits for the thread at exit, within the
+    transport's own timeout and retry budget.
     """
+
+    def __init__(
+        self, client: OpenLineageClient, event: Any, *, after: Sending | None = None
+    ) -> None:
+        self._event = event
+        self._outcome: list[bool] = []
+        self._thread = threading.Thread(
+            target=self._run, args=(client, after), name="lineage-emit", daemon=False
+        )
+        self._thread.start()
+
+    def _run(self, client: OpenLineageClient, after: Sending | None) -> None:
+        if after is not None:
+            after._thread.join()
+        _emit_logged(client, self._event, self._outcome)
+
+    def wait(self, deadline_s: float) -> bool | None:
+        """``True`` when sent, ``False`` when it failed (a warning was logged), ``None`` when
+        it is still being sent after ``deadline_s`` seconds (logged; it goes on meanwhile)."""
+        self._thread.join(deadline_s)
+        if self._thread.is_alive():
+            log.warning(
+                "lineage: %s still being sent after %.1fs; training continues",
+                _describe(self._event),
+                deadline_s,
+            )
+            return None
+        return self._outcome[0]
+
+
+def safe_emit(client: OpenLineageClient | None, event: Any) -> bool:
+    """Emit one event inline without ever raising: ``True`` when sent, ``False`` when it
+    failed (a warning is logged) or there is no client."""
     if client is None:
         return False
     outcome: list[bool] = []
-    if deadline_s is None:
-        _emit_logged(client, event, outcome)
-        return outcome[0]
-    sender = threading.Thread(
-        target=_emit_logged, args=(client, event, outcome), name="lineage-emit", daemon=False
-    )
-    sender.start()
-    sender.join(deadline_s)
-    if sender.is_alive():
-        log.warning(
-            "lineage: %s still being sent after %.1fs; training continues",
-            _describe(event),
-            deadline_s,
-        )
-        return None
+    _emit_logged(client, event, outcome)
     return outcome[0]
