@@ -2,8 +2,8 @@
 
 Nodes are interned to dense ints; per-node attributes live in a bytearray of flags, so a
 million-node estate costs little beyond networkx's own adjacency dicts. Two graphs: the
-bipartite dataset/job graph and the column graph of dataset fields. History (`as_of`) is
-answered from SQL; this graph always holds the current lineage.
+dataset/job graph (bipartite but for job-to-job edges) and the column graph of dataset
+fields. History (`as_of`) is answered from SQL; this graph always holds the current lineage.
 """
 
 from __future__ import annotations
@@ -345,7 +345,8 @@ class LineageGraph:
         """Breadth-first closure from `root` in one direction, cycle-safe.
 
         Through a job with explicit lineage (the `lineage` facet), only the declared
-        input -> output pairs are followed, not the inputs x outputs cross product.
+        input -> output pairs are followed, not the inputs x outputs cross product. Edges
+        between two jobs (job-to-job lineage, `lineage.store.job_links`) are walked like any.
         """
         step = self._g.successors if downstream else self._g.predecessors
         flags, flows = self._flags, self._flows
@@ -360,7 +361,9 @@ class LineageGraph:
             if flags[node] & INCOMPLETE:
                 incomplete = True
             allowed = None
-            if node in flows and came_from is not None:
+            # a job reached from another job (job-to-job lineage) runs as a whole: every
+            # output is downstream of it, whatever its explicit flows say
+            if node in flows and came_from is not None and not flags[came_from] & JOB:
                 pairs = flows[node]
                 allowed = (
                     {b for a, b in pairs if a == came_from}
@@ -423,14 +426,27 @@ class LineageGraph:
         return seen, edges
 
     def adjacent(self, node: int) -> tuple[list[int], list[int]]:
-        """Visible predecessors and successors of one node."""
+        """Visible predecessors and successors of one node across dataset edges: a job's
+        inputs and outputs, a dataset's writers and readers (job-to-job edges left out)."""
         flags = self._flags
+        skip = HIDDEN | (flags[node] & JOB)  # a job's neighbours that are jobs are skipped
         with self.lock:
             if node not in self._g:
                 return [], []
             return (
-                [p for p in self._g.predecessors(node) if not flags[p] & HIDDEN],
-                [s for s in self._g.successors(node) if not flags[s] & HIDDEN],
+                [p for p in self._g.predecessors(node) if not flags[p] & skip],
+                [s for s in self._g.successors(node) if not flags[s] & skip],
+            )
+
+    def linked_jobs(self, job: int) -> tuple[list[int], list[int]]:
+        """Visible jobs linked to a job by job-to-job edges: (upstream, downstream)."""
+        flags = self._flags
+        with self.lock:
+            if job not in self._g or not flags[job] & JOB:
+                return [], []
+            return (
+                [p for p in self._g.predecessors(job) if flags[p] & (JOB | HIDDEN) == JOB],
+                [s for s in self._g.successors(job) if flags[s] & (JOB | HIDDEN) == JOB],
             )
 
     # --- columns --------------------------------------------------------------------------

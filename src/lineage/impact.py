@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from lineage import ids
 from lineage.ddl import Change
-from lineage.graph import INCOMPLETE, LineageGraph
+from lineage.graph import INCOMPLETE, JOB, LineageGraph
 from lineage.impact_context import StoreFacts, describe_context
 from lineage.impact_targets import UNBOUNDED, ImpactLimits, Target, resolve_targets
 from lineage.query import types as t
@@ -137,6 +137,8 @@ def _propagate(
         cols, cls, path = state[node]
         for job in successors.get(node, ()):
             for out in successors.get(job, ()):
+                if graph.flags(out) & JOB:
+                    continue  # a job-to-job edge carries no columns: not a schema dependency
                 hop = _hop(graph, facts, job_sql, node, cols, job, out)
                 if hop is None or out == root:
                     continue

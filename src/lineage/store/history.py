@@ -11,10 +11,11 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select, text
 
+from lineage.store import job_links
 from lineage.store import schema as s
 from lineage.store.changes import NodeKey, dataset_key, job_key
 
-le, ds, jb = s.lineage_edges.c, s.datasets.c, s.jobs.c
+le, ds, jb, je = s.lineage_edges.c, s.datasets.c, s.jobs.c, s.job_edges.c
 
 
 def _valid_at(at: datetime) -> Any:
@@ -73,7 +74,7 @@ def _step(
     at: datetime,
     keys: dict[tuple[str, int], NodeKey],
 ) -> list[tuple[tuple[str, int], tuple[str, int]]]:
-    """One hop from every frontier node: dataset -> job or job -> dataset."""
+    """One hop from every frontier node: dataset -> job, job -> dataset or job -> job."""
     dataset_ids = [i for kind, i in frontier if kind == "dataset"]
     job_ids = [i for kind, i in frontier if kind == "job"]
     out: list[tuple[tuple[str, int], tuple[str, int]]] = []
@@ -98,6 +99,20 @@ def _step(
         for r in rows:
             keys[("dataset", r.dataset_id)] = dataset_key(r.namespace, r.name)
             out.append((("job", r.job_id), ("dataset", r.dataset_id)))
+        near, far = (
+            (je.upstream_job_id, je.downstream_job_id)
+            if downstream
+            else (je.downstream_job_id, je.upstream_job_id)
+        )
+        rows = conn.execute(
+            select(near.label("job_id"), far.label("other_id"), jb.namespace, jb.name)
+            .join(s.jobs, jb.id == far)
+            .where(near.in_(job_ids), job_links.valid_at(at))
+            .distinct()
+        )
+        for r in rows:  # job-to-job lineage
+            keys[("job", r.other_id)] = job_key(r.namespace, r.name)
+            out.append((("job", r.job_id), ("job", r.other_id)))
     return sorted(out)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Row, and_, case, func, literal, or_, select, 
 
 from lineage import jsonio
 from lineage.facets import explicit_flows
-from lineage.store import codec
+from lineage.store import codec, job_links
 from lineage.store import schema as s
 from lineage.store.changes import Flow, NodeKey, NodeState, Snapshot, dataset_key, job_key
 
@@ -75,6 +75,7 @@ def load_snapshot(conn: Connection) -> Snapshot:
     job_keys = add_jobs(snap, raw_rows(conn, _select_all(JOB_NODE)))
     current = raw_rows(conn, _select_all(LINEAGE_EDGE, " WHERE valid_to IS NULL"))
     add_edges(snap, current, job_keys, dataset_keys)
+    snap.edges.update((job_keys[a], job_keys[b]) for a, b in job_links.current_edges(conn))
     add_columns(
         snap,
         conn.execute(select(*COLUMN_EDGE).where(ce.valid_to.is_(None))),

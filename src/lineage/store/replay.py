@@ -9,7 +9,7 @@ from sqlalchemy import Engine, delete, select
 
 from lineage.errors import LineageError
 from lineage.events import Limits, parse_event
-from lineage.store import codec, facet_rows, run_versions
+from lineage.store import codec, facet_rows, job_links, run_versions
 from lineage.store import schema as s
 from lineage.store.changes import Changes
 from lineage.store.db import write_transaction
@@ -58,7 +58,9 @@ def replay(
                 except LineageError as exc:  # logged by an older release with laxer rules
                     log.warning("event %s is kept in the log but not derived: %s", row.id, exc)
                     continue
-                apply_event(conn, event, cache=cache, changes=Changes())
+                changes = Changes()
+                apply_event(conn, event, cache=cache, changes=changes)
+                job_links.derive(conn, cache, [(event, changes)])
                 derived.append(event)
             run_versions.write(conn, derived)
             facet_rows.derive(conn, derived)

@@ -238,6 +238,31 @@ column_edges = Table(
     Index("ix_column_edges_job", "job_id"),
 )
 
+job_edges = Table(
+    "job_edges",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("upstream_job_id", Id, ForeignKey("jobs.id"), nullable=False),
+    Column("downstream_job_id", Id, ForeignKey("jobs.id"), nullable=False),
+    Column("owner_type", String(8), nullable=False),
+    Column("owner_id", Id, nullable=False),
+    Column("upstream_run_id", String(36)),
+    Column("downstream_run_id", String(36)),
+    Column("dependency_type", Text),
+    Column("sequence_trigger_rule", Text),
+    Column("status_trigger_rule", Text),
+    Column("trigger_rule", Text),
+    Column("valid_from", UtcDateTime, nullable=False),
+    Column("valid_to", UtcDateTime),
+    Index("ix_job_edges_owner", "owner_type", "owner_id"),
+    Index("ix_job_edges_upstream", "upstream_job_id"),
+    Index("ix_job_edges_downstream", "downstream_job_id"),
+)
+"""Job-to-job lineage (`lineage.store.job_links`): upstream job -> downstream job, owned by
+the job whose run's `jobDependencies` facet declared it (`owner_type` 'job') or by the
+temporary dataset that is the only link between the two jobs ('dataset'). Retired rows keep
+their `valid_to` for `as_of`."""
+
 graph_changes = Table(
     "graph_changes",
     metadata,
@@ -292,6 +317,7 @@ run named by its id in `owner_ident`): replay rebuilds those; a row without one 
 through the API and outlives replay."""
 
 NORMALIZED_TABLES = (
+    job_edges,
     column_edges,
     lineage_edges,
     facets,

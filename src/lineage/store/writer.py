@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from lineage.errors import InvalidEvent, LineageError, StoreUnavailable
 from lineage.events import Event
-from lineage.store import changelog, facet_rows, run_versions
+from lineage.store import changelog, facet_rows, job_links, run_versions
 from lineage.store.changelog import LoggedChange
 from lineage.store.changes import Changes
 from lineage.store.cursor import pipelined
@@ -201,6 +201,7 @@ class GroupCommitWriter:
                 run_versions.queue(conn, new_events, appends)
                 appends.flush(conn)
                 facet_rows.derive(conn, new_events)
+                job_links.derive(conn, self._cache, zip(new_events, derived, strict=True))
                 changes += changelog.log(
                     conn, self._origin, list(zip(new_events, derived, strict=False))
                 )
@@ -223,6 +224,7 @@ class GroupCommitWriter:
             run_versions.queue(conn, [event] if new else [], appends)
             appends.flush(conn)
             facet_rows.derive(conn, [event] if new else [])
+            job_links.derive(conn, self._cache, [(event, change)] if change else [])
             logged = changelog.log(conn, self._origin, [(event, change)] if change else [])
             savepoint.commit()
         except Exception as exc:
