@@ -302,6 +302,110 @@ def _scalar(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+@dataclass(frozen=True, slots=True)
+class QualityCheck:
+    """One data-quality result: a `dataQualityAssertions` assertion or a `test` run facet's
+    test. `success` None: the test was skipped (or its status is unknown)."""
+
+    test: str | None
+    assertion: str | None
+    column: str | None
+    success: bool | None
+    severity: str | None
+    expected: str | None
+    actual: str | None
+    description: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QualityMeasure:
+    """A `dataQualityMetrics` facet: row, byte and file counts and per-column metrics."""
+
+    row_count: int | None
+    bytes: int | None
+    file_count: int | None
+    column_metrics: dict[str, Any]
+
+
+def quality_assertions(*facet_maps: dict[str, Any]) -> tuple[QualityCheck, ...]:
+    """The assertions of the `dataQualityAssertions` facets among `facet_maps` (a dataset's
+    facets and its input facets: producers send it as either)."""
+    out: list[QualityCheck] = []
+    for facets in facet_maps:
+        facet = facets.get("dataQualityAssertions")
+        if not isinstance(facet, dict) or is_deleted(facet):
+            continue
+        for entry in (_dict(a) for a in _list(facet.get("assertions"))):
+            success = entry.get("success")
+            out.append(
+                QualityCheck(
+                    test=_str(entry.get("name")),
+                    assertion=_str(entry.get("assertion")),
+                    column=_str(entry.get("column")),
+                    success=success if isinstance(success, bool) else None,
+                    severity=_severity(entry.get("severity")),
+                    expected=_scalar(entry.get("expected")),
+                    actual=_scalar(entry.get("actual")),
+                    description=_str(entry.get("description")),
+                )
+            )
+    return tuple(out)
+
+
+_TEST_STATUS = {"pass": True, "success": True, "fail": False, "error": False}
+
+
+def test_results(run_facets: dict[str, Any]) -> tuple[QualityCheck, ...]:
+    """The tests of a `test` run facet (dbt sends one per test run); status pass / fail /
+    error / skip."""
+    facet = run_facets.get("test")
+    if not isinstance(facet, dict):
+        return ()
+    return tuple(
+        QualityCheck(
+            test=_str(entry.get("name")),
+            assertion=_str(entry.get("type")),
+            column=_str(_dict(entry.get("params")).get("column_name")),
+            success=_TEST_STATUS.get((_str(entry.get("status")) or "").lower()),
+            severity=_severity(entry.get("severity")),
+            expected=_scalar(entry.get("expected")),
+            actual=_scalar(entry.get("actual")),
+            description=_str(entry.get("description")),
+        )
+        for entry in (_dict(t) for t in _list(facet.get("tests")))
+    )
+
+
+def _severity(value: Any) -> str | None:
+    """`error`, `warn` (dbt's word; `warning` too) or what the producer sent, lower case."""
+    text = _str(value)
+    if text is None:
+        return None
+    text = text.lower()
+    return "warn" if text == "warning" else text
+
+
+def quality_metrics(*facet_maps: dict[str, Any]) -> QualityMeasure | None:
+    """The first `dataQualityMetrics` facet among `facet_maps`, if any."""
+    for facets in facet_maps:
+        facet = facets.get("dataQualityMetrics")
+        if isinstance(facet, dict) and not is_deleted(facet):
+            return QualityMeasure(
+                row_count=_int(facet.get("rowCount")),
+                bytes=_int(facet.get("bytes")),
+                file_count=_int(facet.get("fileCount")),
+                column_metrics=_dict(facet.get("columnMetrics")),
+            )
+    return None
+
+
+def _int(value: Any) -> int | None:
+    """An integer a BIGINT column holds; None for anything else (a count of 2**64 too)."""
+    if isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
+        return value
+    return None
+
+
 def lifecycle(facets: dict[str, Any]) -> tuple[str | None, tuple[str, str] | None]:
     """(state, previous identity) from `lifecycleStateChange`; previous only for RENAME."""
     facet = facets.get("lifecycleStateChange")

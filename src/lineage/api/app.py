@@ -26,6 +26,7 @@ from lineage.api import (
     lineage,
     marquez,
     metrics,
+    quality,
     requests,
     timeouts,
     wire,
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router, scope in (
         (ingest.router, WRITE),
         (dataset_runs.router, READ),
+        (quality.router, READ),
         (incidents.router, READ),
         (marquez.router, READ),
         (marquez.tagging, WRITE),

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Row
 
 from lineage import ids
 from lineage.errors import NodeNotFound
+from lineage.query import quality
 from lineage.query import tags as tagging
 from lineage.query import types as t
 from lineage.store import marquez_read, read
@@ -95,6 +96,10 @@ def datasets(conn: Connection, rows: list[Row[Any]]) -> list[t.Dataset]:
         (a.namespace, a.name): (row.namespace, row.name) for row in rows for a in aliases[row.id]
     }
     tags = node_tags.of_nodes(conn, "dataset", [(r.namespace, r.name) for r in rows], alias_of)
+    checks = quality.summaries(
+        conn,
+        {(r.namespace, r.name): [(a.namespace, a.name) for a in aliases[r.id]] for r in rows},
+    )
     return [
         t.Dataset(
             t.Name(row.namespace, row.name),
@@ -117,6 +122,7 @@ def datasets(conn: Connection, rows: list[Row[Any]]) -> list[t.Dataset]:
             node_tags.names_of(tags.get((row.namespace, row.name), [])),
             tagging.own(tags.get((row.namespace, row.name), [])),
             marquez_read.source_name(facets[str(row.id)]),
+            checks.get((row.namespace, row.name)),
         )
         for row in rows
     ]
@@ -193,10 +199,12 @@ def runs(conn: Connection, rows: list[Row[Any]], cls: type[R] = t.Run) -> list[R
     io = _names_by_owner(read.run_io(conn, run_ids), "run_id")
     facets = read.facets_of(conn, "run", run_ids)
     tags = node_tags.of_runs(conn, run_ids)
+    checks = quality.of_runs(conn, run_ids)
     answers = []
     for row in rows:
         answer = _run(cls, row, jobs[row.job_id], io.get(row.id, ([], [])), facets[row.id])
         answer.tags = tagging.own(tags.get(row.id, []))
+        answer.quality = checks.get(row.id, [])
         answers.append(answer)
     return answers
 

@@ -375,6 +375,75 @@ class Dataset(Answer):
     source_name: Annotated[
         str | None, Meta(description="The dataSource facet's name (a /sources entry)")
     ] = None
+    quality: Annotated[
+        QualitySummary | None, Meta(description="Data quality, when any result was sent")
+    ] = None
+
+
+QualityStatus = Literal["passing", "warning", "failing"]
+
+
+class QualityResult(Answer):
+    """One data-quality result: an assertion on a dataset or a test of a run."""
+
+    origin: Annotated[
+        Literal["assertion", "test"],
+        Meta(description="dataQualityAssertions (on a dataset) or the test run facet"),
+    ]
+    test: Annotated[str | None, Meta(description="The test's name, if sent")]
+    assertion: Annotated[str | None, Meta(description="What is checked: not_null, unique...")]
+    column: Annotated[str | None, Meta(description="The column checked; null: the dataset")]
+    success: Annotated[bool | None, Meta(description="Passed; null for a skipped test")]
+    severity: Annotated[str | None, Meta(description="error, warn or what the producer sent")]
+    expected: str | None
+    actual: str | None
+    description: str | None
+    dataset: Annotated[Name | None, Meta(description="The dataset checked (null for a test)")]
+    version: Annotated[
+        str | None, Meta(description="The dataset version checked (sent or newest by then)")
+    ]
+    run_id: Annotated[str | None, Meta(description="The run that reported it")]
+    checked_at: Annotated[TimeStr, Meta(description="The eventTime that reported it")]
+
+
+class QualityMetrics(Answer):
+    """A dataQualityMetrics facet: what one run measured of a dataset."""
+
+    version: str | None
+    run_id: str | None
+    measured_at: TimeStr
+    row_count: int | None
+    bytes: int | None
+    file_count: int | None
+    column_metrics: Annotated[
+        dict[str, Any], Meta(description="Per column: nullCount, distinctCount, min, max...")
+    ]
+
+
+class QualitySummary(Answer):
+    """A dataset's data quality now: the newest result of each of its assertions."""
+
+    status: Annotated[
+        QualityStatus,
+        Meta(
+            description="failing: an assertion of severity error (or none given) failed in "
+            "the latest results; warning: only lower-severity ones failed; else passing"
+        ),
+    ]
+    checked_at: Annotated[TimeStr, Meta(description="The newest result's eventTime")]
+    assertions: Annotated[
+        list[QualityResult], Meta(description="The newest result of each assertion")
+    ]
+    metrics: Annotated[QualityMetrics | None, Meta(description="The newest metrics")]
+
+
+class QualityHistory(Page):
+    """A dataset's data quality: the summary and every result, newest first."""
+
+    dataset: Name
+    summary: QualitySummary | None
+    results: list[QualityResult]
+    metrics: Annotated[list[QualityMetrics], Meta(description="Newest first, same page")]
 
 
 class Datasets(Page):
@@ -422,6 +491,9 @@ class Run(Answer):
     outputs: list[Name]
     facets: Facets
     tags: Tags = []
+    quality: Annotated[
+        list[QualityResult], Meta(description="The data-quality results this run reported")
+    ] = []
 
 
 class Runs(Page):

@@ -316,8 +316,61 @@ an OpenLineage `tags` facet sent at that time (owner `dataset`, `field`, `job` o
 run named by its id in `owner_ident`): replay rebuilds those; a row without one was set
 through the API and outlives replay."""
 
+quality_results = Table(
+    "quality_results",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("ident", String(40), nullable=False, unique=True),
+    Column("origin", String(16), nullable=False),
+    Column("dataset_ident", String(40)),
+    Column("namespace", Text),
+    Column("name", Text),
+    Column("version", Text),
+    Column("run_id", String(36), ForeignKey("runs.id")),
+    Column("event_time", UtcDateTime, nullable=False),
+    Column("test", Text),
+    Column("assertion", Text),
+    Column("column", Text),
+    Column("success", Boolean),
+    Column("severity", Text),
+    Column("expected", Text),
+    Column("actual", Text),
+    Column("description", Text),
+    Index("ix_quality_results_dataset", "dataset_ident", "event_time"),
+    Index("ix_quality_results_run", "run_id"),
+)
+"""One data-quality result: an assertion of a `dataQualityAssertions` facet on a dataset
+(`origin` assertion) or a test of a `test` run facet (`origin` test, no dataset), with the
+dataset version the event named (null: resolved when asked) and the run it came from.
+Datasets are named by `dataset_ident` (s.ident of the name the event used), as
+`run_versions` does; `success` is null for a skipped test. `ident` hashes the run (or the
+event, without one), the dataset, the origin, the test, the assertion and the column."""
+
+quality_metrics = Table(
+    "quality_metrics",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("ident", String(40), nullable=False, unique=True),
+    Column("dataset_ident", String(40), nullable=False),
+    Column("namespace", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("version", Text),
+    Column("run_id", String(36), ForeignKey("runs.id")),
+    Column("event_time", UtcDateTime, nullable=False),
+    Column("row_count", BigInteger),
+    Column("bytes", BigInteger),
+    Column("file_count", BigInteger),
+    Column("column_metrics", Text, nullable=False),
+    Index("ix_quality_metrics_dataset", "dataset_ident", "event_time"),
+    Index("ix_quality_metrics_run", "run_id"),
+)
+"""The `dataQualityMetrics` of a dataset as one run (or one dataset event) measured it;
+`column_metrics` holds the facet's per-column metrics as JSON."""
+
 NORMALIZED_TABLES = (
     job_edges,
+    quality_results,
+    quality_metrics,
     column_edges,
     lineage_edges,
     facets,
