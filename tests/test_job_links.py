@@ -82,6 +82,12 @@ async def walk(
     )
 
 
+async def job(client: httpx.AsyncClient, name: str) -> dict[str, Any]:
+    response = await client.get(f"/api/v1/namespaces/{NS}/jobs/{name}")
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
 def j(name: str) -> str:
     return f"job:{NS}:{name}"
 
@@ -115,6 +121,33 @@ async def test_job_dependencies_become_job_edges(client: httpx.AsyncClient) -> N
         {j("transform"): 0, j("extract"): 1},
         {(j("extract"), j("transform"))},
     )
+    # each end's answer names the edge with what the facet said about it
+    extract_dependencies = [
+        {
+            "upstream": j("extract"),
+            "downstream": j("report"),
+            "upstreamRunId": RUN_A,
+            "downstreamRunId": None,
+            "dependencyType": "DIRECT_INVOCATION",
+            "sequenceTriggerRule": "FINISH_TO_START",
+            "statusTriggerRule": "EXECUTE_ON_SUCCESS",
+            "triggerRule": None,
+            "via": None,
+        },
+        {
+            "upstream": j("extract"),
+            "downstream": j("transform"),
+            "upstreamRunId": RUN_A,
+            "downstreamRunId": RUN_B1,
+            "dependencyType": "DIRECT_INVOCATION",
+            "sequenceTriggerRule": "FINISH_TO_START",
+            "statusTriggerRule": "EXECUTE_ON_SUCCESS",
+            "triggerRule": "ALL_SUCCESS",
+            "via": None,
+        },
+    ]
+    assert (await job(client, "extract"))["dependencies"] == extract_dependencies
+    assert (await job(client, "transform"))["dependencies"] == extract_dependencies[1:]
     # the Marquez neighbourhood shows the job edges; a job's inputs and outputs stay datasets
     response = await client.get("/api/v1/lineage", params={"nodeId": j("extract"), "depth": 1})
     graph = {n["id"]: n for n in response.json()["graph"]}
@@ -139,6 +172,10 @@ async def test_job_dependencies_become_job_edges(client: httpx.AsyncClient) -> N
         j("report"): 1,
     }
     assert (await walk(client, "upstream", j("transform")))[0] == {j("transform"): 0, j("load"): 1}
+    assert [
+        (d["upstream"], d["downstreamRunId"])
+        for d in (await job(client, "transform"))["dependencies"]
+    ] == [(j("load"), RUN_B2)]
     # as it was between the two runs
     assert await walk(
         client, "downstream", j("extract"), kinds="job", as_of="2026-01-01T06:00:00Z"
@@ -189,6 +226,10 @@ async def test_a_temporary_dataset_between_two_jobs_links_them(client: httpx.Asy
         {j("stage"): 0, j("merge"): 1, spill: 1},
         {(j("stage"), j("merge")), (j("stage"), spill), (spill, j("merge"))},
     )
+    assert [
+        (d["upstream"], d["downstream"], d["via"])
+        for d in (await job(client, "merge"))["dependencies"]
+    ] == [(j("stage"), j("merge"), spill)]
     # a second reader: the dataset no longer links only two jobs
     await post(
         client,
@@ -201,6 +242,7 @@ async def test_a_temporary_dataset_between_two_jobs_links_them(client: httpx.Asy
         {j("stage"): 0, j("merge"): 2, j("audit"): 2},
         set(),
     )
+    assert (await job(client, "merge"))["dependencies"] == []
     assert (
         await walk(client, "downstream", j("stage"), kinds="job", as_of="2026-01-01T00:15:00Z")
     ) == ({j("stage"): 0, j("merge"): 1}, {(j("stage"), j("merge"))})

@@ -228,7 +228,11 @@ def _column_hop(
         return None
     whole = fields.pop("", None)
     if whole is not None and not fields:
-        return Hop(whole.cls, "column", "column lineage: whole-dataset use", None, {})
+        # a dataset-wide dependency (columnLineage's `dataset`: a filter, join, sort) changes
+        # which rows the output has, never a column's values: possibly, whatever its type
+        uses = ", ".join(sorted(set(whole.via)))
+        reason = f"column lineage: dataset-wide dependency ({uses})"
+        return Hop(POSSIBLY, "column", reason, None, {})
     for info in fields.values():
         info.id = _field_id(graph, graph.find_field(out, info.name) or 0)
     cls = max(info.cls for info in fields.values())

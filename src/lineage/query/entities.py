@@ -17,7 +17,7 @@ from lineage.errors import NodeNotFound
 from lineage.query import quality
 from lineage.query import tags as tagging
 from lineage.query import types as t
-from lineage.store import marquez_read, read
+from lineage.store import job_links, marquez_read, read
 from lineage.store import tags as node_tags
 
 R = TypeVar("R", bound=t.Run)
@@ -290,6 +290,7 @@ def jobs(conn: Connection, rows: list[Row[Any]]) -> list[t.Job]:
     latest_runs = {r.job_id: a for r, a in zip(latest_rows, answers, strict=True)}
     facets = read.facets_of(conn, "job", [str(i) for i in job_ids])
     tags = node_tags.of_nodes(conn, "job", [(r.namespace, r.name) for r in rows])
+    dependencies = job_links.of_jobs(conn, job_ids)
     out = []
     for row in rows:
         parent = parents.get(row.parent_job_id)
@@ -326,9 +327,25 @@ def jobs(conn: Connection, rows: list[Row[Any]]) -> list[t.Job]:
                 facets[str(row.id)],
                 node_tags.names_of(tags.get((row.namespace, row.name), [])),
                 tagging.own(tags.get((row.namespace, row.name), [])),
+                [_dependency(d) for d in dependencies.get(row.id, [])],
             )
         )
     return out
+
+
+def _dependency(row: Row[Any]) -> t.JobDependency:
+    via = row.via_name is not None
+    return t.JobDependency(
+        ids.format_id("job", row.up_namespace, row.up_name),
+        ids.format_id("job", row.down_namespace, row.down_name),
+        row.upstream_run_id,
+        row.downstream_run_id,
+        row.dependency_type,
+        row.sequence_trigger_rule,
+        row.status_trigger_rule,
+        row.trigger_rule,
+        ids.format_id("dataset", row.via_namespace, row.via_name) if via else None,
+    )
 
 
 def job(conn: Connection, row: Row[Any]) -> t.Job:

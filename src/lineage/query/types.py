@@ -526,6 +526,31 @@ class JobType(Answer):
     processing_type: str | None
 
 
+class JobDependency(Answer):
+    """A current job-to-job edge at this job: `upstream` comes before `downstream`."""
+
+    upstream: NodeIdStr
+    downstream: NodeIdStr
+    upstream_run_id: Annotated[str | None, Meta(description="The upstream run, if named")]
+    downstream_run_id: Annotated[str | None, Meta(description="The downstream run, if named")]
+    dependency_type: Annotated[
+        str | None, Meta(description="jobDependencies' dependency_type: DIRECT_INVOCATION...")
+    ]
+    sequence_trigger_rule: Annotated[
+        str | None, Meta(description="FINISH_TO_START, FINISH_TO_FINISH, START_TO_START")
+    ]
+    status_trigger_rule: Annotated[
+        str | None, Meta(description="EXECUTE_EVERY_TIME, EXECUTE_ON_SUCCESS...")
+    ]
+    trigger_rule: Annotated[
+        str | None, Meta(description="The downstream run's trigger_rule: ALL_SUCCESS...")
+    ]
+    via: Annotated[
+        NodeIdStr | None,
+        Meta(description="The temporary dataset that is the only link, for such an edge"),
+    ]
+
+
 class Job(Answer):
     """A job with its current inputs and outputs, facets and newest run."""
 
@@ -551,6 +576,10 @@ class Job(Answer):
     facets: Facets
     tags: Annotated[list[str], Meta(description="Tag names set on the job")] = []
     tag_details: Tags = []
+    dependencies: Annotated[
+        list[JobDependency],
+        Meta(description="Job-to-job lineage: the jobs this one follows or triggers"),
+    ] = []
 
 
 class Jobs(Page):

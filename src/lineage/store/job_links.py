@@ -307,3 +307,39 @@ def current_edges(conn: Connection) -> list[tuple[int, int]]:
 def valid_at(at: datetime) -> Any:
     """The job-to-job rows current at `at`."""
     return and_(_je.valid_from <= at, (_je.valid_to.is_(None)) | (_je.valid_to > at))
+
+
+_UP, _DOWN = s.jobs.alias("up"), s.jobs.alias("down")
+_DEPENDENCY_ROWS = (
+    select(
+        _je.id,
+        _UP.c.namespace.label("up_namespace"),
+        _UP.c.name.label("up_name"),
+        _DOWN.c.namespace.label("down_namespace"),
+        _DOWN.c.name.label("down_name"),
+        *_ATTRIBUTES,
+        _ds.namespace.label("via_namespace"),
+        _ds.name.label("via_name"),
+    )
+    .join(_UP, _UP.c.id == _je.upstream_job_id)
+    .join(_DOWN, _DOWN.c.id == _je.downstream_job_id)
+    .outerjoin(s.datasets, and_(_je.owner_type == "dataset", _ds.id == _je.owner_id))
+    .where(_je.valid_to.is_(None))
+)
+
+
+def of_jobs(conn: Connection, job_ids: list[int]) -> dict[int, list[Any]]:
+    """The current job-to-job rows at each of `job_ids` (as either end), in a fixed order."""
+    found: dict[int, Any] = {}  # by row id: a row between two chunks is read twice
+    for start in range(0, len(job_ids), 500):
+        chunk = job_ids[start : start + 500]
+        where = _je.upstream_job_id.in_(chunk) | _je.downstream_job_id.in_(chunk)
+        found.update((row.id, row) for row in conn.execute(_DEPENDENCY_ROWS.where(where)))
+    out: dict[int, list[Any]] = {}
+    wanted = set(job_ids)
+    for row in found.values():
+        for end in {row.upstream_job_id, row.downstream_job_id} & wanted:
+            out.setdefault(end, []).append(row)
+    for rows in out.values():
+        rows.sort(key=lambda r: tuple("" if v is None else str(v) for v in r[1:]))
+    return out
