@@ -406,6 +406,84 @@ def _int(value: Any) -> int | None:
     return None
 
 
+REDACTED = "***"
+
+
+def _fields(facet: Any, names: tuple[str, ...]) -> dict[str, str | None] | None:
+    """The string fields `names` of a facet (others are ignored, so a newer minor version
+    reads as well as the one known); None without the facet or with none of them."""
+    if not isinstance(facet, dict) or is_deleted(facet):
+        return None
+    found = {n: _scalar(facet.get(n)) for n in names}
+    return found if any(v is not None for v in found.values()) else None
+
+
+CATALOG_FIELDS = ("framework", "type", "name", "metadataUri", "warehouseUri", "source")
+SOURCE_CODE_FIELDS = (
+    "type",
+    "url",
+    "repoUrl",
+    "path",
+    "version",
+    "tag",
+    "branch",
+    "pullRequestNumber",
+)
+ENGINE_FIELDS = ("name", "version", "openlineageAdapterVersion")
+
+
+def catalog(facets: dict[str, Any]) -> dict[str, str | None] | None:
+    """The `catalog` dataset facet: framework, type, name, metadataUri, warehouseUri, source."""
+    return _fields(facets.get("catalog"), CATALOG_FIELDS)
+
+
+def dataset_type(facets: dict[str, Any]) -> dict[str, str | None] | None:
+    """The `datasetType` dataset facet: datasetType (TABLE, VIEW, MODEL...) and subType."""
+    return _fields(facets.get("datasetType"), ("datasetType", "subType"))
+
+
+def source_code_location(job_facets: dict[str, Any]) -> dict[str, str | None] | None:
+    """The `sourceCodeLocation` job facet, pullRequestNumber included."""
+    return _fields(job_facets.get("sourceCodeLocation"), SOURCE_CODE_FIELDS)
+
+
+def processing_engine(run_facets: dict[str, Any]) -> dict[str, str | None] | None:
+    """The `processing_engine` run facet: name, version, openlineageAdapterVersion."""
+    return _fields(run_facets.get("processing_engine"), ENGINE_FIELDS)
+
+
+def environment_variable_names(run_facets: dict[str, Any]) -> list[str]:
+    """The names of the `environmentVariables` run facet, never their values (secrets)."""
+    facet = _dict(run_facets.get("environmentVariables"))
+    entries = (_dict(e) for e in _list(facet.get("environmentVariables")))
+    return sorted({name for e in entries if (name := _str(e.get("name"))) is not None})
+
+
+def execution_parameters(run_facets: dict[str, Any]) -> dict[str, str | None]:
+    """The `executionParameters` run facet as {key: value}, like a training run's params."""
+    facet = _dict(run_facets.get("executionParameters"))
+    out: dict[str, str | None] = {}
+    for entry in (_dict(p) for p in _list(facet.get("parameters"))):
+        key = _str(entry.get("key")) or _str(entry.get("name"))
+        if key is not None:
+            out[key] = _scalar(entry.get("value"))
+    return dict(sorted(out.items()))
+
+
+def redacted(name: str, facet: Any) -> Any:
+    """A facet as answers show it: the values of `environmentVariables` replaced by
+    `***` (they carry secrets); every other facet as sent."""
+    if name != "environmentVariables" or not isinstance(facet, dict):
+        return facet
+    entries = facet.get("environmentVariables")
+    if not isinstance(entries, list):
+        return facet
+    hidden = [
+        {**e, "value": REDACTED} if isinstance(e, dict) and "value" in e else e for e in entries
+    ]
+    return {**facet, "environmentVariables": hidden}
+
+
 def lifecycle(facets: dict[str, Any]) -> tuple[str | None, tuple[str, str] | None]:
     """(state, previous identity) from `lifecycleStateChange`; previous only for RENAME."""
     facet = facets.get("lifecycleStateChange")

@@ -12,6 +12,7 @@ import msgspec
 import orjson
 from sqlalchemy import Connection, Row
 
+from lineage import facets as f
 from lineage import ids
 from lineage.errors import NodeNotFound
 from lineage.query import quality
@@ -67,10 +68,15 @@ def schema_fields(fields: Any) -> list[t.SchemaField]:
             _text(f.get("type")),
             _text(f.get("description")),
             schema_fields(f.get("fields")),
+            ordinal_position=_position(f.get("ordinal_position")),
         )
         for f in fields
         if isinstance(f, dict)
     ]
+
+
+def _position(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _text(value: Any) -> str | None:
@@ -123,15 +129,27 @@ def datasets(conn: Connection, rows: list[Row[Any]]) -> list[t.Dataset]:
             tagging.own(tags.get((row.namespace, row.name), [])),
             marquez_read.source_name(facets[str(row.id)]),
             checks.get((row.namespace, row.name)),
+            _catalog(facets[str(row.id)]),
+            _dataset_type(facets[str(row.id)]),
         )
         for row in rows
     ]
 
 
+def _catalog(facets: dict[str, Any]) -> t.Catalog | None:
+    found = f.catalog(facets)
+    return t.Catalog(*found.values()) if found is not None else None
+
+
+def _dataset_type(facets: dict[str, Any]) -> t.DatasetType | None:
+    found = f.dataset_type(facets)
+    return t.DatasetType(*found.values()) if found is not None else None
+
+
 def _tagged(fields: list[t.SchemaField], tags: list[node_tags.NodeTag]) -> list[t.SchemaField]:
     """Top-level fields with the names of their tags (Marquez's field `tags`)."""
-    for f in fields:
-        f.tags = node_tags.names_of(tags, f.name or "")
+    for field in fields:
+        field.tags = node_tags.names_of(tags, field.name or "")
     return fields
 
 
@@ -205,6 +223,11 @@ def runs(conn: Connection, rows: list[Row[Any]], cls: type[R] = t.Run) -> list[R
         answer = _run(cls, row, jobs[row.job_id], io.get(row.id, ([], [])), facets[row.id])
         answer.tags = tagging.own(tags.get(row.id, []))
         answer.quality = checks.get(row.id, [])
+        run_facets = facets[row.id]
+        engine = f.processing_engine(run_facets)
+        answer.processing_engine = t.ProcessingEngine(*engine.values()) if engine else None
+        answer.environment_variables = f.environment_variable_names(run_facets)
+        answer.parameters = f.execution_parameters(run_facets)
         answers.append(answer)
     return answers
 
@@ -328,6 +351,7 @@ def jobs(conn: Connection, rows: list[Row[Any]]) -> list[t.Job]:
                 node_tags.names_of(tags.get((row.namespace, row.name), [])),
                 tagging.own(tags.get((row.namespace, row.name), [])),
                 [_dependency(d) for d in dependencies.get(row.id, [])],
+                _source_code(facets[str(row.id)]),
             )
         )
     return out
@@ -346,6 +370,11 @@ def _dependency(row: Row[Any]) -> t.JobDependency:
         row.trigger_rule,
         ids.format_id("dataset", row.via_namespace, row.via_name) if via else None,
     )
+
+
+def _source_code(facets: dict[str, Any]) -> t.SourceCodeLocation | None:
+    found = f.source_code_location(facets)
+    return t.SourceCodeLocation(*found.values()) if found is not None else None
 
 
 def job(conn: Connection, row: Row[Any]) -> t.Job:

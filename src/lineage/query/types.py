@@ -348,6 +348,27 @@ class SchemaField(Answer):
     description: str | None
     fields: list[SchemaField]
     tags: Annotated[list[str], Meta(description="Tag names set on the field")] = []
+    ordinal_position: Annotated[
+        int | None, Meta(description="Its position in the schema (1-indexed), if sent")
+    ] = None
+
+
+class Catalog(Answer):
+    """The catalog a dataset is registered in (the `catalog` facet)."""
+
+    framework: Annotated[str | None, Meta(description="iceberg, hive, unity...")]
+    type: str | None
+    name: str | None
+    metadata_uri: str | None
+    warehouse_uri: str | None
+    source: str | None
+
+
+class DatasetType(Answer):
+    """What kind of dataset it is (the `datasetType` facet)."""
+
+    dataset_type: Annotated[str | None, Meta(description="TABLE, VIEW, STREAM, MODEL...")]
+    sub_type: str | None
 
 
 class Dataset(Answer):
@@ -378,6 +399,8 @@ class Dataset(Answer):
     quality: Annotated[
         QualitySummary | None, Meta(description="Data quality, when any result was sent")
     ] = None
+    catalog: Annotated[Catalog | None, Meta(description="The catalog facet")] = None
+    dataset_type: Annotated[DatasetType | None, Meta(description="The datasetType facet")] = None
 
 
 QualityStatus = Literal["passing", "warning", "failing"]
@@ -468,6 +491,14 @@ class DatasetVersions(Page):
     versions: list[DatasetVersion]
 
 
+class ProcessingEngine(Answer):
+    """What ran the job (the `processing_engine` facet)."""
+
+    name: Annotated[str | None, Meta(description="Spark, Airflow, dbt...")]
+    version: str | None
+    openlineage_adapter_version: str | None
+
+
 class Run(Answer):
     """A run of a job."""
 
@@ -494,6 +525,16 @@ class Run(Answer):
     quality: Annotated[
         list[QualityResult], Meta(description="The data-quality results this run reported")
     ] = []
+    processing_engine: Annotated[
+        ProcessingEngine | None, Meta(description="The processing_engine facet")
+    ] = None
+    environment_variables: Annotated[
+        list[str],
+        Meta(description="Names of the environmentVariables facet; values never shown"),
+    ] = []
+    parameters: Annotated[
+        dict[str, str | None], Meta(description="The executionParameters facet, key -> value")
+    ] = {}
 
 
 class Runs(Page):
@@ -551,6 +592,19 @@ class JobDependency(Answer):
     ]
 
 
+class SourceCodeLocation(Answer):
+    """Where the job's code lives (the `sourceCodeLocation` facet)."""
+
+    type: Annotated[str | None, Meta(description="git, ...")]
+    url: str | None
+    repo_url: str | None
+    path: str | None
+    version: str | None
+    tag: str | None
+    branch: str | None
+    pull_request_number: str | None
+
+
 class Job(Answer):
     """A job with its current inputs and outputs, facets and newest run."""
 
@@ -580,6 +634,9 @@ class Job(Answer):
         list[JobDependency],
         Meta(description="Job-to-job lineage: the jobs this one follows or triggers"),
     ] = []
+    source_code_location: Annotated[
+        SourceCodeLocation | None, Meta(description="The sourceCodeLocation facet")
+    ] = None
 
 
 class Jobs(Page):

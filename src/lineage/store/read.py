@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, and_, case, func, literal, or_, select, union_all
 
 from lineage import jsonio
-from lineage.facets import explicit_flows
+from lineage.facets import explicit_flows, redacted
 from lineage.store import codec, job_links
 from lineage.store import schema as s
 from lineage.store.changes import Flow, NodeKey, NodeState, Snapshot, dataset_key, job_key
@@ -196,12 +196,13 @@ def _in_chunks(conn: Connection, query: Any, column: Any, values: Iterable[Any])
 
 
 def facets_of(conn: Connection, owner: str, keys: list[str]) -> dict[str, dict[str, Any]]:
-    """Current facets of several owners of one type: owner key -> {facet name: json}."""
+    """Current facets of several owners of one type: owner key -> {facet name: json}, with
+    the values of environment variables redacted (`lineage.facets.redacted`)."""
     out: dict[str, dict[str, Any]] = {k: {} for k in keys}
     fc = s.facets.c
     query = select(fc.owner_key, fc.name, fc.payload).where(fc.owner_type == owner)
     for row in _in_chunks(conn, query, fc.owner_key, keys):
-        out[row.owner_key][row.name] = jsonio.loads(row.payload)
+        out[row.owner_key][row.name] = redacted(row.name, jsonio.loads(row.payload))
     return out
 
 
