@@ -16,8 +16,8 @@ import os
 import pkgutil
 from pathlib import Path
 
-import openlineage.client.generated as generated
 import pytest
+from openlineage.client import generated
 from openlineage.client.generated import base
 
 from lineage import facet_coverage as fc
