@@ -36,11 +36,12 @@ from lineage.store import ml_schema as m
 from lineage.store import schema as s
 from lineage.store.version_reads import (
     Use,
-    dataset_uses,
     datasets_by_id,
+    readers,
     run_events,
     run_uses,
     runs_by_id,
+    versions,
 )
 
 DEFAULT_LIMIT = 1000
@@ -150,7 +151,10 @@ class BlastRadius(Answer):
     plan: Annotated[list[PlanStep], Meta(description="Jobs to re-run, in dependency order")]
     untainted_reads: Annotated[
         list[UntaintedRead],
-        Meta(description="Not tainted: runs since the origin that read a clean version"),
+        Meta(
+            description="Not tainted: runs that read a tainted dataset while it was tainted "
+            "(from the origin until a clean version replaced it), but a clean version"
+        ),
     ]
     truncated: Annotated[bool, Meta(description="depth or limit cut the walk short")]
 
@@ -217,13 +221,11 @@ class Provenance(Answer):
 
 
 @dataclass(slots=True)
-class _Dataset:
-    """Every version written to a canonical dataset (oldest first) and every read of it."""
+class _Versions:
+    """The versions of a canonical dataset a walk has read, oldest first."""
 
     versions: list[Use]
     ends: list[datetime]
-    readers: list[Use]
-    read_of: dict[str, Use | None] = field(default_factory=dict)  # reader run -> version read
 
     def read_by(self, reader: Use) -> Use | None:
         """The version `reader` read: its `version` facet's, else the newest written at or
@@ -236,28 +238,34 @@ class _Dataset:
             i -= 1
         return self.versions[i - 1] if i else None
 
+    def after(self, version: Use) -> Use | None:
+        """The version written next after `version`, if any."""
+        i = bisect.bisect_right(self.ends, _by_end(version)[0])
+        while i < len(self.versions) and self.versions[i].run_id == version.run_id:
+            i += 1
+        return self.versions[i] if i < len(self.versions) else None
+
 
 class _Estate:
-    """The datasets a walk has reached, each read in bulk once."""
+    """The versions of the datasets a walk has reached, each dataset read in bulk once:
+    those written from `since` (with the one before) up to `until`."""
 
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.datasets: dict[int, _Dataset] = {}
+    def __init__(
+        self, conn: Connection, *, since: datetime | None = None, until: datetime | None = None
+    ) -> None:
+        self.conn, self.since, self.until = conn, since, until
+        self.datasets: dict[int, _Versions] = {}
 
     def load(self, dataset_ids: Iterable[int]) -> None:
         todo = {d for d in dataset_ids if d not in self.datasets}
         if not todo:
             return
-        versions: dict[int, list[Use]] = defaultdict(list)
-        readers: dict[int, list[Use]] = defaultdict(list)
-        for use in dataset_uses(self.conn, todo):
-            (readers if use.direction == "in" else versions)[use.dataset].append(use)
+        found: dict[int, list[Use]] = defaultdict(list)
+        for use in versions(self.conn, todo, since=self.since, until=self.until):
+            found[use.dataset].append(use)
         for d in todo:
-            written = sorted(versions[d], key=lambda v: (v.end, v.run_id))
-            entry = _Dataset(written, [v.end for v in written], readers[d])  # type: ignore[misc]
-            for reader in entry.readers:
-                entry.read_of[reader.run_id] = entry.read_by(reader)
-            self.datasets[d] = entry
+            written = sorted(found[d], key=_by_end)
+            self.datasets[d] = _Versions(written, [v.end for v in written])  # type: ignore[misc]
 
     def read_by(self, reader: Use) -> Use | None:
         self.load([reader.dataset])
@@ -321,7 +329,8 @@ def run_blast_radius(
     """Everything tainted by what run `run_id` wrote (404 naming `run` if it is unknown)."""
     origin = _run_row(conn, run_id, "run")
     written = [u for u in run_uses(conn, [origin.id], "out") if u.wrote]
-    answer = _blast(conn, [origin.id], written, limit=limit, depth=depth)
+    since = origin.started_at or origin.created_at
+    answer = _blast(conn, [origin.id], written, since, limit=limit, depth=depth)
     answer.origin.run = origin.id
     return answer
 
@@ -337,86 +346,98 @@ def dataset_blast_radius(
 ) -> BlastRadius:
     """Everything tainted by the versions of a dataset written in [since, until)."""
     row = dataset_node(conn, node_id)
-    estate = _Estate(conn)
+    estate = _Estate(conn, since=since)
     estate.load([row.id])
     written = [
         v
         for v in estate.datasets[row.id].versions
         if v.end >= since and (until is None or v.end < until)  # type: ignore[operator]
     ]
-    answer = _blast(
-        conn, sorted({v.run_id for v in written}), written, limit=limit, depth=depth, estate=estate
-    )
+    origins = sorted({v.run_id for v in written})
+    answer = _blast(conn, origins, written, since, limit=limit, depth=depth, estate=estate)
     answer.origin.dataset = read.node_id("dataset", row.namespace, row.name)
     answer.origin.since, answer.origin.until = read.iso(since), read.iso(until)
     return answer
+
+
+@dataclass(slots=True)
+class _Walk:
+    """What the blast radius walk has found so far."""
+
+    tainted: dict[str, int]  # run -> hops from the origin
+    versions: dict[tuple[int, str], Use] = field(default_factory=dict)  # (dataset, writer)
+    via: dict[str, set[tuple[int, str]]] = field(default_factory=lambda: defaultdict(set))
+    reads: dict[tuple[str, int], tuple[Use, Use | None]] = field(default_factory=dict)
+    truncated: bool = False
 
 
 def _blast(
     conn: Connection,
     origins: list[str],
     written: list[Use],
+    since: datetime,
     *,
     limit: int,
     depth: int,
     estate: _Estate | None = None,
 ) -> BlastRadius:
-    """The walk: hop by hop, the runs that read a tainted version, and what they wrote."""
-    estate = estate or _Estate(conn)
-    tainted: dict[str, int] = dict.fromkeys(origins, 0)
-    versions: dict[tuple[int, str], Use] = {}  # (dataset, writer run) -> tainted version
-    via: dict[str, set[tuple[int, str]]] = defaultdict(set)  # run -> (dataset, writer) read
-    frontier, hop, truncated = written, 0, False
+    """The walk: hop by hop, the runs that read a tainted version, and what they wrote.
+
+    Only what a run started since the origin could have read is read: versions from `since`
+    (and the one before), and per hop the reads of the datasets reached that started from
+    `since` until the newest of those datasets' next versions was written."""
+    estate = estate or _Estate(conn, since=since)
+    walk = _Walk(dict.fromkeys(origins, 0))
+    frontier, hop = written, 0
     while frontier:
         estate.load(v.dataset for v in frontier)
-        versions.update(((v.dataset, v.run_id), v) for v in frontier)
-        found: dict[str, Use] = {}
+        walk.versions.update(((v.dataset, v.run_id), v) for v in frontier)
+        writers: dict[int, set[str]] = defaultdict(set)
         for v in frontier:
-            entry = estate.datasets[v.dataset]
-            for reader in entry.readers:
-                read_v = entry.read_of[reader.run_id]
-                if read_v is None or read_v.run_id != v.run_id:
-                    continue
-                via[reader.run_id].add((v.dataset, v.run_id))
-                if reader.run_id not in tainted:
-                    found.setdefault(reader.run_id, reader)
+            writers[v.dataset].add(v.run_id)
+        nexts = [estate.datasets[v.dataset].after(v) for v in frontier]
+        until = None if None in nexts else max(_by_end(n)[0] for n in nexts if n is not None)
+        found: dict[str, Use] = {}
+        pinned = {v.version for v in frontier if v.version is not None}
+        for reader in readers(conn, writers, since=since, until=until, pinned=pinned):
+            read_v = estate.datasets[reader.dataset].read_by(reader)
+            walk.reads[(reader.run_id, reader.dataset)] = (reader, read_v)
+            if read_v is None or read_v.run_id not in writers[reader.dataset]:
+                continue
+            walk.via[reader.run_id].add((reader.dataset, read_v.run_id))
+            if reader.run_id not in walk.tainted:
+                found.setdefault(reader.run_id, reader)
         if not found:
             break
         if hop == depth:
-            truncated = True
+            walk.truncated = True
             break
-        if len(tainted) + len(found) > limit:
-            room = max(limit - len(tainted), 0)
+        if len(walk.tainted) + len(found) > limit:
+            room = max(limit - len(walk.tainted), 0)
             found = dict(sorted(found.items(), key=lambda kv: (kv[1].start, kv[0]))[:room])
-            truncated = True
+            walk.truncated = True
         hop += 1
-        tainted.update(dict.fromkeys(found, hop))
+        walk.tainted.update(dict.fromkeys(found, hop))
         frontier = [u for u in run_uses(conn, found, "out") if u.wrote]
-        if truncated:
+        if walk.truncated:
             estate.load(v.dataset for v in frontier)
-            versions.update(((v.dataset, v.run_id), v) for v in frontier)
+            walk.versions.update(((v.dataset, v.run_id), v) for v in frontier)
             break
-    return _blast_answer(conn, estate, tainted, versions, via, written, truncated, limit)
+    return _blast_answer(conn, estate, walk, written, limit)
 
 
 def _blast_answer(
-    conn: Connection,
-    estate: _Estate,
-    tainted: dict[str, int],
-    versions: dict[tuple[int, str], Use],
-    via: dict[str, set[tuple[int, str]]],
-    written: list[Use],
-    truncated: bool,
-    limit: int,
+    conn: Connection, estate: _Estate, walk: _Walk, written: list[Use], limit: int
 ) -> BlastRadius:
+    tainted, versions, via = walk.tainted, walk.versions, walk.via
     runs = runs_by_id(conn, tainted)
     by_dataset: dict[int, list[Use]] = defaultdict(list)
     for v in versions.values():
         by_dataset[v.dataset].append(v)
-    origin_start = min((v.start for v in written), default=None)
-    context = _untainted_reads(estate, by_dataset, tainted, origin_start, limit)
-    dataset_rows = datasets_by_id(conn, {*by_dataset, *(u.dataset for u in context)})
-    jobs = read.jobs_by_id(conn, {r.job_id for r in runs.values()} | {u.job_id for u in context})
+    replaced = {d: _replacement(estate.datasets[d], versions) for d in by_dataset}
+    context = _untainted_reads(walk, replaced, limit)
+    dataset_rows = datasets_by_id(conn, {*by_dataset, *(u.dataset for u, _ in context)})
+    jobs = read.jobs_by_id(conn, {r.job_id for r in runs.values()} | {u.job_id for u, _ in context})
 
     def node(dataset_id: int) -> str:
         row = dataset_rows[dataset_id]
@@ -462,8 +483,7 @@ def _blast_answer(
                 for v in mine
             ]
             continue
-        newest = estate.datasets[d].versions[-1]
-        clean = newest if (d, newest.run_id) not in versions else None
+        clean = replaced[d]
         datasets.append(
             TaintedDataset(
                 node(d),
@@ -486,11 +506,11 @@ def _blast_answer(
                 job_node(u.job_id),
                 node(u.dataset),
                 read.iso(u.start),  # type: ignore[arg-type]
-                _ref(read_v) if (read_v := estate.datasets[u.dataset].read_of[u.run_id]) else None,
+                _ref(read_v) if read_v is not None else None,
             )
-            for u in context
+            for u, read_v in context
         ],
-        truncated,
+        walk.truncated,
     )
 
 
@@ -502,23 +522,27 @@ def _ref(v: Use) -> VersionRef:
     return VersionRef(v.run_id, v.version, read.iso(v.end))  # type: ignore[arg-type]
 
 
+def _replacement(written: _Versions, tainted: dict[tuple[int, str], Use]) -> Use | None:
+    """The dataset's newest version when it is clean and newer than every tainted one."""
+    newest = written.versions[-1]
+    return None if (newest.dataset, newest.run_id) in tainted else newest
+
+
 def _untainted_reads(
-    estate: _Estate,
-    by_dataset: dict[int, list[Use]],
-    tainted: dict[str, int],
-    since: datetime | None,
-    limit: int,
-) -> list[Use]:
-    """Reads of tainted datasets since the origin by runs that are not tainted."""
-    if since is None:
-        return []
-    found = [
-        reader
-        for d in by_dataset
-        for reader in estate.datasets[d].readers
-        if reader.run_id not in tainted and reader.start >= since
-    ]
-    found.sort(key=lambda u: (u.start, u.run_id, u.dataset))
+    walk: _Walk, replaced: dict[int, Use | None], limit: int
+) -> list[tuple[Use, Use | None]]:
+    """Reads of tainted datasets, while they were tainted, by runs that read a clean version
+    (or one the store has no writer for): context, oldest first."""
+    found = []
+    for reader, read_v in walk.reads.values():
+        if reader.run_id in walk.tainted or reader.dataset not in replaced:
+            continue
+        if read_v is not None and (reader.dataset, read_v.run_id) in walk.versions:
+            continue  # read a tainted version, past the limit
+        clean = replaced[reader.dataset]
+        if clean is None or reader.start < clean.end:  # type: ignore[operator]
+            found.append((reader, read_v))
+    found.sort(key=lambda p: (p[0].start, p[0].run_id, p[0].dataset))
     return found[:limit]
 
 
@@ -660,8 +684,10 @@ def _provenance(
     depth: int,
 ) -> Provenance:
     """Upstream hop by hop: each run's inputs, the version of each it read, that version's
-    writer; one set of bulk reads per hop."""
-    estate = _Estate(conn)
+    writer; one set of bulk reads per hop (of versions written before the root started:
+    nothing upstream read a later one)."""
+    start = _run_row(conn, root, "runId")
+    estate = _Estate(conn, until=start.started_at or start.created_at)
     found: dict[str, int] = {root: 0}
     reads: dict[str, list[tuple[Use, Use | None]]] = {}
     frontier, hop, truncated = [root], 0, False

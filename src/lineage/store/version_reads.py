@@ -80,18 +80,62 @@ def _uses(rows: Iterable[Any]) -> list[Use]:
     return [Use(*row) for row in rows]
 
 
-def dataset_uses(conn: Connection, dataset_ids: Iterable[int]) -> list[Use]:
-    """Every read of the canonical datasets, and every version written to them."""
-    out: list[Use] = []
+def _identities(conn: Connection, dataset_ids: Iterable[int]) -> list[int]:
+    """The canonical datasets' own ids and those of their aliases."""
+    out: list[int] = []
     for chunk in _chunks(dataset_ids):
         rows = select(ds.id).where(ds.id.in_(chunk) | ds.canonical_id.in_(chunk))
-        identities: list[int] = list(conn.execute(rows).scalars())
-        for ids in _chunks(identities):
-            query = _USES.where(
-                io.dataset_id.in_(ids),
-                (io.direction == "in") | (rn.state == "COMPLETED"),
-            )
+        out += conn.execute(rows).scalars()
+    return out
+
+
+def versions(
+    conn: Connection,
+    dataset_ids: Iterable[int],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[Use]:
+    """The versions of the canonical datasets written from `since` to `until` (inclusive),
+    and, with `since`, the newest of each written before it (what a run starting at `since`
+    read)."""
+    out: list[Use] = []
+    written = _USES.where(io.direction == "out", rn.state == "COMPLETED")
+    for ids in _chunks(_identities(conn, dataset_ids)):
+        query = written.where(io.dataset_id.in_(ids))
+        if until is not None:
+            query = query.where(rn.ended_at <= until)
+        if since is None:
             out += _uses(conn.execute(query))
+            continue
+        out += _uses(conn.execute(query.where(rn.ended_at >= since)))
+        rank = func.row_number().over(partition_by=io.dataset_id, order_by=rn.ended_at.desc())
+        before = query.where(rn.ended_at < since).add_columns(rank.label("rank")).subquery()
+        newest = select(*[before.c[c.name] for c in _USES.selected_columns])
+        out += _uses(conn.execute(newest.where(before.c.rank == 1)))
+    return out
+
+
+def readers(
+    conn: Connection,
+    dataset_ids: Iterable[int],
+    *,
+    since: datetime,
+    until: datetime | None,
+    pinned: Iterable[str] = (),
+) -> list[Use]:
+    """Reads of the canonical datasets by runs that started from `since`, before `until`,
+    and those whose `version` facet names one of the `pinned` versions, whenever."""
+    out: list[Use] = []
+    start = func.coalesce(rn.started_at, rn.created_at)
+    window = start >= since if until is None else (start >= since) & (start < until)
+    named = sorted(set(pinned))
+    if named:
+        window = window | rv.version.in_(named)
+    for ids in _chunks(_identities(conn, dataset_ids)):
+        out += _uses(
+            conn.execute(_USES.where(io.direction == "in", io.dataset_id.in_(ids), window))
+        )
     return out
 
 
