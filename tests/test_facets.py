@@ -6,6 +6,9 @@ import copy
 from dataclasses import replace
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from lineage import facets as f
 
 _FIELDS = [
@@ -87,3 +90,45 @@ def test_every_transformation_of_an_input_field_is_an_edge_and_legacy_types_map(
             (*expected, "d")
         ]
     assert [(e.type, e.subtype) for e in f.column_edges(facet({})) or ()] == [("DIRECT", None)]
+
+
+_TRANSFORMATION = st.fixed_dictionaries(
+    {"type": st.sampled_from(["DIRECT", "INDIRECT", "direct"])},
+    optional={"subtype": st.sampled_from(["IDENTITY", "FILTER", "JOIN"]), "masking": st.booleans()},
+)
+_SOURCE = st.fixed_dictionaries(
+    {
+        "namespace": st.just("n"),
+        "name": st.sampled_from(["in1", "in2"]),
+        "field": st.sampled_from(["a", "b"]),
+        "transformations": st.lists(_TRANSFORMATION, min_size=1, max_size=4),
+    }
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    fields=st.dictionaries(st.sampled_from(["x", "y"]), st.lists(_SOURCE, max_size=3)),
+    dataset=st.lists(_SOURCE, max_size=3),
+)
+def test_column_edges_are_every_distinct_transformation(
+    fields: dict[str, list[dict[str, Any]]], dataset: list[dict[str, Any]]
+) -> None:
+    """One edge per distinct (output field, input field, type, subtype), the first of equals
+    kept: none is lost to another transformation of the same input field."""
+    facet = {
+        "columnLineage": {
+            "fields": {out: {"inputFields": sources} for out, sources in fields.items()},
+            "dataset": dataset,
+        }
+    }
+    sent = [
+        (out, src["name"], src["field"], t["type"].upper(), t.get("subtype"))
+        for out, sources in [*fields.items(), ("", dataset)]
+        for src in sources
+        for t in src["transformations"]
+    ]
+    edges = f.column_edges(facet) or ()
+    assert [(e.out_field, e.in_name, e.in_field, e.type, e.subtype) for e in edges] == list(
+        dict.fromkeys(sent)
+    )

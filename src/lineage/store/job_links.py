@@ -166,7 +166,35 @@ def _declare(
             )
         )
     }
-    _replace(conn, changes, "job", owner.id, at, wanted, current)
+    if not _replace(conn, changes, "job", owner.id, at, wanted, current):
+        _mark(conn, owner.id, at)
+
+
+def _mark(conn: Connection, owner_id: int, at: datetime) -> None:
+    """Note the time of a declaration that changed no row (empty, or the same edges as
+    before), so that an older one arriving later is still seen as older: the owner's one
+    mark row is a self-loop valid for no time at all (valid_from = valid_to), never an edge."""
+    mark = conn.execute(
+        select(_je.id).where(
+            _je.owner_type == "job",
+            _je.owner_id == owner_id,
+            _je.upstream_job_id == _je.downstream_job_id,
+        )
+    ).scalar()
+    if mark is None:
+        conn.execute(
+            s.job_edges.insert(),
+            {
+                "upstream_job_id": owner_id,
+                "downstream_job_id": owner_id,
+                "owner_type": "job",
+                "owner_id": owner_id,
+                "valid_from": at,
+                "valid_to": at,
+            },
+        )
+    else:
+        conn.execute(update(s.job_edges).where(_je.id == mark).values(valid_from=at, valid_to=at))
 
 
 _ATTRIBUTES = (
@@ -189,13 +217,14 @@ def _replace(
     at: datetime,
     wanted: set[tuple[Any, ...]],
     current: dict[tuple[Any, ...], int],
-) -> None:
+) -> bool:
     """Retire the owner's current rows not wanted, insert the wanted ones not current, and
-    record the job pairs that became linked or unlinked (by any owner) in `changes`."""
+    record the job pairs that became linked or unlinked (by any owner) in `changes`; False
+    when there was nothing to change."""
     retired = [row_id for attrs, row_id in current.items() if attrs not in wanted]
     added = [attrs for attrs in wanted if attrs not in current]
     if not retired and not added:
-        return
+        return False
     pairs = {(a[0], a[1]) for a in added} | {(a[0], a[1]) for a in current if a not in wanted}
     before = _linked(conn, pairs)
     if retired:
@@ -217,6 +246,7 @@ def _replace(
     keys = _job_keys(conn, {j for pair in pairs for j in pair})
     changes.edges_added |= {(keys[a], keys[b]) for a, b in after - before}
     changes.edges_removed |= {(keys[a], keys[b]) for a, b in before - after}
+    return True
 
 
 def _linked(conn: Connection, pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
