@@ -200,13 +200,52 @@ def test_column_mode_on_the_same_canvas(page: Any) -> None:
     page.wait_for_selector("body[data-graph='ready']")
     assert "mode=columns" in page.url
     field = f"datasetField:{scenario.NS}"
-    assert drawn_ids(page) == {
+    with_lineage = {
         f"{field}:public.orders:amount",
         f"{field}:raw.orders:amount",
         f"{field}:public.revenue:total",
     }
-    assert page.text_content("#graph-status") == "3 columns, 2 column edges"
+    every = with_lineage | {
+        f"{field}:{name}"
+        for name in (
+            "public.orders:id",
+            "public.orders:customer",
+            "public.orders:currency",
+            "raw.orders:id",
+            "raw.orders:customer",
+            "public.revenue:day",
+        )
+    }
+    assert drawn_ids(page) == every  # every field, not only those with lineage
+    quiet = page.eval_on_selector_all(
+        "svg.lineage g.node.quiet", "els => els.map(e => e.dataset.id)"
+    )
+    assert set(quiet) == every - with_lineage
+    assert page.text_content("#graph-status") == "9 columns (6 without lineage), 2 column edges"
+    # a dataset's fields stand together in their column: x, then top to bottom
+    places = page.eval_on_selector_all(
+        "svg.lineage g.node",
+        "els => els.map(e => [e.dataset.id, e.transform.baseVal[0].matrix.e,"
+        " e.transform.baseVal[0].matrix.f])",
+    )
+    columns: dict[float, list[tuple[float, str]]] = {}
+    for node_id, x, y in places:
+        columns.setdefault(x, []).append((y, node_id.split(":")[-2]))
+    datasets = [[name for _, name in sorted(column)] for _, column in sorted(columns.items())]
+    assert datasets == [["raw.orders"] * 3, ["public.orders"] * 4, ["public.revenue"] * 2]
     snap(page, "graph-columns")
+    # the dataset's own fields to pick from: one column and its lineage
+    options = page.eval_on_selector_all(
+        "#field-picker select option", "els => els.map(e => e.value)"
+    )
+    assert options == ["", "id", "amount", "customer", "currency"]
+    page.evaluate("document.body.removeAttribute('data-graph')")
+    page.select_option("#field-picker select", "amount")
+    page.wait_for_selector("body[data-graph='ready']")
+    assert "field=amount" in page.url
+    assert drawn_ids(page) == with_lineage
+    assert page.text_content("#graph-status") == "3 columns (0 without lineage), 2 column edges"
+    snap(page, "graph-columns-one-field")
 
 
 def test_history_slider_travels_in_time(page: Any) -> None:

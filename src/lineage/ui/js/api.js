@@ -74,6 +74,8 @@ export const api = {
   job: (ns, name) => call(`/namespaces/${seg(ns)}/jobs/${seg(name)}`),
   runs: (ns, name, limit = 50) =>
     call(`/namespaces/${seg(ns)}/jobs/${seg(name)}/runs`, { params: { limit } }),
+  run: (id) => call(`/jobs/runs/${seg(id)}`),
+  runFacets: (id, type) => call(`/jobs/runs/${seg(id)}/facets`, { params: { type } }),
   children: (ns, name) => call(`/jobs/${seg(ns)}/${seg(name)}/children`),
   models: () => call("/models"),
   model: (ns, name) => call(`/models/${seg(ns)}/${seg(name)}`),

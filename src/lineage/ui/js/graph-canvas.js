@@ -3,7 +3,7 @@
 // the middle of the view. Far out, labels are hidden (they would be unreadable anyway).
 
 import { h } from "./dom.js";
-import { drawGraph, nodeMarkup } from "./graph-svg.js";
+import { drawGraph, edgeBoxes, nodeMarkup, setEdges } from "./graph-svg.js";
 import { SIZE } from "./layout.js";
 import { Minimap } from "./minimap.js";
 import { PanZoom } from "./panzoom.js";
@@ -14,7 +14,7 @@ const LABELS_FROM = 0.35;  // scale below which node labels are not drawn
 const READABLE = 0.6;  // the scale a large picture opens at, centred on its root
 const MOUNT_ALL = 600;  // pictures up to this many nodes are put in the page whole
 const NEAR = 0.25;  // nodes within this many view sizes around the view are mounted
-const FAR = 0.8;  // and unmounted beyond this many
+const FAR = 0.8;  // and unmounted beyond this many; edges are drawn this far around the view
 
 export class GraphCanvas {
   /**
@@ -37,7 +37,8 @@ export class GraphCanvas {
     this.canvas.addEventListener("keydown", (e) => this.onKey(e));
     // a canvas that changes size (window resized, a scrollbar appearing) is fitted again,
     // unless the user has moved the view since it was last fitted
-    new ResizeObserver(() => {
+    new ResizeObserver(([entry]) => {
+      this.panzoom.resized(entry.contentRect.width, entry.contentRect.height);
       if (this.drawn && !this.panzoom.touched) this.fit();
     }).observe(this.canvas);
     this.canvas.addEventListener("focusin", (e) => this.reveal(this.nodeOf(e)));
@@ -66,11 +67,16 @@ export class GraphCanvas {
     this.byId = new Map(drawn.nodes.map((n) => [n.id, n]));
     const previous = this.svg ? this.panzoom.view : null;
     this.marks = marks;
-    this.svg = drawGraph(drawn, marks);
+    this.svg = drawGraph(drawn);
+    this.edges = edgeBoxes(drawn, marks);
+    this.edgeArea = null;
     this.layer = this.svg.querySelector("g.nodes");
     this.mounted = new Map();
     this.plane.replaceChildren(this.svg);
-    if (drawn.nodes.length <= MOUNT_ALL) this.mount(drawn.nodes);
+    if (drawn.nodes.length <= MOUNT_ALL) {
+      this.mount(drawn.nodes);
+      setEdges(this.svg, this.edges);
+    }
     const large = drawn.nodes.length > MINIMAP_NODES || this.oversized();
     this.minimap = large ? new Minimap(drawn, this.panzoom) : null;
     this.mapSlot.replaceChildren(...(this.minimap ? [this.minimap.canvas] : []));
@@ -92,8 +98,9 @@ export class GraphCanvas {
       Math.max(root.y, height - root.y) + MARGIN);
     const whole = this.panzoom.fitScale(width / 2 + MARGIN, height / 2 + MARGIN);
     this.panzoom.touched = false;
-    if (centred >= 0.75 * whole) this.panzoom.centreOn(root.x, root.y, centred);
-    else if (whole >= LABELS_FROM) this.panzoom.centreOn(width / 2, height / 2, whole);
+    if (centred >= 0.75 * whole && centred >= LABELS_FROM) {
+      this.panzoom.centreOn(root.x, root.y, centred);
+    } else if (whole >= LABELS_FROM) this.panzoom.centreOn(width / 2, height / 2, whole);
     else this.panzoom.centreOn(root.x, root.y, Math.max(centred, READABLE));
   }
 
@@ -129,27 +136,49 @@ export class GraphCanvas {
     }
   }
 
-  /** Mount the nodes near the view and drop those far from it (large pictures only). */
+  /** Draw the nodes again (their run states changed), keeping the layout and the view. */
+  refresh() {
+    for (const el of this.mounted.values()) el.remove();
+    this.mounted.clear();
+    if (this.drawn.nodes.length <= MOUNT_ALL) this.mount(this.drawn.nodes);
+    else this.cull();
+  }
+
+  /**
+   * Large pictures only: mount the nodes near the view and drop those far from it, and draw
+   * the edges whose box meets the view widened by FAR whenever the view has left the area
+   * they were last drawn for.
+   */
   cull() {
     if (!this.drawn || this.drawn.nodes.length <= MOUNT_ALL) return;
     const area = this.panzoom.visible();
-    const within = (node, factor) => {
-      const mx = area.width * factor;
-      const my = area.height * factor;
-      return node.x + SIZE.width >= area.x - mx && node.x <= area.x + area.width + mx &&
-        node.y + SIZE.height >= area.y - my && node.y <= area.y + area.height + my;
-    };
+    const around = (factor) => ({ x0: area.x - area.width * factor, y0: area.y - area.height * factor,
+      x1: area.x + area.width * (1 + factor), y1: area.y + area.height * (1 + factor) });
+    const near = around(NEAR);
+    const far = around(FAR);
+    const within = (node, box) => node.x + SIZE.width >= box.x0 && node.x <= box.x1 &&
+      node.y + SIZE.height >= box.y0 && node.y <= box.y1;
     const fresh = [];
     for (const node of this.drawn.nodes) {
       const el = this.mounted.get(node.id);
-      if (!el && within(node, NEAR)) fresh.push(node);
-      else if (el && !within(node, FAR) && el !== document.activeElement) {
+      if (!el && within(node, near)) fresh.push(node);
+      else if (el && !within(node, far) && el !== document.activeElement) {
         el.remove();
         this.mounted.delete(node.id);
       }
     }
     this.mount(fresh);
-    this.layer.dataset.mounted = String(this.mounted.size);
+    // an attribute written every frame would have the whole picture's style recomputed
+    const count = String(this.mounted.size);
+    if (this.layer.dataset.mounted !== count) this.layer.dataset.mounted = count;
+    const drawnFor = this.edgeArea;
+    if (!drawnFor || near.x0 < drawnFor.x0 || near.y0 < drawnFor.y0 || near.x1 > drawnFor.x1 ||
+      near.y1 > drawnFor.y1) {
+      this.edgeArea = far;
+      setEdges(this.svg, this.edges.filter(([x1, y1, x2, y2]) =>
+        Math.max(x1, x2) >= far.x0 && Math.min(x1, x2) <= far.x1 &&
+        Math.max(y1, y2) >= far.y0 && Math.min(y1, y2) <= far.y1));
+    }
   }
 
   onView(view) {

@@ -33,6 +33,9 @@ function typeClass(node) {
 
 function describe(node) {
   if (node.type === "MORE") return `${node.count} more nodes, press Enter to show them`;
+  if (node.type === "FIELD") {
+    return `column ${node.field} of ${node.dataset}${node.quiet ? ", no column lineage" : ""}`;
+  }
   const run = node.type === "JOB" ? `, latest run ${node.runState || "unknown"}` : "";
   return `${typeClass(node).toLowerCase()} ${node.name} in ${node.namespace}${run}`;
 }
@@ -45,13 +48,17 @@ function toggleMarkup(node, sign) {
     `<text x="${cx}" y="${SIZE.height / 2 + 4}" text-anchor="middle">${sign === "+" ? "+" : "−"}</text></g>`;
 }
 
-/** The markup of one node (a focusable <g>), escaped. */
+/**
+ * The markup of one node (a focusable <g>), escaped. `marks` = {root, selected, ends: Set,
+ * path: Set of ids, pathEdges: Set of "from>to", toggle(node) -> "+" | "−" | null}.
+ */
 export function nodeMarkup(node, marks) {
   const classes = ["node", typeClass(node)];
   if (marks.root === node.id) classes.push("root");
   if (marks.selected === node.id) classes.push("selected");
   if (marks.ends.has(node.id)) classes.push("path-end");
   if (marks.path.has(node.id)) classes.push("on-path");
+  if (node.quiet) classes.push("quiet");
   const rx = node.type === "JOB" ? 3 : SIZE.height / 2;
   let textX = 14;
   let run = "";
@@ -70,45 +77,65 @@ export function nodeMarkup(node, marks) {
     `${sign === null ? "" : toggleMarkup(node, sign)}</g>`;
 }
 
-/** The curve of an edge and its arrow head, as path data. */
-function edgePath(a, b) {
-  const x1 = a.x + SIZE.width;
-  const y1 = a.y + SIZE.height / 2;
-  const x2 = b.x - 1;
-  const y2 = b.y + SIZE.height / 2;
-  const bend = Math.max(40, Math.abs(x2 - x1) / 2);
-  return [`M${x1},${y1}C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2 - 7},${y2}`,
-    `M${x2 - 8},${y2 - 4.5}L${x2},${y2}L${x2 - 8},${y2 + 4.5}z`];
-}
-
-function edgeGroup(paths, extra) {
-  const g = svg("g", { class: `edge-set ${extra}`, "data-count": paths.length });
-  g.append(svg("path", { class: `edge ${extra}`, d: paths.map((p) => p[0]).join("") }),
-    svg("path", { class: `head ${extra}`, d: paths.map((p) => p[1]).join("") }));
-  return g;
-}
-
 /**
- * An <svg> of the picture's own size for `drawn` (from layout()), with every edge and an
- * empty `g.nodes` layer for nodeMarkup(). `marks` = {root, selected, ends: Set, path: Set of
- * ids, pathEdges: Set of "from>to", toggle(node) -> "+" | "−" | null}.
+ * The edges of `drawn` as boxes [x1, y1, x2, y2, onPath] (from the source's right side to
+ * the target's left side); a curve with level ends never leaves the box of its ends, so a
+ * box outside the view means an edge not seen.
  */
-export function drawGraph(drawn, marks) {
-  const root = svg("svg", { class: "lineage", width: drawn.width, height: drawn.height,
-    viewBox: `0 0 ${drawn.width} ${drawn.height}`, role: "group", "data-nodes": drawn.nodes.length,
-    "aria-label": `lineage graph, ${drawn.nodes.length} nodes` });
+export function edgeBoxes(drawn, marks) {
   const at = new Map(drawn.nodes.map((n) => [n.id, n]));
-  const plain = [];
-  const onPath = [];
+  const boxes = [];
   for (const edge of drawn.edges) {
     const a = at.get(edge.from);
     const b = at.get(edge.to);
     if (!a || !b) continue;
-    (marks.pathEdges.has(`${edge.from}>${edge.to}`) ? onPath : plain).push(edgePath(a, b));
+    boxes.push([a.x + SIZE.width, a.y + SIZE.height / 2, b.x - 1, b.y + SIZE.height / 2,
+      marks.pathEdges.has(`${edge.from}>${edge.to}`)]);
   }
+  return boxes;
+}
+
+/** Path data of edge boxes: {curves, heads}, one string each. */
+export function edgeData(boxes) {
+  let curves = "";
+  let heads = "";
+  for (const [x1, y1, x2, y2] of boxes) {
+    const bend = Math.max(40, Math.abs(x2 - x1) / 2);
+    curves += `M${x1},${y1}C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2 - 7},${y2}`;
+    heads += `M${x2 - 8},${y2 - 4.5}L${x2},${y2}L${x2 - 8},${y2 + 4.5}z`;
+  }
+  return { curves, heads };
+}
+
+function edgeGroup(extra) {
+  const g = svg("g", { class: `edge-set ${extra}`, "data-count": 0 });
+  g.append(svg("path", { class: `edge ${extra}` }), svg("path", { class: `head ${extra}` }));
+  return g;
+}
+
+/** Put `boxes` (from edgeBoxes) into the edge layers of a picture from drawGraph. */
+export function setEdges(picture, boxes) {
+  for (const [extra, onPath] of [["plain", false], ["on-path", true]]) {
+    const group = picture.querySelector(`g.edge-set.${extra}`);
+    const chosen = boxes.filter((b) => b[4] === onPath);
+    const { curves, heads } = edgeData(chosen);
+    group.dataset.count = String(chosen.length);
+    group.firstElementChild.setAttribute("d", curves);
+    group.lastElementChild.setAttribute("d", heads);
+  }
+}
+
+/**
+ * An <svg> of the picture's own size for `drawn` (from layout()), with two empty edge layers
+ * (plain, on the highlighted path: two <path>s each, curves and heads; see setEdges) and an
+ * empty `g.nodes` layer for nodeMarkup().
+ */
+export function drawGraph(drawn) {
+  const root = svg("svg", { class: "lineage", width: drawn.width, height: drawn.height,
+    viewBox: `0 0 ${drawn.width} ${drawn.height}`, role: "group", "data-nodes": drawn.nodes.length,
+    "aria-label": `lineage graph, ${drawn.nodes.length} nodes` });
   const edges = svg("g", { class: "edges" });
-  edges.append(edgeGroup(plain, "plain"));
-  if (onPath.length) edges.append(edgeGroup(onPath, "on-path"));
+  edges.append(edgeGroup("plain"), edgeGroup("on-path"));
   root.append(edges, svg("g", { class: "nodes" }));
   return root;
 }

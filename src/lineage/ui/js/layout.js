@@ -85,7 +85,15 @@ function orderColumn(column, toward, position) {
     return near.reduce((sum, n) => sum + position.get(n), 0) / near.length;
   };
   const scored = column.map((node) => [score(node), node]);
-  scored.sort((a, b) => a[0] - b[0] || (a[1].name < b[1].name ? -1 : 1));
+  // nodes of one group (the fields of one dataset) stay together, where their best member is
+  const best = new Map();
+  for (const [value, node] of scored) {
+    if (node.group !== undefined) best.set(node.group, Math.min(best.get(node.group) ?? value, value));
+  }
+  const key = ([value, node]) => (node.group === undefined ? value : best.get(node.group));
+  const group = (node) => node.group ?? "";
+  scored.sort((a, b) => key(a) - key(b) || (group(a[1]) < group(b[1]) ? -1
+    : group(a[1]) > group(b[1]) ? 1 : 0) || a[0] - b[0] || (a[1].name < b[1].name ? -1 : 1));
   scored.forEach(([, node], index) => position.set(node.id, index));
   return scored.map(([, node]) => node);
 }

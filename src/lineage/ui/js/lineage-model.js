@@ -106,13 +106,63 @@ export function fieldModel(rootIds, graph) {
   return { root: roots[0], roots, nodes, edges, edgeKeys };
 }
 
-/** The column-level model around a dataset: all its fields, or one of them. */
+const FIELD_DATASETS = 40;  // datasets whose whole schema is fetched for the column picture
+
+/**
+ * Add every field of `schemas` ([{namespace, name, fields}]) that `model` lacks, as a field
+ * without lineage (`quiet`) in its dataset's column: the root dataset's at depth 0, another's at
+ * the depth of its fields nearest the root. Fields carry their dataset as `group`, so the
+ * layout keeps a dataset's fields together.
+ */
+export function addSchemaFields(model, schemas, rootKey) {
+  const depthOf = new Map([[rootKey, 0]]);
+  for (const node of model.nodes.values()) {
+    const key = `${node.namespace}:${node.dataset}`;
+    node.group = key;
+    const known = depthOf.get(key);
+    if (known === undefined || Math.abs(node.depth) < Math.abs(known)) depthOf.set(key, node.depth);
+  }
+  for (const { namespace, name, fields } of schemas) {
+    const key = `${namespace}:${name}`;
+    const depth = depthOf.get(key);
+    if (depth === undefined) continue;
+    for (const f of fields) {
+      const id = `datasetField:${namespace}:${name}:${f.name}`;
+      if (model.nodes.has(id)) continue;
+      model.nodes.set(id, { id, type: "FIELD", kind: "column", depth, namespace, dataset: name,
+        field: f.name, name: `${name}.${f.name}`, group: key, quiet: true });
+      model.roots.push(id);
+    }
+  }
+  if (!model.root) model.root = model.roots[0];
+  return model;
+}
+
+/**
+ * The column-level model around a dataset: one of its fields and that field's lineage, or
+ * (no `field`) every field of it and of the datasets its fields' lineage reaches, those
+ * without lineage included. Answers {model, answer, fields: the dataset's own fields}.
+ */
 export async function loadFieldModel(namespace, name, field, depth) {
   const datasetId = `dataset:${namespace}:${name}`;
   const prefix = `datasetField:${namespace}:${name}:`;
   const target = field ? `${prefix}${field}` : datasetId;
-  const answer = await api.columns(target, depth);
+  const [answer, own] = await Promise.all([api.columns(target, depth),
+    api.dataset(namespace, name)]);
   const roots = field ? [target]
     : answer.graph.map((e) => e.id).filter((id) => id.startsWith(prefix)).sort();
-  return { model: fieldModel(roots, answer.graph), answer };
+  const model = fieldModel(roots, answer.graph);
+  if (field) return { model, answer, fields: own.fields };
+  const others = new Map();
+  for (const node of model.nodes.values()) {
+    const key = `${node.namespace}:${node.dataset}`;
+    if (node.dataset !== name || node.namespace !== namespace) {
+      others.set(key, { namespace: node.namespace, name: node.dataset });
+    }
+  }
+  const schemas = await Promise.all([...others.values()].slice(0, FIELD_DATASETS).map((d) =>
+    api.dataset(d.namespace, d.name).then((x) => ({ ...d, fields: x.fields }), () => null)));
+  addSchemaFields(model, [{ namespace, name, fields: own.fields }, ...schemas.filter(Boolean)],
+    `${namespace}:${name}`);
+  return { model, answer, fields: own.fields };
 }

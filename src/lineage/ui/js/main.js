@@ -12,6 +12,7 @@ import { incidentsView } from "./views/incidents.js";
 import { jobView } from "./views/job.js";
 import { lineageView } from "./views/lineage.js";
 import { modelsView, modelView } from "./views/model.js";
+import { runView } from "./views/run.js";
 
 const VIEWS = {
   node: lineageView,
@@ -22,6 +23,7 @@ const VIEWS = {
   models: modelsView,
   impact: impactView,
   incidents: incidentsView,
+  run: runView,
 };
 
 let closeAuth = () => {};

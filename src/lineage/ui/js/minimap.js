@@ -24,6 +24,7 @@ export class Minimap {
     this.ox = (WIDTH - drawn.width * this.scale) / 2;
     this.oy = (HEIGHT - drawn.height * this.scale) / 2;
     this.ratio = ratio;
+    this.frameColour = colour("--focus");  // read once: a style read per frame costs a recalc
     this.nodes = this.paintNodes();
     this.canvas.addEventListener("pointerdown", (e) => this.onDown(e));
   }
@@ -38,11 +39,30 @@ export class Minimap {
     ctx.scale(this.ratio * this.scale, this.ratio * this.scale);
     const fills = { DATASET: colour("--dataset-stroke"), JOB: colour("--job-stroke"),
       MODEL: colour("--model-stroke"), MORE: colour("--more-stroke"), FIELD: colour("--dataset-stroke") };
-    for (const node of this.drawn.nodes) {
-      ctx.fillStyle = fills[node.type] || fills.DATASET;
-      ctx.fillRect(node.x, node.y, SIZE.width, SIZE.height);
+    for (const [type, x, y, height] of this.strips()) {
+      ctx.fillStyle = fills[type] || fills.DATASET;
+      ctx.fillRect(x, y, SIZE.width, height);
     }
     return layer;
+  }
+
+  /**
+   * The nodes as vertical strips [type, x, y, height]: nodes of one type in one column that
+   * touch on the map (less than a map pixel apart) are painted as one rectangle, so a column
+   * of thousands of nodes costs a few canvas calls.
+   */
+  strips() {
+    const gap = 1 / this.scale;  // one map pixel, in picture units
+    const nodes = [...this.drawn.nodes].sort((a, b) => (a.x - b.x) || (a.y - b.y));
+    const out = [];
+    for (const node of nodes) {
+      const last = out.at(-1);
+      if (last && last[0] === node.type && last[1] === node.x &&
+        node.y - (last[2] + last[3]) < gap) {
+        last[3] = node.y + SIZE.height - last[2];
+      } else out.push([node.type, node.x, node.y, SIZE.height]);
+    }
+    return out;
   }
 
   draw() {
@@ -52,7 +72,7 @@ export class Minimap {
     ctx.drawImage(this.nodes, 0, 0);
     const area = this.panzoom.visible();
     const s = this.scale * this.ratio;
-    ctx.strokeStyle = colour("--focus");
+    ctx.strokeStyle = this.frameColour;
     ctx.lineWidth = 2 * this.ratio;
     ctx.strokeRect(this.ox * this.ratio + area.x * s, this.oy * this.ratio + area.y * s,
       area.width * s, area.height * s);

@@ -23,9 +23,22 @@ export class PanZoom {
     surface.addEventListener("pointerdown", (e) => this.onDown(e));
   }
 
+  /**
+   * The surface's size: measured once, then kept up to date by the owner (`resized`), so a
+   * frame never forces the browser to lay out the page just to read it.
+   */
   size() {
-    const box = this.surface.getBoundingClientRect();
-    return { width: box.width || 1, height: box.height || 1 };
+    if (!this.box) {
+      const box = this.surface.getBoundingClientRect();
+      if (!box.width || !box.height) return { width: 1, height: 1 };
+      this.box = { width: box.width, height: box.height };
+    }
+    return this.box;
+  }
+
+  /** Record the surface's new size (from a ResizeObserver). */
+  resized(width, height) {
+    this.box = width && height ? { width, height } : null;
   }
 
   set(view) {
@@ -61,10 +74,13 @@ export class PanZoom {
     this.apply();
   }
 
-  /** The largest scale (at most `max`) at which a box around (cx, cy) of half-extents fits. */
+  /**
+   * The largest scale (at most `max`) at which a box around (cx, cy) of half-extents fits;
+   * not clamped to the zoom range, so two fits can be compared (centreOn clamps).
+   */
   fitScale(halfWidth, halfHeight, max = 1.25) {
     const { width, height } = this.size();
-    return clamp(Math.min(max, width / (2 * halfWidth), height / (2 * halfHeight)));
+    return Math.min(max, width / (2 * halfWidth), height / (2 * halfHeight));
   }
 
   zoomAt(factor, cx, cy) {

@@ -42,6 +42,7 @@ class LineageView {
     this.asOf = params.get("asOf") || "";
     this.fanout = params.get("fanout") || "12";
     this.mode = params.get("mode") === "columns" ? "columns" : "";
+    this.field = this.mode ? params.get("field") || "" : "";
     this.selected = params.get("sel") || "";
     this.ends = params.getAll("end").slice(0, 2);
     this.collapsed = new Set(params.getAll("collapsed"));
@@ -54,7 +55,7 @@ class LineageView {
   /** The address of this view's state; `extra` overrides. */
   address(extra = {}) {
     const state = { depth: this.depth, fanout: this.fanout, asOf: this.asOf, mode: this.mode,
-      sel: this.selected, end: this.ends, collapsed: [...this.collapsed], expand: this.grown,
+      field: this.field, sel: this.selected, end: this.ends, collapsed: [...this.collapsed], expand: this.grown,
       opened: [...this.opened], ...extra };
     const q = new URLSearchParams();
     for (const [key, value] of Object.entries(state)) {
@@ -81,17 +82,21 @@ class LineageView {
 
   toolbar() {
     const isDataset = this.nodeId.startsWith("dataset:");
-    this.slider = h("span", { class: "slider", id: "history-slider" });
+    // both are filled once their data is in, in space kept for them (no layout shift)
+    this.slider = this.mode ? null : h("span", { class: "slider", id: "history-slider" });
+    this.fieldSlot = this.mode ? h("span", { id: "field-picker" }, choice("Column", "field",
+      [this.field], this.field, (v) => this.reroute({ field: v }), { "": "every column" })) : null;
     return h("div", { class: "toolbar" },
       choice("Depth", "depth", DEPTHS, this.depth, (v) => this.reroute({ depth: v })),
       choice("Fold fan-outs over", "fanout", FANOUTS, this.fanout,
         (v) => this.reroute({ fanout: v }), { 0: "never" }),
       isDataset ? h("span", { class: "segmented", role: "group", "aria-label": "Level" },
         h("button", { type: "button", "aria-pressed": String(!this.mode),
-          onclick: () => this.reroute({ mode: "" }) }, "Datasets & jobs"),
+          onclick: () => this.reroute({ mode: "", field: "" }) }, "Datasets & jobs"),
         h("button", { type: "button", "aria-pressed": String(this.mode === "columns"),
           id: "mode-columns", onclick: () => this.reroute({ mode: "columns" }) }, "Columns"))
         : null,
+      this.fieldSlot,
       timePicker(this.asOf, (iso) => this.reroute({ asOf: iso })),
       this.slider,
       h("button", { type: "button", onclick: () => this.clearPath() }, "Clear path"),
@@ -144,7 +149,7 @@ class LineageView {
     if (this.ends.length === 2) this.highlightPath();
     if (this.mode) return;
     addRunStates(this.model, Number(this.depth))
-      .then(() => { this.render(); document.body.dataset.runs = "ready"; })
+      .then(() => { this.paintRuns(); document.body.dataset.runs = "ready"; })
       .catch(() => { document.body.dataset.runs = "unavailable"; });
   }
 
@@ -152,9 +157,12 @@ class LineageView {
     if (this.mode === "columns") {
       const [, ...rest] = this.nodeId.split(":");
       const name = rest.slice(-1)[0];
-      ({ model: this.model } = await loadFieldModel(rest.slice(0, -1).join(":"), name, "",
-        Number(this.depth)));
-      if (!this.model.roots.length) throw new Error("No column lineage recorded for this dataset.");
+      let fields;
+      ({ model: this.model, fields } = await loadFieldModel(rest.slice(0, -1).join(":"), name,
+        this.field, Number(this.depth)));
+      this.fieldSlot.querySelector("select").replaceChildren(...["", ...fields.map((f) => f.name)]
+        .map((v) => h("option", { value: v, selected: v === this.field }, v || "every column")));
+      if (!this.model.roots.length) throw new Error("No fields or column lineage recorded.");
       return;
     }
     this.model = await loadModel(this.nodeId, this.depth, this.asOf || undefined);
@@ -212,13 +220,23 @@ class LineageView {
     this.graph.draw(this.drawn, marks, { fit });
     const drawnReal = this.drawn.nodes.filter((n) => n.type !== "MORE").length;
     const hidden = this.model.nodes.size - drawnReal;
-    const what = this.mode ? `${this.model.nodes.size} columns, ${this.model.edges.length} ` +
-      "column edges" : `${this.model.nodes.size} nodes, ${this.model.edges.length} edges`;
+    const quiet = [...this.model.nodes.values()].filter((n) => n.quiet).length;
+    const what = this.mode ? `${this.model.nodes.size} columns (${quiet} without lineage), ` +
+      `${this.model.edges.length} column edges` : `${this.model.nodes.size} nodes, ${this.model.edges.length} edges`;
     this.status.textContent = what + (hidden > 0 ? ` (${hidden} folded)` : "") +
       (this.asOf ? `, as of ${this.asOf}` : "") +
       (this.model.truncated ? "; more lineage lies beyond this depth (+ expands)" : "");
     if (this.focusId) this.graph.focus(this.focusId);
     this.remember();
+  }
+
+  /** Colour the jobs' run dots from the model without laying the graph out again. */
+  paintRuns() {
+    for (const node of this.drawn.nodes) {
+      if (node.type === "JOB") node.runState = this.model.nodes.get(node.id)?.runState;
+    }
+    this.graph.refresh();
+    if (this.focusId) this.graph.focus(this.focusId);
   }
 
   rememberSoon() {

@@ -18,28 +18,31 @@ function svg(tag, attrs = {}, ...children) {
   return el;
 }
 
-/** Runs that used a dataset and the model versions trained on it, loaded after the page. */
+/**
+ * Runs that used a dataset and the model versions trained on it, loaded after the page and
+ * shown together once both are in (nothing on the page moves twice).
+ */
 export function datasetHistorySection(namespace, name, nodeId) {
-  const runs = h("div", {}, h("p", { class: "sub" }, "Loading…"));
-  const models = h("div", {}, h("p", { class: "sub" }, "Loading…"));
+  const body = h("div", {}, h("p", { class: "sub" }, "Loading…"));
   const path = `/namespaces/${seg(namespace)}/datasets/${seg(name)}/runs`;
-  call(path, { params: { limit: 50 } }).then((answer) => runs.replaceChildren(
+  const failed = (error) => notice(error.message, "error");
+  const runs = call(path, { params: { limit: 50 } }).then((answer) => [
     h("p", { class: "sub" }, `${answer.runs.length} of ${answer.totalCount} runs, newest first`),
     table(["run", "job", "state", "roles", "started", "outputs"], answer.runs.map((r) => [
-      r.id.slice(0, 8), h("a", { href: link("job", [r.jobNamespace, r.jobName]) }, r.jobName),
+      h("a", { href: link("run", [r.id]) }, r.id.slice(0, 8)),
+      h("a", { href: link("job", [r.jobNamespace, r.jobName]) }, r.jobName),
       state(r.state), r.roles.join(", "), when(r.startedAt),
-      r.outputs.map((o) => o.name).join(", ") || "—"]))),
-  (error) => runs.replaceChildren(notice(error.message, "error")));
-  call("/models", { params: { dataset: nodeId, limit: 50 } }).then((answer) =>
-    models.replaceChildren(answer.modelVersions.length
+      r.outputs.map((o) => o.name).join(", ") || "—"]))], failed);
+  const models = call("/models", { params: { dataset: nodeId, limit: 50 } }).then((answer) =>
+    (answer.modelVersions.length
       ? table(["model", "uri", "hops", "job", "created"], answer.modelVersions.map((m) => [
         h("a", { href: link("model", [m.namespace, m.name]) }, m.name), m.uri || "—",
         String(m.hops), m.trainingRun.jobName, when(m.createdAt)]))
-      : h("p", { class: "sub" }, "No model version was trained on it.")),
-  (error) => models.replaceChildren(notice(error.message, "error")));
+      : h("p", { class: "sub" }, "No model version was trained on it.")), failed);
+  Promise.all([runs, models]).then(([r, m]) => body.replaceChildren(...[r].flat(),
+    h("h2", {}, "Model versions trained on it, directly or through other datasets"), m));
   return h("section", { id: "run-history" },
-    h("h2", {}, "Runs that read or wrote it (history)"), runs,
-    h("h2", {}, "Model versions trained on it, directly or through other datasets"), models);
+    h("h2", {}, "Runs that read or wrote it (history)"), body);
 }
 
 function chart(series) {
