@@ -275,3 +275,18 @@ def test_graph_at_1024_pixels(browser: Any, server: str) -> None:
         snap(page, "graph-1024")
     finally:
         context.close()
+
+
+def test_tags_set_through_the_api_show_in_the_panel_and_page(page: Any, server: str) -> None:
+    base = f"{server}/api/v1/namespaces/{quote(scenario.NS, safe='')}/datasets/public.orders"
+    assert page.request.post(f"{base}/tags/gold").status == 200
+    assert page.request.post(f"{base}/fields/amount/tags/money").status == 200
+    open_graph(page, ORDERS, depth="1")
+    page.click(f"g.node[data-id='{ORDERS}'] .shape")
+    page.wait_for_selector(f"body[data-panel='{ORDERS}']")
+    chips = page.eval_on_selector_all("#panel-tags li", "els => els.map(e => e.textContent)")
+    assert sorted(chips) == ["gold", "pii=false"]
+    page.goto(f"/#/dataset/{quote(scenario.NS, safe='')}/public.orders")
+    page.wait_for_selector("#tags li")
+    tags = page.eval_on_selector_all("#tags li", "els => els.map(e => e.textContent)")
+    assert sorted(tags) == ["amount: money", "gold", "pii=false"]

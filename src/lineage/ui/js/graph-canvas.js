@@ -3,7 +3,7 @@
 // the middle of the view. Far out, labels are hidden (they would be unreadable anyway).
 
 import { h } from "./dom.js";
-import { drawGraph, edgeBoxes, nodeMarkup, setEdges } from "./graph-svg.js";
+import { drawGraph, edgeBoxes, nodeMarkup, paintRun, setEdges } from "./graph-svg.js";
 import { SIZE } from "./layout.js";
 import { Minimap } from "./minimap.js";
 import { PanZoom } from "./panzoom.js";
@@ -136,12 +136,15 @@ export class GraphCanvas {
     }
   }
 
-  /** Draw the nodes again (their run states changed), keeping the layout and the view. */
-  refresh() {
-    for (const el of this.mounted.values()) el.remove();
-    this.mounted.clear();
-    if (this.drawn.nodes.length <= MOUNT_ALL) this.mount(this.drawn.nodes);
-    else this.cull();
+  /**
+   * The jobs' run states changed: repaint the mounted ones in place (elements are kept, so a
+   * click or the focus on one is not lost); nodes mounted later are drawn from `drawn`.
+   */
+  paintRuns() {
+    for (const [id, el] of this.mounted) {
+      const node = this.byId.get(id);
+      if (node.type === "JOB") paintRun(el, node);
+    }
   }
 
   /**

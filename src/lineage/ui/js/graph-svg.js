@@ -77,6 +77,16 @@ export function nodeMarkup(node, marks) {
     `${sign === null ? "" : toggleMarkup(node, sign)}</g>`;
 }
 
+/** Bring a mounted job node's run dot and label up to date with `node.runState`, in place. */
+export function paintRun(el, node) {
+  const dot = el.querySelector("circle.run");
+  if (!dot) return;
+  const state = node.runState || "none";
+  dot.setAttribute("class", `run run-${state}`);
+  dot.dataset.state = state;
+  el.setAttribute("aria-label", describe(node));
+}
+
 /**
  * The edges of `drawn` as boxes [x1, y1, x2, y2, onPath] (from the source's right side to
  * the target's left side); a curve with level ends never leaves the box of its ends, so a

@@ -5,6 +5,7 @@ import { api } from "../api.js";
 import { h, notice, show, table, when } from "../dom.js";
 import { link } from "../router.js";
 import { datasetHistorySection } from "./ml-history.js";
+import { fieldTags, qualitySummary, tagTexts } from "./node-panel.js";
 
 const jobLink = (j) => h("a", { href: link("job", [j.namespace, j.name]) }, j.name);
 
@@ -25,11 +26,9 @@ export function schemaDiff(older, newer) {
   return rows;
 }
 
-function tagsOf(facets, fields) {
-  const tags = (facets.tags?.tags || []).map((t) => `${t.key}${t.value ? `=${t.value}` : ""}`);
-  for (const f of fields) {
-    for (const t of f.tags || []) tags.push(`${f.name}: ${t.key}=${t.value}`);
-  }
+function tagsOf(dataset) {
+  const tags = tagTexts(dataset);
+  for (const f of dataset.fields) tags.push(...fieldTags(f).map((t) => `${f.name}: ${t}`));
   return tags;
 }
 
@@ -77,7 +76,8 @@ export async function datasetView([namespace, name]) {
     return;
   }
   const owners = dataset.facets.ownership?.owners || [];
-  const tags = tagsOf(dataset.facets, dataset.fields);
+  const tags = tagsOf(dataset);
+  const quality = qualitySummary(dataset);
   show(name,
     h("h1", {}, name, " ", h("span", { class: "badge" }, dataset.kind || "dataset")),
     h("p", { class: "sub" }, namespace, dataset.description ? ` — ${dataset.description}` : ""),
@@ -93,6 +93,8 @@ export async function datasetView([namespace, name]) {
       h("section", { class: "card", id: "tags" }, h("h2", {}, "Tags"),
         tags.length ? h("ul", {}, tags.map((t) => h("li", {}, t)))
           : h("p", { class: "sub" }, "No tags.")),
+      quality ? h("section", { class: "card", id: "quality" }, h("h2", {}, "Quality"), quality)
+        : null,
       h("section", { class: "card", id: "producers" }, h("h2", {}, "Produced by"),
         h("ul", {}, dataset.producers.map((j) => h("li", {}, jobLink(j))))),
       h("section", { class: "card", id: "consumers" }, h("h2", {}, "Read by"),

@@ -235,8 +235,7 @@ class LineageView {
     for (const node of this.drawn.nodes) {
       if (node.type === "JOB") node.runState = this.model.nodes.get(node.id)?.runState;
     }
-    this.graph.refresh();
-    if (this.focusId) this.graph.focus(this.focusId);
+    this.graph.paintRuns();
   }
 
   rememberSoon() {

@@ -5,7 +5,6 @@ import { api } from "../api.js";
 import { duration, h, notice, state, table, when } from "../dom.js";
 import { link, pageOf } from "../router.js";
 
-const QUALITY = ["dataQualityAssertions", "dataQualityMetrics", "dataQuality"];
 const FIELDS_SHOWN = 40;
 
 function facetList(facets) {
@@ -44,8 +43,24 @@ function owners(facets) {
   return list.map((o) => `${o.name}${o.type ? ` (${o.type})` : ""}`);
 }
 
-function tags(facets) {
-  return (facets.tags?.tags || []).map((t) => `${t.key}${t.value ? `=${t.value}` : ""}`);
+const tagText = (t) => (typeof t === "string" ? t : `${t.key}${t.value ? `=${t.value}` : ""}`);
+
+/** A node's own tags as "key=value" texts: the answer's tags, else its tags facet's. */
+export function tagTexts(detail) {
+  const tags = detail.tagDetails?.length ? detail.tagDetails
+    : detail.tags?.length ? detail.tags : detail.facets?.tags?.tags || [];
+  return tags.map(tagText);
+}
+
+/** A field's tags (names or {key, value}) as texts. */
+export const fieldTags = (field) => (field.tags || []).map(tagText);
+
+/** The answer's quality summary (when the collector gives one) as a table of its entries. */
+export function qualitySummary(detail) {
+  const entries = Object.entries(detail.quality || {});
+  if (!entries.length) return null;
+  return table(["quality", "value"], entries.map(([k, v]) => [k,
+    v !== null && typeof v === "object" ? JSON.stringify(v) : String(v)]));
 }
 
 function section(title, id, body) {
@@ -62,6 +77,7 @@ async function datasetParts(node) {
   const producer = detail.producers[0];
   const runs = producer ? (await api.runs(producer.namespace, producer.name, 5)).runs : [];
   const fields = detail.fields.slice(0, FIELDS_SHOWN);
+  const checks = [qualitySummary(detail), quality(detail.facets)].flat().filter(Boolean);
   return [
     section("Schema", "panel-schema", fields.length
       ? [table(["field", "type"], fields.map((f) => [h("a", {
@@ -69,10 +85,10 @@ async function datasetParts(node) {
       detail.fields.length > FIELDS_SHOWN
         ? h("p", { class: "sub" }, `and ${detail.fields.length - FIELDS_SHOWN} more`) : null]
       : h("p", { class: "sub" }, "No schema recorded.")),
-    section("Tags", "panel-tags", chips(tags(detail.facets), "No tags.")),
+    section("Tags", "panel-tags", chips(tagTexts(detail), "No tags.")),
     section("Owners", "panel-owners", chips(owners(detail.facets), "No owners.")),
-    section("Quality", "panel-quality", quality(detail.facets)
-      || h("p", { class: "sub" }, "No quality results.")),
+    section("Quality", "panel-quality", checks.length ? checks
+      : h("p", { class: "sub" }, "No quality results.")),
     section(producer ? `Latest runs of ${producer.name}` : "Latest runs", "panel-runs",
       runsTable(runs)),
     section("Facets", "panel-facets", facetList(detail.facets)),
@@ -85,7 +101,7 @@ async function jobParts(node) {
   return [
     section("Latest runs", "panel-runs", runsTable(runs.runs)),
     section("Owners", "panel-owners", chips(owners(detail.facets), "No owners.")),
-    section("Tags", "panel-tags", chips(tags(detail.facets), "No tags.")),
+    section("Tags", "panel-tags", chips(tagTexts(detail), "No tags.")),
     section("Facets", "panel-facets", facetList(detail.facets)),
   ];
 }
