@@ -195,3 +195,44 @@ def test_learning_curves_of_two_runs_on_one_chart(page: Any, server: str, tmp_pa
         "#learning-curves polyline", "els => els.map(e => e.getAttribute('points'))"
     )
     assert len(points) == 2 and all(len(p.split(" ")) == 1 for p in points)
+
+
+def test_data_quality_in_the_panel_the_dataset_page_and_the_run(page: Any, server: str) -> None:
+    checks = {
+        "dataQualityAssertions": {
+            "assertions": [
+                {"assertion": "not_null", "column": "id", "success": True},
+                {"assertion": "unique", "column": "id", "success": False},
+            ]
+        },
+        "dataQualityMetrics": {"rowCount": 42, "columnMetrics": {}},
+    }
+    checked = scenario.dataset("public.orders", scenario.NEW_ORDERS)
+    event = scenario.run(
+        "etl.checks", "2024-06-01T00:00:00Z", "COMPLETE", inputs=[checked], outputs=[]
+    )
+    event["inputs"][0]["inputFacets"] = checks
+    scenario.load(server, [event])
+    expected = [["not_null", "id", "passed"], ["unique", "id", "failed"]]
+    rows_js = "rows => rows.map(r => [...r.cells].slice(0, 3).map(c => c.textContent))"
+
+    page.goto(f"/#/dataset/{quote(NS, safe='')}/public.orders")
+    page.wait_for_selector("#quality")
+    assert page.text_content("#quality .quality") == "failing"
+    assert page.eval_on_selector_all("#quality table:first-of-type tbody tr", rows_js) == expected
+    assert page.get_attribute("#quality tbody tr:nth-child(2)", "class") == "failed"
+    assert page.text_content("#quality table:last-of-type tbody tr") == "rows42"
+
+    page.goto(f"/#/node/{quote(f'dataset:{NS}:public.orders', safe='')}?depth=1")
+    page.wait_for_selector("body[data-graph='ready']")
+    page.click(f"g.node[data-id='dataset:{NS}:public.orders'] .shape")
+    page.wait_for_selector(f"body[data-panel='dataset:{NS}:public.orders']")
+    assert page.text_content("#panel-quality .quality") == "failing"
+    rows = page.eval_on_selector_all("#panel-quality table:first-of-type tbody tr", rows_js)
+    assert rows == expected
+    snap(page, "graph-panel-quality")
+
+    runs = page.request.get(f"{server}/api/v1/namespaces/warehouse/jobs/etl.checks/runs")
+    page.goto(f"/#/run/{runs.json()['runs'][0]['id']}")
+    page.wait_for_selector("#run-quality")
+    assert page.eval_on_selector_all("#run-quality tbody tr", rows_js) == expected

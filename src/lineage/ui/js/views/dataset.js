@@ -77,7 +77,7 @@ export async function datasetView([namespace, name]) {
   }
   const owners = dataset.facets.ownership?.owners || [];
   const tags = tagsOf(dataset);
-  const quality = qualitySummary(dataset);
+  const quality = [qualitySummary(dataset)].flat().filter(Boolean);
   show(name,
     h("h1", {}, name, " ", h("span", { class: "badge" }, dataset.kind || "dataset")),
     h("p", { class: "sub" }, namespace, dataset.description ? ` — ${dataset.description}` : ""),
@@ -93,8 +93,8 @@ export async function datasetView([namespace, name]) {
       h("section", { class: "card", id: "tags" }, h("h2", {}, "Tags"),
         tags.length ? h("ul", {}, tags.map((t) => h("li", {}, t)))
           : h("p", { class: "sub" }, "No tags.")),
-      quality ? h("section", { class: "card", id: "quality" }, h("h2", {}, "Quality"), quality)
-        : null,
+      quality.length ? h("section", { class: "card", id: "quality" }, h("h2", {}, "Quality"),
+        quality) : null,
       h("section", { class: "card", id: "producers" }, h("h2", {}, "Produced by"),
         h("ul", {}, dataset.producers.map((j) => h("li", {}, jobLink(j))))),
       h("section", { class: "card", id: "consumers" }, h("h2", {}, "Read by"),

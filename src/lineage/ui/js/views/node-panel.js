@@ -55,12 +55,30 @@ export function tagTexts(detail) {
 /** A field's tags (names or {key, value}) as texts. */
 export const fieldTags = (field) => (field.tags || []).map(tagText);
 
-/** The answer's quality summary (when the collector gives one) as a table of its entries. */
+/** Data-quality results (assertions, tests) as a table, failed ones marked. */
+export function qualityResults(results) {
+  const outcome = (r) => (r.success === null ? "skipped" : r.success ? "passed" : "failed");
+  return table(["check", "column", "result", "severity", "actual"], results.map((r) =>
+    Object.assign([r.assertion || r.test || "?", r.column || "—", outcome(r), r.severity || "—",
+      r.actual ?? "—"], { className: r.success === false ? "failed" : "" })));
+}
+
+/**
+ * A dataset's data quality: the answer's summary (status, newest result of each assertion,
+ * newest metrics), or from its facets with a collector that gives none; null when neither.
+ */
 export function qualitySummary(detail) {
-  const entries = Object.entries(detail.quality || {});
-  if (!entries.length) return null;
-  return table(["quality", "value"], entries.map(([k, v]) => [k,
-    v !== null && typeof v === "object" ? JSON.stringify(v) : String(v)]));
+  const q = detail.quality;
+  if (!q) return quality(detail.facets || {});
+  const m = q.metrics;
+  const measured = m ? [["rows", m.rowCount], ["bytes", m.bytes], ["files", m.fileCount]]
+    .filter(([, v]) => v !== null && v !== undefined) : [];
+  return [
+    h("p", { class: "quality-status" }, h("span", { class: `quality quality-${q.status}` },
+      q.status), ` · checked ${when(q.checkedAt)}`),
+    q.assertions.length ? qualityResults(q.assertions) : null,
+    measured.length ? table(["metric", "value"], measured.map(([k, v]) => [k, String(v)])) : null,
+  ];
 }
 
 function section(title, id, body) {
@@ -77,7 +95,7 @@ async function datasetParts(node) {
   const producer = detail.producers[0];
   const runs = producer ? (await api.runs(producer.namespace, producer.name, 5)).runs : [];
   const fields = detail.fields.slice(0, FIELDS_SHOWN);
-  const checks = [qualitySummary(detail), quality(detail.facets)].flat().filter(Boolean);
+  const checks = [qualitySummary(detail)].flat().filter(Boolean);
   return [
     section("Schema", "panel-schema", fields.length
       ? [table(["field", "type"], fields.map((f) => [h("a", {

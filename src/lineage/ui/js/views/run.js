@@ -6,6 +6,7 @@ import { api } from "../api.js";
 import { duration, h, notice, show, state, when } from "../dom.js";
 import { facetTree } from "../facet-tree.js";
 import { link } from "../router.js";
+import { qualityResults } from "./node-panel.js";
 
 const dsList = (list) => (list.length
   ? h("ul", {}, list.map((d) => h("li", {}, h("a", { href: link("dataset", [d.namespace, d.name]) },
@@ -51,6 +52,8 @@ export async function runView([runId]) {
     run.errorMessage ? h("section", { id: "run-error" }, h("h2", {}, "Error"),
       notice(run.errorMessage.message || "failed", "error"),
       run.errorMessage.stackTrace ? h("pre", {}, run.errorMessage.stackTrace) : null) : null,
+    run.quality?.length ? h("section", { id: "run-quality" }, h("h2", {}, "Data quality"),
+      qualityResults(run.quality)) : null,
     h("section", { id: "run-facets" }, h("h2", {}, "Run facets"), facetTree(run.facets, "run-facet-view")),
     h("section", { id: "job-facets" }, h("h2", {}, "Job facets"), jobFacets));
   api.runFacets(run.id, "job").then(
