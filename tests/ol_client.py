@@ -8,11 +8,12 @@ from typing import Any
 
 import httpx
 import orjson
-from openlineage.client import OpenLineageClient
+from openlineage.client import OpenLineageClient, constants
 from openlineage.client.serde import Serde
 from openlineage.client.transport import Transport
 
 PRODUCER = "https://example.com/lineage-tests"
+VERSION = constants.__version__  # the client adds it to every run as a tag
 
 
 class Captured(Transport):

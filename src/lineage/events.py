@@ -28,6 +28,9 @@ from lineage.errors import BadRequest, InvalidEvent, LineageError, PayloadTooLar
 RUN_EVENT = "RunEvent"
 DATASET_EVENT = "DatasetEvent"
 JOB_EVENT = "JobEvent"
+UNKNOWN_EVENT = "UnknownEvent"
+"""An event whose schemaURL names a kind of a newer spec and that has no run, job or
+dataset: logged as received (a newer release can replay it), nothing derived."""
 EVENT_TYPES = frozenset({"START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"})
 
 # The store's fixed-width columns fed straight from an event: a longer value is refused on
@@ -167,6 +170,25 @@ def parse_event(raw: bytes, *, limits: Limits, depth_checked: bool = False) -> E
     event_time = parse_time(wire.eventTime, "eventTime", required=True)
     assert event_time is not None
     event_type = _event_type(wire.eventType)
+    if kind == UNKNOWN_EVENT:
+        return Event(
+            kind=kind,
+            event_time=event_time,
+            event_type=event_type,
+            producer=wire.producer if isinstance(wire.producer, str) else None,
+            schema_url=str(wire.schemaURL),
+            job_namespace=None,
+            job_name=None,
+            job_facets={},
+            run_id=None,
+            run_id_raw=None,
+            run_facets={},
+            inputs=[],
+            outputs=[],
+            dataset=None,
+            raw_bytes=raw,
+            hash=hashlib.sha256(jsonio.dumps(document, sort_keys=True)).hexdigest(),
+        )
     job_ns = job_name = None
     job_facets: dict[str, Any] = {}
     if kind != DATASET_EVENT:
@@ -278,9 +300,19 @@ def _classify(wire: _WireEvent) -> str:
         if hinted == RUN_EVENT:
             raise InvalidEvent("RunEvent is missing the required field run", field="run")
         return JOB_EVENT
+    if hinted is None and _names_an_event(wire.schemaURL):
+        return UNKNOWN_EVENT
     raise InvalidEvent(
         "event has no run, job or dataset: cannot tell what it describes", field="job"
     )
+
+
+def _names_an_event(value: Any) -> bool:
+    """Does a schemaURL name an event kind (`.../OpenLineage.json#/$defs/SomeEvent`)?"""
+    if not isinstance(value, str) or "#" not in value:
+        return False
+    tail = value.rstrip("/").rsplit("/", 1)[-1]
+    return tail.endswith("Event") and tail.isidentifier()
 
 
 def _kind_from_schema_url(value: Any) -> str | None:

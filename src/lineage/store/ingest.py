@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 
 from lineage import facets as f
 from lineage import jsonio
-from lineage.events import DATASET_EVENT, JOB_EVENT, RUN_EVENT, DatasetRef, Event
+from lineage.events import DATASET_EVENT, JOB_EVENT, RUN_EVENT, UNKNOWN_EVENT, DatasetRef, Event
 from lineage.store import codec, edges, ml
 from lineage.store import identities as ids
 from lineage.store import schema as s
@@ -127,6 +127,8 @@ def apply_event(
     before COMMIT), else written before returning. `reads` answers the event's reads of runs
     and edges from what its group commit read ahead; without it they are read one by one.
     """
+    if event.kind == UNKNOWN_EVENT:
+        return  # logged as received; a newer release derives it on replay
     queue = appends if appends is not None else Appends()
     writer = _EventWriter(reads or GroupReads(conn), cache, changes, event)
     if event.kind == DATASET_EVENT:
