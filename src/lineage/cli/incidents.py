@@ -197,7 +197,7 @@ def provenance_sections(answer: dict[str, Any]) -> list[Section]:
         for i in r["inputs"]
     ]
     checks = [
-        (r["id"], c["dataset"], c["assertion"] or "", c["column"] or "")
+        (r["id"], c["dataset"] or "", c["assertion"] or "", c["column"] or "")
         for r in answer["runs"]
         for c in r["failedChecks"]
     ]

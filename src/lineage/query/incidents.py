@@ -31,7 +31,7 @@ from lineage import ids
 from lineage.errors import BadRequest, NodeNotFound
 from lineage.query import params
 from lineage.query.types import Answer, NodeIdStr, TimeStr
-from lineage.store import codec, ml_read, read
+from lineage.store import codec, ml_read, quality, read
 from lineage.store import ml_schema as m
 from lineage.store import schema as s
 from lineage.store.version_reads import (
@@ -182,10 +182,11 @@ class InputVersion(Answer):
 
 
 class FailedCheck(Answer):
-    """A failed assertion of a dataQualityAssertions facet on a run's input or output."""
+    """A failed data-quality result of a run: an assertion (dataQualityAssertions) on one of
+    its datasets, or a test of its `test` facet."""
 
-    dataset: NodeIdStr
-    assertion: str | None
+    dataset: Annotated[NodeIdStr | None, Meta(description="The dataset; null for a test")]
+    assertion: Annotated[str | None, Meta(description="The assertion, or the test's name")]
     column: str | None
 
 
@@ -727,11 +728,11 @@ def _provenance_answer(
     runs = runs_by_id(conn, run_ids)
     outputs = run_uses(conn, run_ids, "out")
     uses = [u for pairs in reads.values() for u, _ in pairs] + outputs
-    dataset_rows = datasets_by_id(conn, {u.dataset for u in uses} | {u.dataset_row for u in uses})
+    dataset_rows = datasets_by_id(conn, {u.dataset for u in uses})
     jobs = read.jobs_by_id(conn, {r.job_id for r in runs.values()})
     params = ml_read.runs_params(conn, run_ids)
     code = _code_versions(conn, run_ids)
-    checks = _failed_checks(conn, uses, dataset_rows)
+    checks = _failed_checks(conn, run_ids)
 
     def node(dataset_id: int) -> str:
         row = dataset_rows[dataset_id]
@@ -798,34 +799,11 @@ def _code_versions(conn: Connection, run_ids: list[str]) -> dict[str, CodeVersio
     return out
 
 
-def _failed_checks(
-    conn: Connection, uses: list[Use], dataset_rows: dict[int, Any]
-) -> dict[str, list[FailedCheck]]:
-    """Failed assertions of the dataQualityAssertions facets on the runs' inputs/outputs."""
-    owners = {"in": "input", "out": "output"}
-    keys: dict[tuple[str, str], Use] = {
-        (owners[u.direction], f"{u.run_id}:{u.dataset_row}"): u for u in uses
-    }
+def _failed_checks(conn: Connection, run_ids: list[str]) -> dict[str, list[FailedCheck]]:
+    """The runs' failed data-quality results (assertions and tests), as `quality` keeps them."""
     out: dict[str, list[FailedCheck]] = defaultdict(list)
-    for owner in owners.values():
-        mine = [key for o, key in keys if o == owner]
-        for key, facets in read.facets_of(conn, owner, mine).items():
-            assertions = facets.get("dataQualityAssertions", {}).get("assertions")
-            if not isinstance(assertions, list):
-                continue
-            u = keys[(owner, key)]
-            row = dataset_rows[u.dataset]
-            for a in assertions:
-                if isinstance(a, dict) and a.get("success") is False:
-                    out[u.run_id].append(
-                        FailedCheck(
-                            read.node_id("dataset", row.namespace, row.name),
-                            _str(a.get("assertion")),
-                            _str(a.get("column")),
-                        )
-                    )
+    for r in quality.of_runs(conn, run_ids):
+        if r.success is False:
+            dataset = None if r.name is None else read.node_id("dataset", r.namespace, r.name)
+            out[r.run_id].append(FailedCheck(dataset, r.assertion or r.test, r.column))
     return out
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None

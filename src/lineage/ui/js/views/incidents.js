@@ -234,7 +234,7 @@ async function provenanceView(runId) {
   }
   const { model, marked } = provenanceModel(answer);
   const failed = answer.runs.flatMap((r) => r.failedChecks.map((c) => [runLink(r.id),
-    nodeLink(c.dataset), c.assertion || "", c.column || ""]));
+    c.dataset ? nodeLink(c.dataset) : "—", c.assertion || "", c.column || ""]));
   const side = h("aside", { class: "side", id: "provenance-checks" },
     h("h2", {}, "Failed checks"), failed.length
       ? table(["run", "dataset", "assertion", "column"], failed)
