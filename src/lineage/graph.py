@@ -80,6 +80,12 @@ class _BareDiGraph(nx.DiGraph):
             succ[u][v] = _NO_ATTRIBUTES
             pred[v][u] = _NO_ATTRIBUTES
 
+    def neighbours(self, downstream: bool) -> dict[int, dict[int, object]]:
+        """Node -> its successors (or predecessors), the dict-of-dicts networkx documents for
+        subclasses: a traversal iterates it directly, without a method call per node (a
+        third of a 991-node walk's time went to `successors`)."""
+        return self._succ if downstream else self._pred
+
 
 def _held(lock: threading.RLock, queue: deque[Q]) -> Iterator[Q]:
     """Pop `queue` to its end, holding `lock` for at most `CHUNK` items at a time.
@@ -348,42 +354,53 @@ class LineageGraph:
         input -> output pairs are followed, not the inputs x outputs cross product. Edges
         between two jobs (job-to-job lineage, `lineage.store.job_links`) are walked like any.
         """
-        step = self._g.successors if downstream else self._g.predecessors
+        adjacency = self._g.neighbours(downstream)
         flags, flows = self._flags, self._flows
         depths = {root: 0}
+        came: dict[int, int] = {}  # the node each explicit-lineage job was first reached from
         edges: list[tuple[int, int]] = []
+        add_edge, limit = edges.append, max_nodes if max_nodes is not None else len(flags) + 1
         truncated = incomplete = False
-        queue: deque[tuple[int, int | None]] = deque([(root, None)])
-        for node, came_from in _held(self.lock, queue):
-            if flags[node] & HIDDEN:  # merged away or deleted since it was queued
-                continue
-            d = depths[node]
-            if flags[node] & INCOMPLETE:
-                incomplete = True
-            allowed = None
-            # a job reached from another job (job-to-job lineage) runs as a whole: every
-            # output is downstream of it, whatever its explicit flows say
-            if node in flows and came_from is not None and not flags[came_from] & JOB:
-                pairs = flows[node]
-                allowed = (
-                    {b for a, b in pairs if a == came_from}
-                    if downstream
-                    else {a for a, b in pairs if b == came_from}
-                )
-            for nxt in step(node):
-                if flags[nxt] & HIDDEN or (allowed is not None and nxt not in allowed):
-                    continue
-                if depth is not None and d >= depth:
-                    truncated = True
-                    break
-                edges.append((node, nxt) if downstream else (nxt, node))
-                if nxt in depths:
-                    continue
-                if max_nodes is not None and len(depths) >= max_nodes:
-                    truncated = True
-                    continue
-                depths[nxt] = d + 1
-                queue.append((nxt, node))
+        queue = deque([root])
+        popleft, enqueue = queue.popleft, queue.append
+        # the lock is held for CHUNK queue items at a time (see `_held`), the loop inlined
+        while queue:
+            with self.lock:
+                for _ in range(min(CHUNK, len(queue))):
+                    node = popleft()
+                    node_flags = flags[node]
+                    if node_flags & HIDDEN:  # merged away or deleted since it was queued
+                        continue
+                    if node_flags & INCOMPLETE:
+                        incomplete = True
+                    allowed = None
+                    pairs = flows.get(node) if node in came else None
+                    if pairs is not None:  # (flows may have changed since it was queued)
+                        came_from = came[node]
+                        allowed = (
+                            {b for a, b in pairs if a == came_from}
+                            if downstream
+                            else {a for a, b in pairs if b == came_from}
+                        )
+                    d = depths[node]
+                    for nxt in adjacency.get(node, ()):
+                        if flags[nxt] & HIDDEN or (allowed is not None and nxt not in allowed):
+                            continue
+                        if depth is not None and d >= depth:
+                            truncated = True
+                            break
+                        add_edge((node, nxt) if downstream else (nxt, node))
+                        if nxt in depths:
+                            continue
+                        if len(depths) >= limit:
+                            truncated = True
+                            continue
+                        depths[nxt] = d + 1
+                        # a job reached from another job (job-to-job lineage) runs as a
+                        # whole: every output is downstream of it, whatever its flows say
+                        if nxt in flows and not node_flags & JOB:
+                            came[nxt] = node
+                        enqueue(nxt)
         return Walk(root, depths, edges, truncated, incomplete)
 
     def path(self, source: int, target: int, *, limit: int = 10) -> list[list[int]]:

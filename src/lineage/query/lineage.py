@@ -26,6 +26,19 @@ MAX_TREE_DEPTH = 100  # levels of a job hierarchy an answer nests (deeper: child
 Fields = tuple[str, t.TypeName, t.KindName, str, str, bool, bool, str | None]
 
 
+_FLAG_MASK = JOB | MODEL | DROPPED | INCOMPLETE
+# (type, kind, dropped, lineageIncomplete) of a node, by its flag bits: one lookup per node
+_FLAG_FIELDS: list[tuple[t.TypeName, t.KindName, bool, bool]] = [
+    (
+        "JOB" if bits & JOB else "DATASET",
+        "job" if bits & JOB else ("model" if bits & MODEL else "dataset"),
+        bool(bits & DROPPED),
+        bool(bits & INCOMPLETE),
+    )
+    for bits in range(_FLAG_MASK + 1)
+]
+
+
 def _node_id(graph: LineageGraph, node: int) -> str:
     return ids.format_id(*graph.key(node))
 
@@ -33,16 +46,16 @@ def _node_id(graph: LineageGraph, node: int) -> str:
 def node_fields(graph: LineageGraph, node: int) -> Fields:
     """The positional fields of `NodeFields` for a graph node."""
     kind, namespace, name = graph.key(node)
-    flags = graph.flags(node)
+    type_name, kind_name, dropped, incomplete = _FLAG_FIELDS[graph.flags(node) & _FLAG_MASK]
     parent = graph.parent(node)
     return (
         f"{kind}:{namespace}:{name}",
-        "JOB" if flags & JOB else "DATASET",
-        "job" if flags & JOB else ("model" if flags & MODEL else "dataset"),
+        type_name,
+        kind_name,
         namespace,
         name,
-        bool(flags & DROPPED),
-        bool(flags & INCOMPLETE),
+        dropped,
+        incomplete,
         _node_id(graph, parent) if parent is not None else None,
     )
 
@@ -83,7 +96,7 @@ def directed(
     parents: dict[int, str] = {}  # parent ids repeat (every task of a DAG): written once
     # the hot loop of the most common query: NodeFields built inline, not by node_fields
     for node, (kind_part, namespace, name), flags, parent in graph.describe(depths):
-        kind: t.KindName = "job" if flags & JOB else ("model" if flags & MODEL else "dataset")
+        type_name, kind, dropped, incomplete = _FLAG_FIELDS[flags & _FLAG_MASK]
         if kinds is not None and kind not in kinds and node != root:
             continue
         parent_id = None
@@ -95,17 +108,21 @@ def directed(
         nodes.append(
             t.WalkNode(
                 node_ref,
-                "JOB" if flags & JOB else "DATASET",
+                type_name,
                 kind,
                 namespace,
                 name,
-                bool(flags & DROPPED),
-                bool(flags & INCOMPLETE),
+                dropped,
+                incomplete,
                 parent_id,
                 depths[node],
             )
         )
-    edges = [t.Edge(kept[a], kept[b]) for a, b in walk.edges if a in kept and b in kept]
+    edge = t.Edge
+    if len(kept) == len(depths) and not walk.truncated:  # every edge joins two kept nodes
+        edges = [edge(kept[a], kept[b]) for a, b in walk.edges]
+    else:
+        edges = [edge(kept[a], kept[b]) for a, b in walk.edges if a in kept and b in kept]
     return t.DirectedLineage(
         kept[root],
         "downstream" if downstream else "upstream",
