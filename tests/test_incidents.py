@@ -345,40 +345,43 @@ async def test_diamond_two_tainted_paths_meet(client: httpx.AsyncClient) -> None
     assert [d["id"] for d in answer["datasets"]] == [f"dataset:n:{d}" for d in "wxyz"]
 
 
-async def test_explicit_version_facet_decides_what_was_read(client: httpx.AsyncClient) -> None:
+def pinned_versions() -> list[dict[str, Any]]:
     v = {"t": "v1"}
-    await ingest(
-        client,
-        [
-            *run("w1", "writer", 0, 1, [], ["t"], versions={"t": "v1"}),
-            *run("w2", "writer", 10, 11, [], ["t"], versions={"t": "v2"}),  # the bad one
-            *run("w3", "writer", 20, 21, [], ["t"], versions={"t": "v3"}),
-            # started after v3 was written, but says it read v2: tainted
-            *run("late", "late", 30, 31, ["t"], ["u"], versions={"t": "v2"}),
-            # started after v2 was written, but says it read v1: clean
-            *run("pinned", "pinned", 12, 13, ["t"], [], versions=v),
-        ],
-    )
-    expected = {
-        "origin": {"run": rid("w2"), "dataset": None, "since": None, "until": None,
-                   "versions": [version("w2", 11, "v2")]},
-        "runs": [tainted("w2", "writer", 10, 11, 0),
-                 tainted("late", "late", 30, 31, 1, ("t", "w2"))],
-        "datasets": [dataset("t", version("w2", 11, "v2"), 1, version("w3", 21, "v3")),
-                     dataset("u", version("late", 31), 1)],
-        "models": [],
-        "plan": [step("writer", ["w2"]), step("late", ["late"], ["writer"])],
-        "untaintedReads": [clean_read("pinned", "pinned", "t", 12, version("w1", 1, "v1"))],
-        "truncated": False,
-    }  # fmt: skip
-    assert await blast(client, run=rid("w2")) == expected
+    return [
+        *run("w1", "writer", 0, 1, [], ["t"], versions={"t": "v1"}),
+        *run("w2", "writer", 10, 11, [], ["t"], versions={"t": "v2"}),  # the bad one
+        *run("w3", "writer", 20, 21, [], ["t"], versions={"t": "v3"}),
+        # started after v3 was written, but says it read v2: tainted
+        *run("late", "late", 30, 31, ["t"], ["u"], versions={"t": "v2"}),
+        # started after v2 was written, but says it read v1: clean
+        *run("pinned", "pinned", 12, 13, ["t"], [], versions=v),
+    ]
+
+
+PINNED_ANSWER = {
+    "origin": {"run": rid("w2"), "dataset": None, "since": None, "until": None,
+               "versions": [version("w2", 11, "v2")]},
+    "runs": [tainted("w2", "writer", 10, 11, 0),
+             tainted("late", "late", 30, 31, 1, ("t", "w2"))],
+    "datasets": [dataset("t", version("w2", 11, "v2"), 1, version("w3", 21, "v3")),
+                 dataset("u", version("late", 31), 1)],
+    "models": [],
+    "plan": [step("writer", ["w2"]), step("late", ["late"], ["writer"])],
+    "untaintedReads": [clean_read("pinned", "pinned", "t", 12, version("w1", 1, "v1"))],
+    "truncated": False,
+}  # fmt: skip
+
+
+async def test_explicit_version_facet_decides_what_was_read(client: httpx.AsyncClient) -> None:
+    await ingest(client, pinned_versions())
+    assert await blast(client, run=rid("w2")) == PINNED_ANSWER
     response = await client.get("/api/v1/namespaces/n/datasets/t/versions/v2/provenance")
     assert response.status_code == 200, response.text
     assert response.json()["version"] == version("w2", 11, "v2")
     assert [r["id"] for r in response.json()["runs"]] == [rid("w2")]
     # replay rebuilds the versions from the event log: the same answer
     replay(client.app.state.engine)  # type: ignore[attr-defined]
-    assert await blast(client, run=rid("w2")) == expected
+    assert await blast(client, run=rid("w2")) == PINNED_ANSWER
 
 
 async def test_failed_run_in_the_middle_writes_no_version(client: httpx.AsyncClient) -> None:
