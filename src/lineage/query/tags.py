@@ -59,19 +59,13 @@ def job_filter(wanted: TagFilter) -> Any:
 def walk(conn: Connection, answer: t.DirectedLineage, wanted: TagFilter | None) -> None:
     """Set the tags of a walk's nodes; with a filter, keep only the root and the nodes that
     carry the tag, and the edges between the nodes kept."""
-    by_owner: dict[str, list[t.WalkNode]] = {"dataset": [], "job": []}
-    for node in answer.nodes:
-        by_owner["job" if node.kind == "job" else "dataset"].append(node)
-    for owner, nodes in by_owner.items():
-        if not nodes:
-            continue
-        found = tag_store.of_nodes(
-            conn,
-            "job" if owner == "job" else "dataset",
-            [(n.namespace, n.name) for n in nodes],
-        )
-        for node in nodes:
-            node.tags = own(found.get((node.namespace, node.name), []))
+    idents = [s.ident(n.namespace, n.name) for n in answer.nodes]
+    found = tag_store.own_by_ident(conn, idents)
+    if found:
+        for node, ident in zip(answer.nodes, idents, strict=True):
+            tags = found.get(("job" if node.kind == "job" else "dataset", ident))
+            if tags:
+                node.tags = [t.Tag(key, value, source or None) for key, value, source in tags]
     if wanted is None:
         return
     answer.nodes = [n for n in answer.nodes if n.id == answer.root or matches(n.tags, wanted)]

@@ -183,6 +183,32 @@ def of_nodes(
     }
 
 
+def own_by_ident(
+    conn: Connection, idents: Sequence[str]
+) -> dict[tuple[str, str], list[tuple[str, str | None, str]]]:
+    """The own tags (not fields') of many datasets and jobs by (`dataset` or `job`,
+    `s.ident`), as (key, value, source) sorted by key, source and value: the lean read of a
+    lineage walk's tags, one statement per 1,000 idents, none when no dataset or job is
+    tagged at all."""
+    owners = ("dataset", "job")
+    if conn.execute(select(nt.id).where(nt.owner_type.in_(owners)).limit(1)).first() is None:
+        return {}
+    found: dict[tuple[str, str], list[tuple[str, str | None, str]]] = defaultdict(list)
+    todo = sorted(set(idents))
+    for start in range(0, len(todo), 1000):
+        rows = conn.execute(
+            select(nt.owner_type, nt.owner_ident, nt.key, nt.value, nt.source)
+            .where(nt.owner_type.in_(owners), nt.owner_ident.in_(todo[start : start + 1000]))
+            .order_by(nt.key, nt.source, func.coalesce(nt.value, ""))
+        )
+        for r in rows:
+            tags = found[(r.owner_type, r.owner_ident)]
+            tag = (r.key, r.value, r.source)
+            if tag not in tags:  # the API and a facet may set the same tag
+                tags.append(tag)
+    return dict(found)
+
+
 def names_of(tags: Iterable[NodeTag], field: str = "") -> list[str]:
     """Marquez's view of a node's (or of one field's) tags: the keys, sorted, once each."""
     return sorted({t.key for t in tags if t.field == field})
