@@ -2,8 +2,13 @@
 
 A job's current edges are the union of what its newest run reported. New edges appear as soon
 as any event reports them; edges a newer run no longer reports are retired (`valid_to`) when
-that run COMPLETEs, or at once for a JobEvent, which declares the whole set. Events older than
-the job's last lineage change (`jobs.io_time`) are history only.
+that run COMPLETEs, or at once for a JobEvent, which declares the whole set.
+
+The history is that of the job's events applied in eventTime order, whatever order they
+arrive in. `jobs.io_time` is the time of the newest event applied to the job's lineage: an
+event newer than it is one more step (`update_job_edges`, `update_column_edges`); an older or
+tied one makes the writer `rewind` the job's history to its time and apply the job's logged
+events from there on again, in `fold_order`.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from lineage.facets import ColumnEdge
 from lineage.store import identities as ids
@@ -21,6 +26,7 @@ from lineage.store.cursor import execute, send
 from lineage.store.group_reads import GroupReads
 
 IoPair = tuple[int, str]  # (dataset id, "in" | "out")
+Edge = tuple[NodeKey, NodeKey]
 
 # Built once: constructing these per event cost more than running them (benchmarks/ingest.py).
 _le, _ce, _ds = s.lineage_edges.c, s.column_edges.c, s.datasets.c
@@ -28,7 +34,28 @@ _INSERT_EDGES, _INSERT_COLUMNS = s.lineage_edges.insert(), s.column_edges.insert
 _RUN_IO = (
     select(func.coalesce(_ds.canonical_id, _ds.id).label("dataset_id"), s.run_io.c.direction)
     .join(s.datasets, _ds.id == s.run_io.c.dataset_id)
-    .where(s.run_io.c.run_id == bindparam("run_id"))
+    .where(s.run_io.c.run_id == bindparam("run_id"), s.run_io.c.first_seen <= bindparam("at"))
+)
+_IN, _OUT = s.datasets.alias("src"), s.datasets.alias("dst")
+_CURRENT_EDGE_KEYS = (
+    select(_le.direction, _ds.namespace, _ds.name)
+    .join(s.datasets, _ds.id == _le.dataset_id)
+    .where(_le.job_id == bindparam("job_id"), _le.valid_to.is_(None))
+)
+_CURRENT_COLUMN_KEYS = (
+    select(
+        _IN.c.namespace.label("in_namespace"),
+        _IN.c.name.label("in_name"),
+        _ce.in_field,
+        _OUT.c.namespace.label("out_namespace"),
+        _OUT.c.name.label("out_name"),
+        _ce.out_field,
+        _ce.type,
+        _ce.subtype,
+    )
+    .join(_IN, _IN.c.id == _ce.in_dataset_id)
+    .join(_OUT, _OUT.c.id == _ce.out_dataset_id)
+    .where(_ce.job_id == bindparam("job_id"), _ce.valid_to.is_(None))
 )
 
 
@@ -47,22 +74,14 @@ def update_job_edges(
 ) -> None:
     """Add the edges this event reports; on `settle`, retire those the run no longer has.
 
-    `run_io` is everything the run reported so far when the caller knows it (the run's first
-    event); else it is read for `run_id`. A JobEvent (`run_id` None) declares the whole set.
+    One step of the job's history: the caller has claimed the job's `io_time` (which locks
+    its row) or rewound the history to `at`. `run_io` is everything the run reported so far
+    when the caller knows it (the run's first event); else it is read for `run_id`: its
+    reports up to `at`. A JobEvent (`run_id` None) declares the whole set.
     """
     conn = reads.conn
     keys = {d.id: d.key for d in (*inputs, *outputs)}
     reported = {(d.id, "in") for d in inputs} | {(d.id, "out") for d in outputs}
-    if not reported and not settle:
-        return
-    # the job row lock serializes replicas retiring the same job's edges (deadlocks retry)
-    if reported:  # the lineage changes: claim io_time and take the lock in one statement
-        if not reads.claim_io_time(job.id, at):
-            return
-    else:
-        io_time = reads.io_time(job.id)
-        if io_time is not None and at < io_time:
-            return
     le = s.lineage_edges.c
     current: dict[IoPair, list[int]] = {}
     for row in reads.current_edges(job.id):
@@ -86,7 +105,7 @@ def update_job_edges(
         )
         changes.edges_added |= {_edge(job.key, keys[d], direction) for d, direction in added}
     if settle:
-        full = reported if run_id is None else run_io or _run_io(conn, run_id)
+        full = reported if run_id is None else run_io or _run_io(conn, run_id, at)
         retired = current.keys() - full if full else set()
         if retired:
             row_ids = [i for pair in retired for i in current[pair]]
@@ -94,16 +113,53 @@ def update_job_edges(
             changes.edges_removed |= {
                 _edge(job.key, keys[d], direction) for d, direction in retired
             }
-        if full and not reported:
-            reads.set_io_time(job.id, at)
 
 
-def _run_io(conn: Connection, run_id: str) -> set[IoPair]:
-    """Everything the run reported over all its events, resolved to canonical datasets."""
-    return {(row.dataset_id, row.direction) for row in execute(conn, _RUN_IO, {"run_id": run_id})}
+def _run_io(conn: Connection, run_id: str, at: datetime) -> set[IoPair]:
+    """What the run reported up to `at`, resolved to canonical datasets."""
+    rows = execute(conn, _RUN_IO, {"run_id": run_id, "at": at})
+    return {(row.dataset_id, row.direction) for row in rows}
 
 
-def _edge(job: NodeKey, dataset: NodeKey, direction: str) -> tuple[NodeKey, NodeKey]:
+def fold_order(event_time: datetime, settle: bool, event_hash: str) -> tuple[datetime, bool, str]:
+    """Where an event goes in its job's history: by eventTime; at a tie a settling event
+    (COMPLETE, JobEvent) first, so what another run reports at that instant stays; then by
+    hash, so the history never depends on which of the tied events arrived first."""
+    return (event_time, not settle, event_hash)
+
+
+def rewind(conn: Connection, job_id: int, at: datetime) -> None:
+    """Undo the job's edge and column edge history from `at` on: the rows that began then or
+    later go, the rows retired then or later are current again."""
+    for table in (s.lineage_edges, s.column_edges):
+        c = table.c
+        conn.execute(delete(table).where(c.job_id == job_id, c.valid_from >= at))
+        conn.execute(
+            update(table).where(c.job_id == job_id, c.valid_to >= at).values(valid_to=None)
+        )
+
+
+def current_keys(conn: Connection, job: ids.Identity) -> tuple[set[Edge], set[ColumnKey]]:
+    """The graph keys of the job's current edges and column edges."""
+    params = {"job_id": job.id}
+    lineage = {
+        _edge(job.key, dataset_key(row.namespace, row.name), row.direction)
+        for row in execute(conn, _CURRENT_EDGE_KEYS, params)
+    }
+    columns = {
+        (
+            (dataset_key(row.in_namespace, row.in_name), row.in_field),
+            (dataset_key(row.out_namespace, row.out_name), row.out_field),
+            job.key,
+            row.type,
+            row.subtype,
+        )
+        for row in execute(conn, _CURRENT_COLUMN_KEYS, params)
+    }
+    return lineage, columns
+
+
+def _edge(job: NodeKey, dataset: NodeKey, direction: str) -> Edge:
     return (dataset, job) if direction == "in" else (job, dataset)
 
 
@@ -117,16 +173,13 @@ def update_column_edges(
     edges: Sequence[ColumnEdge],
     at: datetime,
 ) -> None:
-    """Replace the column lineage `job` recorded for `output` with the newest facet's."""
+    """Replace the column lineage `job` recorded for `output` with this facet's (one step of
+    the job's history, like `update_job_edges`)."""
     conn, ce = reads.conn, s.column_edges.c
     current: dict[tuple[str, int, str, str, str | None], tuple[int, NodeKey]] = {}
-    newest = None
     for row in reads.current_columns(job.id, output.id):
         key = (row.out_field, row.in_dataset_id, row.in_field, row.type, row.subtype)
         current[key] = (row.id, dataset_key(row.namespace, row.name))
-        newest = row.valid_from if newest is None else max(newest, row.valid_from)
-    if newest is not None and at < newest:
-        return
     wanted: dict[tuple[str, int, str, str, str | None], tuple[ColumnEdge, NodeKey]] = {}
     for edge in edges:
         source = ids.dataset(conn, cache, changes, edge.in_namespace, edge.in_name, at)

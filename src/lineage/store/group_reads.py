@@ -46,9 +46,9 @@ _IO_TIMES = (
 _SET_IO_TIME = (
     update(s.jobs).where(_jobs.id == bindparam("job_id")).values(io_time=bindparam("io_time"))
 )
-# moves io_time forward unless the job's lineage is newer than the event (then: 0 rows)
+# moves io_time forward unless the job's lineage is as new as the event or newer (0 rows)
 _CLAIM_IO_TIME = _SET_IO_TIME.where(
-    (_jobs.io_time.is_(None)) | (_jobs.io_time <= bindparam("io_time"))
+    (_jobs.io_time.is_(None)) | (_jobs.io_time < bindparam("io_time"))
 )
 _EDGE_COLUMNS = (_le.job_id, _le.id, _le.dataset_id, _le.direction, _ds.namespace, _ds.name)
 _CURRENT_EDGES = (
@@ -144,10 +144,12 @@ class GroupReads:
         return execute(self.conn, _RUN, {"run_id": run_id}).first()
 
     def claim_io_time(self, job_id: int, at: datetime) -> bool:
-        """Move the job's `io_time` to `at` and lock its row, unless its lineage is newer."""
+        """Move the job's `io_time` to `at` and lock its row, unless its lineage is as new or
+        newer (then the row is not locked: `io_time` locks it)."""
         if job_id in self._io_times:
             io_time = self._io_times.pop(job_id)
-            if io_time is not None and io_time > at:
+            if io_time is not None and io_time >= at:
+                self._io_times[job_id] = io_time  # still locked: handed out once more
                 return False
             self.set_io_time(job_id, at)  # the row was locked when read ahead
             return True
@@ -162,6 +164,12 @@ class GroupReads:
     def set_io_time(self, job_id: int, at: datetime) -> None:
         """Record that the job's lineage changed at `at` (its row is already locked)."""
         send(self.conn, _SET_IO_TIME, {"job_id": job_id, "io_time": at})
+
+    def forget_job(self, job_id: int) -> None:
+        """Drop what was read ahead of the job's edges and column edges (its history is being
+        rewritten): they are read again when asked."""
+        self._edges.pop(job_id, None)
+        self._column_jobs.discard(job_id)
 
     def current_edges(self, job_id: int) -> list[Any]:
         """The job's current edge rows (id, dataset_id, direction, namespace, name)."""

@@ -44,7 +44,10 @@ def walk_as_of(
         if (depth is not None and level >= depth) or len(depths) >= max_nodes:
             truncated = bool(_step(conn, frontier, downstream, as_of, keys))
             break
-        found = _step(conn, frontier, downstream, as_of, keys)
+        # by key, not row id: ids follow arrival order, the answer must not
+        found = sorted(
+            _step(conn, frontier, downstream, as_of, keys), key=lambda e: (keys[e[0]], keys[e[1]])
+        )
         level += 1
         frontier = []
         for src, dst in found:

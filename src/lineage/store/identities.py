@@ -1,7 +1,9 @@
 """Namespaces, datasets and jobs by (namespace, name): get-or-create, aliases, merges.
 
-The id cache spares a SELECT per dataset per event. Entries made inside a transaction stay
-`pending` until it commits, so a rolled-back insert never leaves a stale id behind.
+An identity's `created_at` is the earliest eventTime that named it, whatever order events
+arrive in. The id cache spares a SELECT per dataset per event. Entries made inside a
+transaction stay `pending` until it commits, so a rolled-back insert never leaves a stale id
+behind.
 """
 
 from __future__ import annotations
@@ -14,15 +16,16 @@ from sqlalchemy import Connection, Table, or_, select, update
 
 from lineage.store import schema as s
 from lineage.store.changes import Changes, NodeKey, NodeState, dataset_key, job_key
-from lineage.store.sql import insert_ignore
+from lineage.store.sql import insert_ignore, upsert_when
 
 
 @dataclass
 class Identity:
-    """A stored dataset or job: its canonical row id and graph key."""
+    """A stored dataset or job: its canonical row id, graph key and `created_at`."""
 
     id: int
     key: NodeKey
+    since: datetime
 
 
 @dataclass
@@ -31,8 +34,8 @@ class IdCache:
 
     committed: dict[tuple[str, str, str], Identity] = field(default_factory=dict)
     pending: dict[tuple[str, str, str], Identity] = field(default_factory=dict)
-    namespaces: set[str] = field(default_factory=set)
-    pending_namespaces: set[str] = field(default_factory=set)
+    namespaces: dict[str, datetime] = field(default_factory=dict)  # name -> created_at
+    pending_namespaces: dict[str, datetime] = field(default_factory=dict)
 
     def get(self, key: tuple[str, str, str]) -> Identity | None:
         """A cached identity, committed or made in the open transaction."""
@@ -41,7 +44,7 @@ class IdCache:
     def commit(self) -> None:
         """The open transaction committed: its identities are now safe to reuse."""
         self.committed.update(self.pending)
-        self.namespaces |= self.pending_namespaces
+        self.namespaces.update(self.pending_namespaces)
         self.rollback()
 
     def rollback(self) -> None:
@@ -56,14 +59,19 @@ class IdCache:
 
 
 def ensure_namespace(conn: Connection, cache: IdCache, name: str, at: datetime) -> None:
-    """Create the namespace row once."""
-    if name in cache.namespaces or name in cache.pending_namespaces:
+    """Create the namespace row once; an earlier eventTime moves its `created_at` back."""
+    since = cache.pending_namespaces.get(name) or cache.namespaces.get(name)
+    if since is not None and since <= at:
         return
     conn.execute(
-        insert_ignore(conn, s.namespaces, ["ident"]),
+        upsert_when(conn, s.namespaces, ["ident"], ["created_at", "updated_at"], _created_later),
         {"name": name, "ident": s.ident("", name), "created_at": at, "updated_at": at},
     )
-    cache.pending_namespaces.add(name)
+    cache.pending_namespaces[name] = at if since is None else min(since, at)
+
+
+def _created_later(table: Table, incoming: Any) -> Any:
+    return table.c.created_at > incoming.created_at
 
 
 def dataset(
@@ -72,7 +80,7 @@ def dataset(
     """The canonical dataset for (namespace, name), created if new."""
     found = _lookup(conn, cache, s.datasets, "dataset", namespace, name)
     if found is not None:
-        return found
+        return _seen(conn, cache, s.datasets, ("dataset", namespace, name), found, at)
     ensure_namespace(conn, cache, namespace, at)
     row = {"namespace": namespace, "name": name, "kind": "dataset", "is_dropped": False}
     identity = _create(conn, cache, s.datasets, "dataset", row, at)
@@ -86,11 +94,31 @@ def job(
     """The job for (namespace, name), created if new."""
     found = _lookup(conn, cache, s.jobs, "job", namespace, name)
     if found is not None:
-        return found
+        return _seen(conn, cache, s.jobs, ("job", namespace, name), found, at)
     ensure_namespace(conn, cache, namespace, at)
     row = {"namespace": namespace, "name": name, "lineage_incomplete": False}
     identity = _create(conn, cache, s.jobs, "job", row, at)
     changes.nodes.setdefault(identity.key, NodeState(kind="job"))
+    return identity
+
+
+def _seen(
+    conn: Connection,
+    cache: IdCache,
+    table: Table,
+    cache_key: tuple[str, str, str],
+    found: Identity,
+    at: datetime,
+) -> Identity:
+    """`found`, named at `at`: an earlier time than its `created_at` becomes it."""
+    if found.since <= at:
+        return found
+    conn.execute(
+        update(table).where(table.c.id == found.id, table.c.created_at > at).values(created_at=at)
+    )
+    ensure_namespace(conn, cache, cache_key[1], at)
+    identity = Identity(found.id, found.key, at)
+    cache.pending[cache_key] = identity
     return identity
 
 
@@ -101,18 +129,23 @@ def _lookup(
     if cached is not None:
         return cached
     row = conn.execute(
-        select(table.c.id, *_canonical_col(table)).where(table.c.ident == s.ident(namespace, name))
+        select(table.c.id, table.c.created_at, *_canonical_col(table)).where(
+            table.c.ident == s.ident(namespace, name)
+        )
     ).first()
     if row is None:
         return None
-    identity = Identity(row.id, _key(kind, namespace, name))
+    identity = Identity(row.id, _key(kind, namespace, name), row.created_at)
     if kind == "dataset" and row.canonical_id is not None:
+        ds = s.datasets.c
         canonical = conn.execute(
-            select(s.datasets.c.namespace, s.datasets.c.name).where(
-                s.datasets.c.id == row.canonical_id
-            )
+            select(ds.namespace, ds.name, ds.created_at).where(ds.id == row.canonical_id)
         ).one()
-        identity = Identity(row.canonical_id, dataset_key(canonical.namespace, canonical.name))
+        identity = Identity(
+            row.canonical_id,
+            dataset_key(canonical.namespace, canonical.name),
+            canonical.created_at,
+        )
     cache.pending[(kind, namespace, name)] = identity
     return identity
 
@@ -129,7 +162,7 @@ def _create(
         found = _lookup(conn, cache, table, kind, namespace, name)
         assert found is not None
         return found
-    identity = Identity(new_id, _key(kind, namespace, name))
+    identity = Identity(new_id, _key(kind, namespace, name), at)
     cache.pending[(kind, namespace, name)] = identity
     return identity
 

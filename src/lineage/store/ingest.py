@@ -7,7 +7,8 @@ eventTime, never arrival order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -16,7 +17,16 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 
 from lineage import facets as f
 from lineage import jsonio
-from lineage.events import DATASET_EVENT, JOB_EVENT, RUN_EVENT, UNKNOWN_EVENT, DatasetRef, Event
+from lineage.events import (
+    DATASET_EVENT,
+    JOB_EVENT,
+    RUN_EVENT,
+    UNKNOWN_EVENT,
+    DatasetRef,
+    Event,
+    Limits,
+    parse_event,
+)
 from lineage.store import codec, edges, ml
 from lineage.store import identities as ids
 from lineage.store import schema as s
@@ -27,7 +37,19 @@ from lineage.store.sql import Appends, insert_ignore, update_by_id, upsert_newer
 
 TERMINAL_STATES = {"COMPLETE": "COMPLETED", "ABORT": "ABORTED", "FAIL": "FAILED"}
 FINISHED = frozenset(TERMINAL_STATES.values())
+_STATE_OF = {"START": "RUNNING", "RUNNING": "RUNNING", **TERMINAL_STATES}
+# which state wins a tie on eventTime: any terminal one over running, then a fixed order, so
+# that the answer never depends on which of the tied events arrived first
+_STATE_RANK = {"NEW": 0, "RUNNING": 1, "COMPLETED": 2, "ABORTED": 3, "FAILED": 4}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# logged events are derived again as they were accepted, whatever the limits are now
+NO_LIMITS = Limits(
+    max_body_bytes=1 << 62,
+    max_json_depth=10_000,
+    max_name_chars=1 << 30,
+    max_event_datasets=1 << 30,
+    max_event_fields=1 << 30,
+)
 
 # Hot statements are built once: constructing and cache-keying them per event cost more than
 # running them (benchmarks/ingest.py).
@@ -38,6 +60,25 @@ _JOB_STATE = (
     .where(s.jobs.c.id == bindparam("job_id"))
 )
 _INSERT_RUN = s.runs.insert()
+_ev = s.events.c
+# the log id of an event by its hash: the events logged up to it are those already applied
+# (a group commit logs all its events first; replay applies the log in id order)
+_LOGGED_ID = select(_ev.id).where(_ev.hash == bindparam("hash")).scalar_subquery()
+_JOB_EVENTS_SINCE = select(_ev.payload).where(
+    _ev.job_namespace == bindparam("namespace"),
+    _ev.job_name == bindparam("name"),
+    _ev.kind.in_([RUN_EVENT, JOB_EVENT]),
+    _ev.event_time >= bindparam("at"),
+    _ev.id <= _LOGGED_ID,
+)
+_RUN_EVENT_TYPES = select(_ev.event_type, _ev.event_time).where(
+    _ev.run_id == bindparam("run_id"), _ev.id <= _LOGGED_ID
+)
+
+
+def _seen_earlier(run_io: Any, incoming: Any) -> Any:
+    """A run's report of a dataset keeps the earliest eventTime that made it."""
+    return run_io.c.first_seen > incoming.first_seen
 
 
 def _earlier_placeholder(runs: Any, incoming: Any) -> Any:
@@ -292,7 +333,13 @@ class _EventWriter:
         if pairs:
             send(
                 self.conn,
-                insert_ignore(self.conn, s.run_io, ["run_id", "dataset_id", "direction"]),
+                upsert_when(
+                    self.conn,
+                    s.run_io,
+                    ["run_id", "dataset_id", "direction"],
+                    ["first_seen"],
+                    _seen_earlier,
+                ),
                 [
                     {
                         "run_id": event.run_id,
@@ -306,9 +353,7 @@ class _EventWriter:
         # the run's first event reported exactly these pairs (unless a symlink in it merged
         # one of them into another dataset: then the stored rows are resolved by a query)
         run_io = pairs if first_of_run and not self.changes.merges else None
-        self._lineage(
-            job, inputs, outputs, settle=event.event_type == "COMPLETE", origin="run", run_io=run_io
-        )
+        self._lineage(job, inputs, outputs, settle=_settles(event), origin="run", run_io=run_io)
 
     def job_event(self) -> None:
         """JobEvent: declared (static) lineage; replaces the job's current edges."""
@@ -352,6 +397,26 @@ class _EventWriter:
         run_io: set[tuple[int, str]] | None = None,
     ) -> None:
         flows = f.explicit_flows(self.event.job_facets)
+        if not (inputs or outputs or settle or flows):
+            return  # no step of the job's history
+        # claiming io_time locks the job row: replicas retiring the same job's edges wait
+        if self.reads.claim_io_time(job.id, self.at):
+            self._lineage_step(job, inputs, outputs, settle=settle, origin=origin, run_io=run_io)
+        else:
+            self._refold_lineage(job)
+
+    def _lineage_step(
+        self,
+        job: ids.Identity,
+        inputs: list[ids.Identity],
+        outputs: list[ids.Identity],
+        *,
+        settle: bool,
+        origin: str,
+        run_io: set[tuple[int, str]] | None = None,
+    ) -> None:
+        """Apply the event to its job's edge and column edge history, the newest step."""
+        flows = f.explicit_flows(self.event.job_facets)
         if flows is not None:
             flow_inputs, flow_outputs, pairs = flows
             inputs = inputs + [self._dataset_of(r) for r in flow_inputs]
@@ -384,6 +449,48 @@ class _EventWriter:
                     edges=column_edges,
                     at=self.at,
                 )
+
+    def _refold_lineage(self, job: ids.Identity) -> None:
+        """The event is older than (or as old as) the job's newest lineage step: rewind the
+        job's history to its time and apply the job's logged events from there on again, in
+        eventTime order. The graph gets the difference in current edges."""
+        conn = self.conn
+        self.reads.io_time(job.id)  # locks the job row (the claim did not)
+        self.reads.forget_job(job.id)
+        edges_before, columns_before = edges.current_keys(conn, job)
+        edges.rewind(conn, job.id, self.at)
+        assert self.event.job_namespace is not None and self.event.job_name is not None
+        rows = execute(
+            conn,
+            _JOB_EVENTS_SINCE,
+            {
+                "namespace": self.event.job_namespace,
+                "name": self.event.job_name,
+                "at": self.at,
+                "hash": self.event.hash,
+            },
+        )
+        later = [parse_event(codec.decode(row.payload), limits=NO_LIMITS) for row in rows]
+        steps = Changes()
+        for event in sorted(later, key=_fold_order):
+            step = _EventWriter(self.reads, self.cache, steps, event)
+            step._lineage_step(
+                job,
+                [step._dataset_of(r) for r in event.inputs],
+                [step._dataset_of(r) for r in event.outputs],
+                settle=_settles(event),
+                origin="job" if event.kind == JOB_EVENT else "run",
+            )
+        edges_after, columns_after = edges.current_keys(conn, job)
+        changes = self.changes
+        changes.nodes.update(steps.nodes)  # datasets a column lineage facet named first
+        changes.flows.update(steps.flows)
+        changes.edges_added = (changes.edges_added - edges_before) | (edges_after - edges_before)
+        changes.edges_removed |= edges_before - edges_after
+        changes.columns_added = (changes.columns_added - columns_before) | (
+            columns_after - columns_before
+        )
+        changes.columns_removed |= columns_before - columns_after
 
     def _dataset_of(self, ref: DatasetRef) -> ids.Identity:
         return ids.dataset(self.conn, self.cache, self.changes, ref.namespace, ref.name, self.at)
@@ -423,22 +530,12 @@ class _EventWriter:
 
     def _run_values(self, existing: Any, parent: f.ParentRef | None) -> dict[str, Any]:
         """Columns this event sets on its run: state, times, nominal time, error, parent."""
-        event, at = self.event, self.at
-        values: dict[str, Any] = {}
-        event_type = event.event_type
-        new_state = TERMINAL_STATES.get(event_type or "") or (
-            "RUNNING" if event_type in ("START", "RUNNING") else None
-        )
-        if new_state is not None:
-            if existing is None or _decides(at, new_state, existing.state_time, existing.state):
-                values.update(state=new_state, state_time=at)
-                if new_state in FINISHED:
-                    values["ended_at"] = at
-                elif existing is not None and existing.state in FINISHED:
-                    values.update(ended_at=None, started_at=at)  # a re-run reopens the run
-            if event_type == "START" and "started_at" not in values:
-                started = existing.started_at if existing is not None else None
-                values["started_at"] = at if started is None else min(started, at)
+        event = self.event
+        if existing is not None and existing.updated_at >= self.at:
+            # late (or tied): the run's stored events decide, folded in eventTime order
+            values = self._refold_run(existing)
+        else:
+            values = run_step(existing, event.event_type, self.at)
         nominal_start, nominal_end = f.nominal_times(event.run_facets)
         if nominal_start is not None:
             values.update(nominal_start=nominal_start, nominal_end=nominal_end)
@@ -450,6 +547,22 @@ class _EventWriter:
         if f.lineage_incomplete(event.run_facets):
             values["lineage_incomplete"] = True
         return values
+
+    def _refold_run(self, existing: Any) -> dict[str, Any]:
+        """The state columns of the event's run from all of its events logged so far."""
+        rows = execute(
+            self.conn, _RUN_EVENT_TYPES, {"run_id": self.event.run_id, "hash": self.event.hash}
+        )
+        times = run_times((row.event_type, row.event_time) for row in rows)
+        if times is None:
+            return {}
+        values = {
+            "state": times.state,
+            "state_time": times.state_time,
+            "started_at": times.started_at,
+            "ended_at": times.ended_at,
+        }
+        return {k: v for k, v in values.items() if getattr(existing, k) != v}
 
     def _placeholder_parent(self, parent: f.ParentRef) -> None:
         """A parent run referenced before it was seen gets a NEW row that real events override."""
@@ -523,8 +636,60 @@ class _EventWriter:
             )
 
 
-def _decides(at: datetime, state: str, current_time: datetime, current_state: str) -> bool:
-    """Does an event at `at` replace the current state? Later wins; a tie goes to terminal."""
-    if at != current_time:
-        return at > current_time
-    return state in FINISHED and current_state not in FINISHED
+def _settles(event: Event) -> bool:
+    """Does the event declare the job's whole lineage (retiring what it does not name)?"""
+    return event.kind == JOB_EVENT or event.event_type == "COMPLETE"
+
+
+def _fold_order(event: Event) -> tuple[datetime, bool, str]:
+    return edges.fold_order(event.event_time, _settles(event), event.hash)
+
+
+def run_step(current: Any, event_type: str | None, at: datetime) -> dict[str, Any]:
+    """The run columns an event of `event_type` at `at` changes on `current` (a run row or
+    `RunTimes`, None when the run is new), applied in eventTime order.
+
+    The latest state wins; a tie on time goes by `_STATE_RANK` (terminal over running).
+    A START or RUNNING after a terminal state reopens the run (a re-run)."""
+    values: dict[str, Any] = {}
+    new_state = _STATE_OF.get(event_type or "")
+    if new_state is None:
+        return values
+    if current is None or (at, _STATE_RANK[new_state]) > (
+        current.state_time,
+        _STATE_RANK[current.state],
+    ):
+        values.update(state=new_state, state_time=at)
+        if new_state in FINISHED:
+            values["ended_at"] = at
+        elif current is not None and current.state in FINISHED:
+            values.update(ended_at=None, started_at=at)  # a re-run reopens the run
+    if event_type == "START" and "started_at" not in values:
+        started = current.started_at if current is not None else None
+        values["started_at"] = at if started is None else min(started, at)
+    return values
+
+
+@dataclass(frozen=True)
+class RunTimes:
+    """A run's state columns, as `run_times` folds them."""
+
+    state: str
+    state_time: datetime
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+
+
+def run_times(events: Iterable[tuple[str | None, datetime]]) -> RunTimes | None:
+    """The state columns of a run with these (eventType, eventTime) events, whatever order
+    they arrived in: `run_step` folded in eventTime order (ties by `_STATE_RANK`).
+    None when no event carries a state."""
+    steps = sorted(
+        ((at, _STATE_RANK[_STATE_OF[t]], t) for t, at in events if t in _STATE_OF),
+        key=lambda step: step[:2],
+    )
+    times: RunTimes | None = None
+    for at, _, event_type in steps:
+        values = run_step(times, event_type, at)
+        times = replace(times, **values) if times is not None else RunTimes(**values)
+    return times

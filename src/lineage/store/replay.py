@@ -8,25 +8,17 @@ from collections.abc import Callable
 from sqlalchemy import Engine, delete, select
 
 from lineage.errors import LineageError
-from lineage.events import Limits, parse_event
+from lineage.events import parse_event
 from lineage.store import codec, facet_rows, job_links, run_versions
 from lineage.store import schema as s
 from lineage.store.changes import Changes
 from lineage.store.db import write_transaction
 from lineage.store.identities import IdCache
-from lineage.store.ingest import apply_event
+from lineage.store.ingest import NO_LIMITS, apply_event
 from lineage.store.ml_schema import ML_TABLES
 from lineage.store.soft_delete import deleted_marks, reapply_marks
 
 log = logging.getLogger(__name__)
-
-_NO_LIMITS = Limits(
-    max_body_bytes=1 << 62,
-    max_json_depth=10_000,
-    max_name_chars=1 << 30,
-    max_event_datasets=1 << 30,
-    max_event_fields=1 << 30,
-)
 
 
 def replay(
@@ -54,7 +46,7 @@ def replay(
             derived = []
             for row in rows:
                 try:
-                    event = parse_event(codec.decode(row.payload), limits=_NO_LIMITS)
+                    event = parse_event(codec.decode(row.payload), limits=NO_LIMITS)
                 except LineageError as exc:  # logged by an older release with laxer rules
                     log.warning("event %s is kept in the log but not derived: %s", row.id, exc)
                     continue
