@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
@@ -38,6 +39,7 @@ from lineage.api.models import router as models_router
 from lineage.api.paths import EncodedSlashMiddleware
 from lineage.api.ui import mount as mount_ui
 from lineage.api_keys import READ, WRITE
+from lineage.errors import StoreUnavailable
 from lineage.follow import build_graph
 from lineage.graph import LineageGraph
 from lineage.settings import Settings
@@ -143,6 +145,21 @@ class Ready(msgspec.Struct, rename="camel"):
     ]
 
 
+def _sqlite_disk_has_room(database: str | None) -> None:
+    """Raise StoreUnavailable when the SQLite file's disk has no free block left.
+
+    On a full disk the next write that needs a new page fails, but the one-page probe can
+    still pass when it reuses a frame of the WAL file: the free space decides first."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    disk = os.statvfs(os.path.dirname(os.path.abspath(database)))
+    free_blocks = disk.f_bfree if os.geteuid() == 0 else disk.f_bavail  # root may use all
+    if free_blocks == 0:
+        raise StoreUnavailable(
+            "database unavailable while checking readiness: no space left on its disk"
+        )
+
+
 def _health_routes(app: FastAPI) -> None:
     @app.get("/healthz", tags=["health"], summary="Liveness", **wire.typed(Health))
     def healthz() -> wire.StructResponse:
@@ -160,6 +177,7 @@ def _health_routes(app: FastAPI) -> None:
         engine = app.state.engine
         with unavailable_as_503("checking readiness"):
             if engine.dialect.name == "sqlite":
+                _sqlite_disk_has_room(engine.url.database)
                 # a one-page write: a full disk or a read-only file fails it as it fails
                 # events (503), where a read would still pass (the value is never read)
                 with write_transaction(engine) as conn:
