@@ -19,6 +19,7 @@ from lineage.api import (
     admin,
     auth,
     browse,
+    caching,
     dataset_runs,
     entities,
     errors,
@@ -116,7 +117,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _health_routes(app)
     mount_ui(app)
     metrics.install(app, app_metrics)
-    auth.install(app, settings)
+    keyed = auth.install(app, settings)
+    # outside the key check, so that its 401 and 403 answers carry the headers too
+    app.add_middleware(caching.NoStore, keyed=keyed)
     app.add_middleware(EncodedSlashMiddleware)
     app.add_middleware(AppliedIdHeader)
     app.add_middleware(requests.HeadAsGet)

@@ -168,8 +168,9 @@ def _protected(path: str) -> bool:
     return path == PROTECTED_PREFIX or path.startswith(PROTECTED_PREFIX + "/")
 
 
-def install(app: FastAPI, settings: Settings) -> None:
-    """Add the API-key check when keys are configured, and CORS when origins are."""
+def install(app: FastAPI, settings: Settings) -> bool:
+    """Add the API-key check when keys are configured, and CORS when origins are; whether
+    keys are on."""
     keys = configured_keys(settings)
     if keys:
         app.add_middleware(ApiKeyMiddleware, keys=keys)
@@ -181,3 +182,4 @@ def install(app: FastAPI, settings: Settings) -> None:
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "Content-Encoding"],
         )
+    return bool(keys)
