@@ -12,22 +12,64 @@ from typing import Any
 
 import httpx
 import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import delete
 
 from lineage.api.app import create_app
 from lineage.settings import Settings
 from lineage.store import schema as s
 from lineage.store.db import make_engine
-from tests.events import ds, run_event, schema
+from tests.events import column_lineage, ds, run_event, schema
 
 DATASETS = [f"t{i}" for i in range(5)]
 JOBS = [f"j{i}" for i in range(3)]
 RUNS = [f"0190c2f6-0000-7000-8000-{i:012d}" for i in range(5)]
 MINUTES = range(8)
+FIELDS = ["a", "b", "c"]
 
 
 def _time(minute: int) -> str:
     return f"2024-01-01T00:{minute:02d}:00Z"
+
+
+def _job_of(run: str) -> str:
+    """A run belongs to one job (its events all name it)."""
+    return JOBS[RUNS.index(run) % len(JOBS)]
+
+
+@st.composite
+def run_events(draw: st.DrawFn, *, symlinks: bool) -> dict[str, Any]:
+    """A RunEvent of a small world, so runs, edges, columns and times collide often."""
+    run = draw(st.sampled_from(RUNS))
+    inputs = draw(st.lists(st.sampled_from(DATASETS), max_size=2, unique=True))
+    outputs = draw(st.lists(st.sampled_from(DATASETS), max_size=2, unique=True))
+    out_refs = []
+    for name in outputs:
+        facets: dict[str, Any] = {}
+        if draw(st.booleans()):
+            facets["schema"] = schema(*draw(st.lists(st.sampled_from(FIELDS), unique=True)))
+        if inputs and draw(st.booleans()):
+            facets["columnLineage"] = column_lineage(
+                {
+                    draw(st.sampled_from(FIELDS)): [
+                        ("n", draw(st.sampled_from(inputs)), draw(st.sampled_from(FIELDS)))
+                    ]
+                }
+            )
+        if symlinks and draw(st.integers(0, 5)) == 0:
+            facets["symlinks"] = {
+                "identifiers": [{"namespace": "alias", "name": name, "type": "TABLE"}]
+            }
+        out_refs.append(ds("n", name, **facets))
+    return run_event(
+        _job_of(run),
+        run_id=run,
+        event_type=draw(st.sampled_from(["START", "RUNNING", "COMPLETE", "FAIL", "OTHER"])),
+        time=_time(draw(st.sampled_from(MINUTES))),
+        inputs=[ds("n", i) for i in inputs],
+        outputs=out_refs,
+    )
 
 
 def _reads() -> list[str]:
@@ -154,3 +196,29 @@ def test_one_runs_events_in_every_order(db_url: str) -> None:
     want = _send(db_url, _in_time_order(FOUR))
     for order in itertools.permutations(range(4)):
         _assert_same(_send(db_url, [FOUR[i] for i in order]), want, order)
+
+
+def _sizes(draw: st.DrawFn, total: int) -> list[int]:
+    sizes, left = [], total
+    while left:
+        sizes.append(min(left, draw(st.integers(1, 6))))
+        left -= sizes[-1]
+    return sizes
+
+
+@st.composite
+def streams(draw: st.DrawFn, *, symlinks: bool) -> tuple[list[Any], list[Any], list[int]]:
+    """A random event set in eventTime order, a permutation of it, and batch sizes."""
+    stream = draw(st.lists(run_events(symlinks=symlinks), min_size=2, max_size=12))
+    return _in_time_order(stream), draw(st.permutations(stream)), _sizes(draw, len(stream))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@given(case=streams(symlinks=False))
+def test_any_arrival_order_answers_as_event_time_order(case: Any, db_url: str) -> None:
+    """Random event sets of several runs of a few jobs, sent in a random order one at a time
+    and in batches, answer every read exactly as the set sent in eventTime order."""
+    in_order, shuffled, sizes = case
+    want = _send(db_url, in_order)
+    _assert_same(_send(db_url, shuffled), want, "one by one")
+    _assert_same(_send(db_url, shuffled, sizes), want, f"in batches of {sizes}")

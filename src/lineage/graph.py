@@ -469,12 +469,16 @@ class LineageGraph:
     # --- columns --------------------------------------------------------------------------
 
     def fields_of(self, dataset: int) -> list[str]:
-        """Fields of a dataset that appear in column lineage."""
-        return sorted(self._fields_by_dataset.get(dataset, ()))
+        """Fields of a dataset that appear in column lineage now. (A field whose column edges
+        were all retired keeps its node: whether it had any depends on arrival order, so it
+        is not listed.)"""
+        fields = self._fields_by_dataset.get(dataset, {})
+        return sorted(name for name, node in fields.items() if self._cg.degree(node))
 
     def find_field(self, dataset: int, name: str) -> int | None:
-        """The column-graph node of a dataset field."""
-        return self._field_index.get((dataset, name))
+        """The column-graph node of a dataset field in column lineage now."""
+        node = self._field_index.get((dataset, name))
+        return node if node is not None and self._cg.degree(node) else None
 
     def field_key(self, field_node: int) -> tuple[int, str]:
         """(dataset node, field name) of a column-graph node."""

@@ -234,14 +234,14 @@ def field_changes(
 def schema_changes(conn: Connection, limit: int = RECENT_SCHEMAS) -> list[SchemaChange]:
     """The most recent versions whose schema differs from their dataset's version before."""
     previous = func.lag(dv.schema_hash).over(
-        partition_by=dv.dataset_id, order_by=(dv.created_at, dv.id)
+        partition_by=dv.dataset_id, order_by=(dv.created_at, dv.version)
     )
     previous_fields = func.lag(dv.fields).over(
-        partition_by=dv.dataset_id, order_by=(dv.created_at, dv.id)
+        partition_by=dv.dataset_id, order_by=(dv.created_at, dv.version)
     )
     versions = (
         select(
-            dv.id,
+            dv.version,
             dv.dataset_id,
             dv.schema_hash,
             dv.fields,
@@ -264,7 +264,7 @@ def schema_changes(conn: Connection, limit: int = RECENT_SCHEMAS) -> list[Schema
             v.previous_hash != v.schema_hash,
             owner.c.deleted_at.is_(None),
         )
-        .order_by(v.created_at.desc(), v.id.desc())
+        .order_by(v.created_at.desc(), v.version.desc())
         .limit(limit)
     )
     out = []
@@ -306,7 +306,7 @@ def _latest_field_counts(conn: Connection, ids: list[int]) -> dict[int, int]:
     if not ids:
         return {}
     rank = func.row_number().over(
-        partition_by=dv.dataset_id, order_by=(dv.created_at.desc(), dv.id.desc())
+        partition_by=dv.dataset_id, order_by=(dv.created_at.desc(), dv.version.desc())
     )
     ranked = (
         select(dv.dataset_id, dv.fields, rank.label("rank"))

@@ -273,7 +273,8 @@ def _column_graph(
     inputs: dict[int, list[t.InputField]] = {}
     in_edges: dict[int, set[int]] = {}
     out_edges: dict[int, set[int]] = {}
-    for a, b, transforms in edges:
+    # by field id, never by node number (which follows arrival order)
+    for a, b, transforms in sorted(edges, key=lambda e: (fid(e[0])[0], fid(e[1])[0])):
         in_edges.setdefault(b, set()).add(a)
         out_edges.setdefault(a, set()).add(b)
         _, ns, ds_name, name = fid(a)
@@ -289,8 +290,14 @@ def _column_graph(
                 node_ref,
                 "DATASET_FIELD",
                 t.FieldData(ns, ds_name, name, inputs.get(field, [])),
-                [t.MarquezEdge(fid(a)[0], node_ref) for a in sorted(in_edges.get(field, ()))],
-                [t.MarquezEdge(node_ref, fid(b)[0]) for b in sorted(out_edges.get(field, ()))],
+                [
+                    t.MarquezEdge(a, node_ref)
+                    for a in sorted(fid(a)[0] for a in in_edges.get(field, ()))
+                ],
+                [
+                    t.MarquezEdge(node_ref, b)
+                    for b in sorted(fid(b)[0] for b in out_edges.get(field, ()))
+                ],
             )
         )
     return out

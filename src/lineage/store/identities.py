@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, or_, select, update
+from sqlalchemy import Connection, Table, case, or_, select, update
 
 from lineage.store import schema as s
 from lineage.store.changes import Changes, NodeKey, NodeState, dataset_key, job_key
@@ -113,9 +113,13 @@ def _seen(
     """`found`, named at `at`: an earlier time than its `created_at` becomes it."""
     if found.since <= at:
         return found
-    conn.execute(
-        update(table).where(table.c.id == found.id, table.c.created_at > at).values(created_at=at)
-    )
+    c = table.c
+    values: dict[str, Any] = {"created_at": at}
+    if table is s.datasets:
+        # a dataset's updated_at is its newest change of attributes, else its creation: a
+        # row never updated since it was made was made at `at` (a job's is its newest event)
+        values["updated_at"] = case((c.updated_at == c.created_at, at), else_=c.updated_at)
+    conn.execute(update(table).where(c.id == found.id, c.created_at > at).values(values))
     ensure_namespace(conn, cache, cache_key[1], at)
     identity = Identity(found.id, found.key, at)
     cache.pending[cache_key] = identity

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, bindparam, case, delete, func, select, update
 
 from lineage import facets as f
 from lineage import jsonio
@@ -79,6 +79,36 @@ _RUN_EVENT_TYPES = select(_ev.event_type, _ev.event_time).where(
 def _seen_earlier(run_io: Any, incoming: Any) -> Any:
     """A run's report of a dataset keeps the earliest eventTime that made it."""
     return run_io.c.first_seen > incoming.first_seen
+
+
+@lru_cache(maxsize=64)
+def _update_job(columns: tuple[str, ...]) -> Any:
+    """UPDATE jobs SET <columns>, updated_at moved forward to :at, WHERE id = :row_id."""
+    return update_by_id(s.jobs, columns).values(
+        updated_at=_later(s.jobs.c.updated_at, bindparam("at"))
+    )
+
+
+def _later(column: Any, at: Any) -> Any:
+    """`column` moved forward to `at` (never back: an older event arriving late)."""
+    return case((column < at, at), else_=column)
+
+
+def _version_earlier(versions: Any, incoming: Any) -> Any:
+    """A dataset version is the earliest event's that recorded it (a tie: the least run id,
+    then the least fields), whatever order they arrived in."""
+    held = (versions.c.created_at, func.coalesce(versions.c.run_id, ""))
+    new = (incoming.created_at, func.coalesce(incoming.run_id, ""))
+    return (held[0] > new[0]) | (
+        (held[0] == new[0])
+        & (
+            (held[1] > new[1])
+            | (
+                (held[1] == new[1])
+                & (func.coalesce(versions.c.fields, "") > func.coalesce(incoming.fields, ""))
+            )
+        )
+    )
 
 
 def _earlier_placeholder(runs: Any, incoming: Any) -> Any:
@@ -233,7 +263,9 @@ class _EventWriter:
         ds = s.datasets.c
         if values:
             self.conn.execute(
-                update(s.datasets).where(ds.id == identity.id).values(updated_at=self.at, **values)
+                update(s.datasets)
+                .where(ds.id == identity.id)
+                .values(updated_at=_later(ds.updated_at, self.at), **values)
             )
         if state is not None:
             # lifecycle follows eventTime: an older DROP never hides a newer CREATE
@@ -296,9 +328,10 @@ class _EventWriter:
         incomplete = f.lineage_incomplete(event.run_facets)
         if event.kind == RUN_EVENT and (incomplete or event.event_type == "COMPLETE"):
             values["lineage_incomplete"] = incomplete  # the newest finished run decides
-        if values:
-            values["updated_at"] = self.at
-            send(self.conn, update_by_id(s.jobs, values), {"row_id": identity.id, **values})
+        # updated_at is the job's newest event, whatever order they arrive in
+        self.conn.execute(
+            _update_job(tuple(sorted(values))), {"row_id": identity.id, "at": self.at, **values}
+        )
         if state is not None or "lineage_incomplete" in values:
             state = state or NodeState(kind="job")
             if state.parent is not None and "lineage_incomplete" in values:
@@ -531,8 +564,9 @@ class _EventWriter:
     def _run_values(self, existing: Any, parent: f.ParentRef | None) -> dict[str, Any]:
         """Columns this event sets on its run: state, times, nominal time, error, parent."""
         event = self.event
-        if existing is not None and existing.updated_at >= self.at:
-            # late (or tied): the run's stored events decide, folded in eventTime order
+        late = existing is not None and existing.state_time >= self.at
+        if late and event.event_type in _STATE_OF:
+            # as old as the run's state or older: its logged events decide, in eventTime order
             values = self._refold_run(existing)
         else:
             values = run_step(existing, event.event_type, self.at)
@@ -610,7 +644,13 @@ class _EventWriter:
         if self.version_rows:
             appends.add(
                 s.dataset_versions,
-                insert_ignore(conn, s.dataset_versions, ["dataset_id", "version"]),
+                upsert_when(
+                    conn,
+                    s.dataset_versions,
+                    ["dataset_id", "version"],
+                    ["created_at", "run_id", "schema_hash", "fields"],
+                    _version_earlier,
+                ),
                 self.version_rows,
             )
         if self.facet_rows:
@@ -654,6 +694,8 @@ def run_step(current: Any, event_type: str | None, at: datetime) -> dict[str, An
     values: dict[str, Any] = {}
     new_state = _STATE_OF.get(event_type or "")
     if new_state is None:
+        if current is not None and current.state == "NEW" and at < current.state_time:
+            values["state_time"] = at  # a run without a state yet: since its first event
         return values
     if current is None or (at, _STATE_RANK[new_state]) > (
         current.state_time,

@@ -288,20 +288,21 @@ def newest_schemas(conn: Connection, canonical: dict[int, int]) -> dict[int, lis
     every identity id to its canonical id."""
     dv = s.dataset_versions.c
     rank = func.row_number().over(
-        partition_by=dv.dataset_id, order_by=(dv.created_at.desc(), dv.id.desc())
+        partition_by=dv.dataset_id, order_by=(dv.created_at.desc(), dv.version.desc())
     )
-    best: dict[int, tuple[Any, int, str]] = {}
+    # a tie on time goes to the greater version string, never to the row id (arrival order)
+    best: dict[int, tuple[Any, str, str]] = {}
     todo = list(canonical)
     for start in range(0, len(todo), CHUNK):
         ranked = (
-            select(dv.dataset_id, dv.fields, dv.created_at, dv.id, rank.label("rank"))
+            select(dv.dataset_id, dv.fields, dv.created_at, dv.version, rank.label("rank"))
             .where(dv.dataset_id.in_(todo[start : start + CHUNK]), dv.fields.is_not(None))
             .subquery()
         )
         for r in conn.execute(select(ranked).where(ranked.c.rank == 1)):
             owner = canonical[r.dataset_id]
-            if owner not in best or (r.created_at, r.id) > best[owner][:2]:
-                best[owner] = (r.created_at, r.id, r.fields)
+            if owner not in best or (r.created_at, r.version) > best[owner][:2]:
+                best[owner] = (r.created_at, r.version, r.fields)
     return {owner: jsonio.loads(v[2]) for owner, v in best.items()}
 
 
@@ -338,7 +339,7 @@ def dataset_versions(
     query = (
         select(s.dataset_versions)
         .where(dv.dataset_id.in_(identity_ids(conn, dataset_id)))
-        .order_by(dv.created_at.desc(), dv.id.desc())
+        .order_by(dv.created_at.desc(), dv.version.desc())
     )
     return page(conn, query, limit, offset)
 
@@ -478,7 +479,10 @@ def list_events(
     if after is not None:
         query = query.where(ev.event_time >= after)
     order = (
-        (ev.event_time.asc(), ev.id.asc()) if ascending else (ev.event_time.desc(), ev.id.desc())
+        # a tie on time by hash: log ids follow arrival order, the answer must not
+        (ev.event_time.asc(), ev.hash.asc())
+        if ascending
+        else (ev.event_time.desc(), ev.hash.desc())
     )
     rows, total = page(conn, query.order_by(*order), limit, offset)
     return [codec.decode(r.payload) for r in rows], total

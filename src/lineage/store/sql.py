@@ -25,8 +25,11 @@ def insert_ignore(conn: Connection, table: Table, conflict: Sequence[str]) -> An
 def upsert_newer(
     conn: Connection, table: Table, conflict: Sequence[str], columns: Sequence[str], clock: str
 ) -> Any:
-    """INSERT, or UPDATE `columns` when the incoming row's `clock` is not older."""
-    return upsert_when(conn, table, conflict, columns, _not_older(clock))
+    """INSERT, or UPDATE `columns` when the incoming row's `clock` is newer. A tie on `clock`
+    goes to the greater value of the first other column (NULL is least), so which of two
+    rows arrived first never decides."""
+    tiebreak = next(c for c in columns if c != clock)
+    return upsert_when(conn, table, conflict, columns, _newer(clock, tiebreak))
 
 
 def upsert_when(
@@ -65,8 +68,16 @@ def _upsert(
 
 
 @lru_cache(maxsize=16)
-def _not_older(clock: str) -> Callable[[Table, Any], Any]:
-    return lambda table, excluded: table.c[clock] <= excluded[clock]
+def _newer(clock: str, tiebreak: str) -> Callable[[Table, Any], Any]:
+    def condition(table: Table, excluded: Any) -> Any:
+        held, incoming = table.c[tiebreak], excluded[tiebreak]
+        return (table.c[clock] < excluded[clock]) | (
+            (table.c[clock] == excluded[clock])
+            & incoming.is_not(None)
+            & (held.is_(None) | (held <= incoming))
+        )
+
+    return condition
 
 
 def for_update(conn: Connection, query: Select[Any]) -> Select[Any]:
