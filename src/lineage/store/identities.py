@@ -78,10 +78,10 @@ def dataset(
     conn: Connection, cache: IdCache, changes: Changes, namespace: str, name: str, at: datetime
 ) -> Identity:
     """The canonical dataset for (namespace, name), created if new."""
+    ensure_namespace(conn, cache, namespace, at)  # also an alias' namespace: its earliest time
     found = _lookup(conn, cache, s.datasets, "dataset", namespace, name)
     if found is not None:
         return _seen(conn, cache, s.datasets, ("dataset", namespace, name), found, at)
-    ensure_namespace(conn, cache, namespace, at)
     row = {"namespace": namespace, "name": name, "kind": "dataset", "is_dropped": False}
     identity = _create(conn, cache, s.datasets, "dataset", row, at)
     changes.nodes.setdefault(identity.key, NodeState(kind="dataset"))
@@ -92,10 +92,10 @@ def job(
     conn: Connection, cache: IdCache, changes: Changes, namespace: str, name: str, at: datetime
 ) -> Identity:
     """The job for (namespace, name), created if new."""
+    ensure_namespace(conn, cache, namespace, at)  # also an alias' namespace: its earliest time
     found = _lookup(conn, cache, s.jobs, "job", namespace, name)
     if found is not None:
         return _seen(conn, cache, s.jobs, ("job", namespace, name), found, at)
-    ensure_namespace(conn, cache, namespace, at)
     row = {"namespace": namespace, "name": name, "lineage_incomplete": False}
     identity = _create(conn, cache, s.jobs, "job", row, at)
     changes.nodes.setdefault(identity.key, NodeState(kind="job"))
@@ -120,7 +120,6 @@ def _seen(
         # row never updated since it was made was made at `at` (a job's is its newest event)
         values["updated_at"] = case((c.updated_at == c.created_at, at), else_=c.updated_at)
     conn.execute(update(table).where(c.id == found.id, c.created_at > at).values(values))
-    ensure_namespace(conn, cache, cache_key[1], at)
     identity = Identity(found.id, found.key, at)
     cache.pending[cache_key] = identity
     return identity
