@@ -72,7 +72,7 @@ _JOB_EVENTS_SINCE = select(_ev.payload).where(
     _ev.id <= _LOGGED_ID,
 )
 _RUN_EVENT_TYPES = select(_ev.event_type, _ev.event_time).where(
-    _ev.run_id == bindparam("run_id"), _ev.id <= _LOGGED_ID
+    _ev.run_id == bindparam("run_id"), _ev.kind == RUN_EVENT, _ev.id <= _LOGGED_ID
 )
 
 
