@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import httpx
+import jsonschema
 import orjson
 
 from lineage.api.app import create_app
@@ -248,3 +249,28 @@ def _typed(schema: dict[str, Any], schemas: dict[str, Any]) -> bool:
     if "$ref" in schema:
         return _typed(schemas[schema["$ref"].rsplit("/", 1)[-1]], schemas)
     return bool(schema.get("properties")) or schema.get("type") == "array"
+
+
+def test_openapi_examples_match_their_schemas() -> None:
+    doc = create_app(Settings()).openapi()
+    examples = [
+        (path, content)
+        for path, operations in doc["paths"].items()
+        for operation in operations.values()
+        for status, response in operation["responses"].items()
+        if status.startswith("2")
+        for content in response.get("content", {}).values()
+        if "example" in content
+    ]
+    assert {path for path, _ in examples} >= {
+        "/api/v1/lineage/downstream",
+        "/api/v1/impact",
+        "/api/v1/models",
+    }
+    for path, content in examples:
+        schema = {**content["schema"], "components": doc["components"]}
+        errors = [
+            e.message
+            for e in jsonschema.Draft202012Validator(schema).iter_errors(content["example"])
+        ]
+        assert errors == [], path

@@ -20,6 +20,37 @@ router = APIRouter(tags=["models"])
 
 RunIdQuery = Annotated[str, Query(min_length=1, description="A training run id.")]
 
+_VERSION = {
+    "version": "3",
+    "runId": "0190a8a4-8f3c-7b1e-9d2a-4c5e6f708192",
+    "runState": "COMPLETED",
+    "uri": "s3://models/churn/3/model.pkl",
+    "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "sizeBytes": 48213,
+    "framework": "sklearn",
+    "flavor": "sklearn",
+    "registeredName": "churn",
+    "createdAt": "2026-01-05T12:00:00Z",
+}
+EXAMPLE = {
+    "models": [
+        {
+            "namespace": "ml-models",
+            "name": "churn",
+            "nodeId": "dataset:ml-models:churn",
+            "versionCount": 3,
+            "latestVersion": _VERSION,
+            "metrics": {"auc": 0.91, "loss": 0.23},
+            "lastTrainingRun": {
+                "id": "0190a8a4-8f3c-7b1e-9d2a-4c5e6f708192",
+                "state": "COMPLETED",
+                "errorMessage": None,
+            },
+        }
+    ],
+    "totalCount": 1,
+}
+
 
 DatasetQuery = Annotated[
     str | None,
@@ -33,7 +64,7 @@ DatasetQuery = Annotated[
 @router.get(
     "/models",
     summary="List ML models, or the model versions trained on a dataset",
-    **typed(t.ModelList, 400, 404),
+    **typed(t.ModelList, 400, 404, example=EXAMPLE),
 )
 def models(
     graph: GraphDep,

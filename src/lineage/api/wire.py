@@ -56,6 +56,7 @@ _ERRORS = {
 }
 
 _MODELS: dict[str, type] = {"Error": Error}
+_EXAMPLES: dict[str, Any] = {}  # model name -> the example of its answers (one per model)
 
 
 class StructResponse(Response):
@@ -98,7 +99,7 @@ def typed(
     """
     content: dict[str, Any] = {"schema": schema_ref(model)}
     if example is not None:
-        content["example"] = example
+        content["example"] = _EXAMPLES[model.__name__] = example
     responses: dict[int | str, dict[str, Any]] = {
         status: {"description": description, "content": {"application/json": content}}
     }
@@ -125,8 +126,21 @@ def openapi(app: FastAPI) -> dict[str, Any]:
             _our_errors(operation)
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
+    _restore_examples(doc)
     app.openapi_schema = doc
     return doc
+
+
+def _restore_examples(doc: dict[str, Any]) -> None:
+    """Put back the answer examples as `typed` was given them: FastAPI's document drops
+    every null (`exclude_none`), so an example would lack its required null fields."""
+    for path in doc.get("paths", {}).values():
+        for operation in path.values():
+            for response in operation.get("responses", {}).values():
+                for content in response.get("content", {}).values():
+                    name = content.get("schema", {}).get("$ref", "").rsplit("/", 1)[-1]
+                    if "example" in content and name in _EXAMPLES:
+                        content["example"] = _EXAMPLES[name]
 
 
 def _our_errors(operation: dict[str, Any]) -> None:
