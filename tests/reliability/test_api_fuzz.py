@@ -256,6 +256,11 @@ VALID: dict[str, tuple[dict[str, str], dict[str, Any], Any]] = {
         {},
         None,
     ),
+    "GET /api/v1/namespaces/{namespace}/datasets/{dataset}/quality": (
+        {"namespace": "ns", "dataset": "b"},
+        {},
+        None,
+    ),
     "POST /api/v1/incidents/blast-radius": ({}, {}, {"run": RUN_J}),
     "GET /api/v1/jobs/runs/{run_id}/provenance": ({"run_id": TRAIN_A}, {}, None),
     "GET /api/v1/namespaces/{namespace}/datasets/{dataset}/versions/{version}/provenance": (
