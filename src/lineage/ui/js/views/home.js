@@ -89,6 +89,7 @@ class Browser {
       "aria-label": `Filter ${this.tab}` }, common, extra);
     let timer = 0;
     const apply = () => {
+      clearTimeout(timer);  // a select fires both input and change: apply once
       const data = new FormData(form);
       for (const [key, value] of data) {
         if (value) this.params.set(key, value); else this.params.delete(key);
@@ -120,6 +121,8 @@ class Browser {
   }
 
   async load() {
+    // a late timer or answer must not rewrite the address of the page the user went on to
+    if (this.section && !this.section.isConnected) return;
     this.remember();
     const ticket = (this.ticket = (this.ticket || 0) + 1);  // only the latest answer is shown
     const page = Math.max(1, Number(this.params.get("page")) || 1);
@@ -136,7 +139,7 @@ class Browser {
       if (ticket === this.ticket) this.area.replaceChildren(notice(error.message, "error"));
       return;
     }
-    if (ticket !== this.ticket) return;
+    if (ticket !== this.ticket || !this.section.isConnected) return;
     const rows = this.tab === "datasets" ? answer.datasets : answer.jobs;
     const body = this.tab === "datasets"
       ? table(["dataset", "namespace", "kind", "fields", "tags", "updated"], rows.map((d) =>
