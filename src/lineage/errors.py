@@ -42,9 +42,7 @@ class NodeNotFound(LineageError):
     status = 404
     code = "not_found"
 
-    def __init__(
-        self, message: str, *, suggestions: list[str] | None = None, field: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, field: str, suggestions: list[str] | None = None) -> None:
         super().__init__(message, field=field)
         self.suggestions = suggestions or []
 

@@ -361,6 +361,7 @@ def test_model_errors_use_the_error_shape(server: Server, tmp_path: Path) -> Non
     assert get(server.url, model_path("file", features), status=404) == {
         "error": {
             "code": "not_found",
+            "field": "name",
             "message": f"model {features!r} not found in namespace 'file'",
             "suggestions": [],
         }
@@ -369,6 +370,7 @@ def test_model_errors_use_the_error_shape(server: Server, tmp_path: Path) -> Non
     assert get(server.url, "/api/v1/models/compare", status=404, a=unknown, b=unknown) == {
         "error": {
             "code": "not_found",
+            "field": "a",
             "message": f"run {unknown!r} is not a known training run (no ML facets)",
             "suggestions": [],
         }

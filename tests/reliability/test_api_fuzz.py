@@ -6,7 +6,7 @@ match the documented schema and content type. Our own generators then send every
 ids schemathesis rarely reaches (namespaces with `:` `/` `#`, NUL, multi-byte, over the name
 limit) and times (year 1 and 9999 with extreme offsets, year 0 and 10000, garbage) in
 `as_of`, `before`, `after` and `since`: no 5xx, and every 4xx in our error shape naming its
-field (the 404s of entity routes name none yet: allowed, and listed as open).
+field (a 404 names the parameter that held the unknown id).
 """
 
 from __future__ import annotations
@@ -214,9 +214,7 @@ def _error_problems(response: httpx.Response) -> list[str]:
     except (ValueError, KeyError, TypeError):
         return [f"not the error shape: {response.text[:200]!r}"]
     problems = [f"no {key}" for key in ("code", "message") if not isinstance(error.get(key), str)]
-    # open: the 404s of the entity, lineage, Marquez and model routes name no field yet
-    fieldless_ok = response.status_code == 404 and error.get("code") == "not_found"
-    if not fieldless_ok and not (isinstance(error.get("field"), str) and error["field"]):
+    if not (isinstance(error.get("field"), str) and error["field"]):
         problems.append(f"no field ({error.get('code')}: {error.get('message', '')[:80]})")
     return problems
 

@@ -68,7 +68,9 @@ def toggle_deleted(
             row = find(conn, namespace, name)
             if row is None or (row.deleted_at is not None) == delete:
                 state = "not found" if row is None or delete else "not deleted"
-                raise NodeNotFound(f"{kind} {name!r} in namespace {namespace!r} is {state}")
+                raise NodeNotFound(
+                    f"{kind} {name!r} in namespace {namespace!r} is {state}", field=kind
+                )
             row = set_deleted(conn, table, row.id, deleted=delete)
             key = {key_of(row.namespace, row.name)}
             changes = Changes(removed_nodes=key) if delete else Changes(restored_nodes=key)

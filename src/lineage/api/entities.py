@@ -33,6 +33,7 @@ def dataset_row(conn: Connection, namespace: str, dataset: str) -> Row[Any]:
     if row is None or row.deleted_at is not None:
         raise NodeNotFound(
             f"dataset {dataset!r} not found in namespace {namespace!r}",
+            field="dataset",
             suggestions=q.suggest_by_search(conn, dataset, kind="DATASET"),
         )
     return row
@@ -44,6 +45,7 @@ def job_row(conn: Connection, namespace: str, job: str) -> Row[Any]:
     if row is None or row.deleted_at is not None:
         raise NodeNotFound(
             f"job {job!r} not found in namespace {namespace!r}",
+            field="job",
             suggestions=q.suggest_by_search(conn, job, kind="JOB"),
         )
     return row
@@ -136,7 +138,7 @@ def job(conn: ConnDep, row: JobRow) -> StructResponse:
 def _run_row(conn: Connection, run_id: str) -> Row[Any]:
     row = read.find_run(conn, run_id)
     if row is None:
-        raise NodeNotFound(f"run {run_id!r} not found")
+        raise NodeNotFound(f"run {run_id!r} not found", field="run_id")
     return row
 
 

@@ -156,7 +156,7 @@ def lineage_path(
     limit: Annotated[int, Query(ge=1, le=100, description="Most paths")] = 10,
 ) -> StructResponse:
     """Shortest downstream paths from `from` to `to` (tries the reverse direction too)."""
-    a, b = names.resolve(graph, source), names.resolve(graph, target)
+    a, b = names.resolve(graph, source, field="from"), names.resolve(graph, target, field="to")
     return StructResponse(q.paths(graph, a, b, limit=limit))
 
 
@@ -228,5 +228,7 @@ def job_children(graph: GraphDep, conn: ConnDep, namespace: str, job: str) -> St
     namespace, job = restore(namespace), restore(job)
     root = graph.find(("job", namespace, job))
     if root is None:
-        raise names.not_found(graph, f"node {ids.format_id('job', namespace, job)!r}", job)
+        raise names.not_found(
+            graph, f"node {ids.format_id('job', namespace, job)!r}", job, field="job"
+        )
     return StructResponse(q.job_hierarchy(graph, conn, root))

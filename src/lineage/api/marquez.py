@@ -55,6 +55,7 @@ def source(conn: ConnDep, source: str) -> StructResponse:
             return StructResponse(found)
     raise NodeNotFound(
         f"source {name!r} not found",
+        field="source",
         suggestions=difflib.get_close_matches(name, [s.name for s in known], n=5),
     )
 
@@ -123,6 +124,7 @@ def _tag_dataset(
         if field and field not in {f.name for f in answer.fields}:
             raise NodeNotFound(
                 f"field {field!r} of dataset {row.name!r} not found",
+                field="field",
                 suggestions=difflib.get_close_matches(
                     field, [f.name for f in answer.fields if f.name], n=5
                 ),

@@ -80,7 +80,7 @@ def models(
     dataset written from it by an earlier run (any number of hops), newest first."""
     if dataset is None:
         return StructResponse(ml.models(conn, namespace=namespace, limit=limit, offset=offset))
-    kind, ns, nm = graph.key(names.resolve(graph, dataset))
+    kind, ns, nm = graph.key(names.resolve(graph, dataset, field="dataset"))
     row = read.find_dataset(conn, ns, nm) if kind != "job" else None
     if row is None:
         raise BadRequest(f"dataset {dataset!r} is not a dataset node id", field="dataset")

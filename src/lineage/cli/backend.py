@@ -59,7 +59,9 @@ def dataset_parts(node: str, namespaces: Collection[str]) -> tuple[str, str]:
     kind, rest = ids.split(node)
     found = ids.candidates(rest, namespaces) if kind == "dataset" else []
     if not found:
-        raise NodeNotFound(f"dataset {node!r} not found (give dataset:<namespace>:<name>)")
+        raise NodeNotFound(
+            f"dataset {node!r} not found (give dataset:<namespace>:<name>)", field="dataset"
+        )
     return found[0]
 
 
@@ -207,7 +209,9 @@ def _error_from(status: int, payload: bytes) -> LineageError:
     if status == 403:
         return Forbidden(message, field=body.get("field"))
     if status == 404:
-        return NodeNotFound(message, suggestions=body.get("suggestions") or [])
+        return NodeNotFound(
+            message, field=body.get("field") or "", suggestions=body.get("suggestions") or []
+        )
     if status >= 500:
         return StoreUnavailable(message)
     return BadRequest(message, field=body.get("field"))
@@ -295,7 +299,7 @@ class OfflineBackend:
         known: set[str] = set(conn.execute(select(s.datasets.c.namespace).distinct()).scalars())
         row = read.find_dataset(conn, *dataset_parts(node, known))
         if row is None:
-            raise NodeNotFound(f"dataset {node!r} not found")
+            raise NodeNotFound(f"dataset {node!r} not found", field="dataset")
         return int(row.id)
 
     def dataset_runs(self, node: str, params: dict[str, Any]) -> dict[str, Any]:

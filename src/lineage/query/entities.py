@@ -44,6 +44,7 @@ def namespace_or_404(conn: Connection, namespace: str) -> None:
         known = read.namespace_names(conn)
         raise NodeNotFound(
             f"namespace {namespace!r} not found",
+            field="namespace",
             suggestions=difflib.get_close_matches(namespace, known, n=5, cutoff=0.5),
         )
 

@@ -129,6 +129,7 @@ def dataset_version(conn: Connection, dataset: Row[Any], version: str) -> t.Data
     if row is None:
         raise NodeNotFound(
             f"version {version!r} of dataset {dataset.name!r} not found",
+            field="version",
             suggestions=[
                 v.version
                 for v in entities.dataset_versions(conn, dataset.id, limit=5, offset=0).versions
@@ -181,6 +182,7 @@ def job_version(conn: Connection, job: Row[Any], version: str) -> JobVersionAnsw
             return _version(job, v)
     raise NodeNotFound(
         f"version {version!r} of job {job.name!r} not found",
+        field="version",
         suggestions=[v.version for v in versions[:5]],
     )
 

@@ -80,7 +80,7 @@ def model(graph: LineageGraph, conn: Connection, namespace: str, name: str) -> t
     404 when there is no such model."""
     row = ml_read.find_model(conn, namespace, name)
     if row is None:
-        raise NodeNotFound(f"model {name!r} not found in namespace {namespace!r}")
+        raise NodeNotFound(f"model {name!r} not found in namespace {namespace!r}", field="name")
     versions = ml_read.model_versions(conn, [row.id])[row.id]
     latest = ml_read.latest_version(versions)
     last = ml_read.runs_by_id(conn, [versions[0].run_id]) if versions else {}
@@ -104,11 +104,14 @@ def model(graph: LineageGraph, conn: Connection, namespace: str, name: str) -> t
     )
 
 
-def training_run(conn: Connection, run_id: str) -> t.TrainingRun:
-    """A run's training metadata; 404 when the run is unknown or carries no ML facets."""
+def training_run(conn: Connection, run_id: str, *, field: str = "run_id") -> t.TrainingRun:
+    """A run's training metadata; 404 naming `field` (the parameter that held the id) when
+    the run is unknown or carries no ML facets."""
     facts = ml_read.training_run(conn, run_id)
     if facts is None:
-        raise NodeNotFound(f"run {run_id!r} is not a known training run (no ML facets)")
+        raise NodeNotFound(
+            f"run {run_id!r} is not a known training run (no ML facets)", field=field
+        )
     return _training(facts)
 
 
@@ -152,7 +155,7 @@ def run_series(conn: Connection, run_id: str) -> t.RunSeries:
 def compare(conn: Connection, a: str, b: str) -> t.RunComparison:
     """Hyperparameter and metric differences of run `b` against run `a`, and both runs'
     metric series side by side; 404 naming the first run that is no training run."""
-    run_a, run_b = training_run(conn, a), training_run(conn, b)
+    run_a, run_b = training_run(conn, a, field="a"), training_run(conn, b, field="b")
     return t.RunComparison(
         _ref(run_a),
         _ref(run_b),

@@ -107,10 +107,12 @@ def suggest_namespaces(graph: LineageGraph, namespace: str) -> list[str]:
 
 
 def not_found(
-    graph: LineageGraph, what: str, name: str, *, kind: str | None = None
+    graph: LineageGraph, what: str, name: str, *, field: str, kind: str | None = None
 ) -> NodeNotFound:
-    """The 404 for an unknown node, with suggestions."""
-    return NodeNotFound(f"{what} not found", suggestions=suggest(graph, name, kind=kind))
+    """The 404 for an unknown node, with suggestions; `field` is the parameter that named it."""
+    return NodeNotFound(
+        f"{what} not found", field=field, suggestions=suggest(graph, name, kind=kind)
+    )
 
 
 def resolve(
@@ -119,8 +121,11 @@ def resolve(
     namespace: str | None = None,
     name: str | None = None,
     kind: str | None = None,
+    *,
+    field: str = "nodeId",
 ) -> int:
-    """The graph node named by a node id, or by namespace + name (+ kind).
+    """The graph node named by a node id, or by namespace + name (+ kind); a 404 names
+    `field`, the parameter the id came in.
 
     Aliases (symlinks, renames) resolve to their canonical node either way, whether or not the
     alias' namespace holds a node of its own.
@@ -133,7 +138,9 @@ def resolve(
             node = graph.find((k, namespace, name))
             if node is not None:
                 return node
-        raise not_found(graph, f"node {ids.format_id(kinds[0], namespace, name)!r}", name)
+        raise not_found(
+            graph, f"node {ids.format_id(kinds[0], namespace, name)!r}", name, field="name"
+        )
     kind_part, rest = ids.split(node_id)
     if kind_part not in ("dataset", "job"):
         raise BadRequest(f"nodeId {node_id!r} must name a dataset or a job here", field="nodeId")
@@ -141,7 +148,7 @@ def resolve(
         node = graph.find((kind_part, ns, nm))
         if node is not None:
             return node
-    raise not_found(graph, f"node {node_id!r}", rest.rsplit(":", 1)[-1])
+    raise not_found(graph, f"node {node_id!r}", rest.rsplit(":", 1)[-1], field=field)
 
 
 def resolve_field(graph: LineageGraph, node_id: str) -> list[int]:
@@ -170,10 +177,13 @@ def resolve_field(graph: LineageGraph, node_id: str) -> list[int]:
             _, canonical_ns, canonical_name = graph.key(dataset)
             raise NodeNotFound(
                 f"field {parts[1]!r} of dataset {parts[0]!r} has no column lineage",
+                field="nodeId",
                 suggestions=[
                     ids.format_id("datasetField", canonical_ns, canonical_name, f)
                     for f in graph.fields_of(dataset)
                 ][:10],
             )
         return [field]
-    raise not_found(graph, f"node {node_id!r}", rest.rsplit(":", 1)[-1], kind="dataset")
+    raise not_found(
+        graph, f"node {node_id!r}", rest.rsplit(":", 1)[-1], field="nodeId", kind="dataset"
+    )
