@@ -142,10 +142,12 @@ def main() -> None:
     from lineage.store.db import make_engine
 
     def run(label: str, url: str) -> None:
+        t0 = time.perf_counter()
         engine = make_engine(url)
         load_store(engine, estate)
         add_columns_and_schemas(engine, estate)
         engine.dispose()
+        print(f"{label}: estate stored in {time.perf_counter() - t0:.1f} s (bulk writes)")
         for src in [None, *args.collector_src]:
             measure(label, url, args.seconds, src)
 
