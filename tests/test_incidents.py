@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from lineage.store.replay import replay
-from tests.events import ds, run_event
+from tests.events import ds, run_event, schema
 
 RUN_IDS: dict[str, str] = {}
 
@@ -314,6 +314,48 @@ async def test_provenance_of_a_run_and_of_a_version(client: httpx.AsyncClient) -
         [rid("report1"), rid("agg1")],
         True,
     )
+
+
+async def test_every_listed_version_has_the_provenance_of_its_run(
+    client: httpx.AsyncClient,
+) -> None:
+    """The versions list names schema versions by hash: each is the version its first
+    reporter wrote (or, for a reader, read); a failed writer's is no data version."""
+
+    def with_schema(*fields: str) -> dict[str, dict[str, Any]]:
+        return {"s": {"schema": schema(*fields)}}
+
+    reader = run("r2", "r", 30, 31, ["s"], [])
+    for event in reader:  # a reader reporting a schema no writer sent
+        event["inputs"][0]["facets"]["schema"] = schema("id:int", "note")
+    await ingest(
+        client,
+        [
+            *run("w1", "w", 0, 1, [], ["s"], output_facets=with_schema("id:int")),
+            *run("w2", "w", 10, 11, [], ["s"], output_facets=with_schema("id:int", "x")),
+            *run("w3", "w", 20, 21, [], ["s"], state="FAIL", output_facets=with_schema("y")),
+            *reader,
+        ],
+    )
+    listed = (await client.get("/api/v1/namespaces/n/datasets/s/versions")).json()["versions"]
+    assert [v["runId"] for v in listed] == [rid("r2"), rid("w3"), rid("w2"), rid("w1")]
+    answers = []
+    for v in listed:
+        response = await client.get(
+            f"/api/v1/namespaces/n/datasets/s/versions/{v['version']}/provenance"
+        )
+        body = response.json()
+        answers.append(
+            (response.status_code, body["version"])
+            if response.status_code == 200
+            else (response.status_code, body["error"]["field"])
+        )
+    assert answers == [
+        (200, version("w2", 11)),
+        (404, "version"),
+        (200, version("w2", 11)),
+        (200, version("w1", 1)),
+    ]
 
 
 # --- a diamond, a failed run, a model --------------------------------------------------------

@@ -31,7 +31,7 @@ from lineage import ids
 from lineage.errors import BadRequest, NodeNotFound
 from lineage.query import params
 from lineage.query.types import Answer, NodeIdStr, TimeStr
-from lineage.store import codec, ml_read, quality, read
+from lineage.store import codec, marquez_read, ml_read, quality, read
 from lineage.store import ml_schema as m
 from lineage.store import schema as s
 from lineage.store.version_reads import (
@@ -663,16 +663,37 @@ def version_provenance(
     depth: int = DEFAULT_DEPTH,
 ) -> Provenance:
     """Provenance of a version of canonical dataset `dataset_id`: named by its `version`
-    facet or by the id of the run that wrote it (404 naming `version` if none matches)."""
+    facet, by the id of the run that wrote it, or as the dataset's versions list names it
+    (a schema hash: the version its recording run wrote, or read); 404 naming `version` if
+    no data version matches."""
     estate = _Estate(conn)
     estate.load([dataset_id])
-    matching = [v for v in estate.datasets[dataset_id].versions if version in (v.version, v.run_id)]
-    if not matching:
-        raise NodeNotFound(f"no version {version!r} of this dataset was written", field="version")
-    chosen = matching[-1]
+    written = estate.datasets[dataset_id]
+    matching = [v for v in written.versions if version in (v.version, v.run_id)]
+    chosen = matching[-1] if matching else _listed_version(conn, written, dataset_id, version)
     row = datasets_by_id(conn, [dataset_id])[dataset_id]
     node = read.node_id("dataset", row.namespace, row.name)
     return _provenance(conn, chosen.run_id, node, _ref(chosen), limit=limit, depth=depth)
+
+
+def _listed_version(conn: Connection, written: _Versions, dataset_id: int, version: str) -> Use:
+    """The data version behind an entry of the dataset's versions list (`dataset_versions`,
+    whose run is the first to report it): what that run wrote, else what it read."""
+    listed = marquez_read.dataset_version(conn, read.identity_ids(conn, dataset_id), version)
+    if listed is None or listed.run_id is None:
+        raise NodeNotFound(f"no version {version!r} of this dataset was written", field="version")
+    for v in written.versions:
+        if v.run_id == listed.run_id:
+            return v
+    for use in run_uses(conn, [listed.run_id], "in"):
+        read_v = written.read_by(use) if use.dataset == dataset_id else None
+        if read_v is not None:
+            return read_v
+    raise NodeNotFound(
+        f"version {version!r} was reported by run {listed.run_id!r}, which wrote no data "
+        "version of this dataset (it did not complete) and read none",
+        field="version",
+    )
 
 
 def _provenance(
