@@ -135,7 +135,7 @@ FACETS: tuple[Coverage, ...] = (
     Coverage("executionParameters", "run", "ExecutionParametersRunFacet", "shown",
              "the run's `parameters` (key -> value)", f.execution_parameters),
     Coverage("environmentVariables", "run", "EnvironmentVariablesRunFacet", "shown",
-             "names only: values are redacted in every answer (the event log keeps them)",
+             "names only: values are redacted in every answer, the raw event route's too",
              f.environment_variable_names),
     Coverage("externalQuery", "run", "ExternalQueryRunFacet", "raw", "kept as sent"),
     Coverage("unknownSourceAttribute", "run", None, "normalized",

@@ -484,6 +484,22 @@ def redacted(name: str, facet: Any) -> Any:
     return {**facet, "environmentVariables": hidden}
 
 
+def redacted_event(payload: bytes) -> bytes:
+    """A logged event as answers show it: its `environmentVariables` run facet `redacted`,
+    every other byte as sent (an event without that facet is not even parsed)."""
+    if b'"environmentVariables"' not in payload:
+        return payload
+    event = jsonio.loads(payload)
+    run = event.get("run") if isinstance(event, dict) else None
+    facets = run.get("facets") if isinstance(run, dict) else None
+    if not isinstance(facets, dict) or "environmentVariables" not in facets:
+        return payload  # the name appears elsewhere (a dataset's field, say): nothing to hide
+    facets["environmentVariables"] = redacted(
+        "environmentVariables", facets["environmentVariables"]
+    )
+    return jsonio.dumps(event)
+
+
 def lifecycle(facets: dict[str, Any]) -> tuple[str | None, tuple[str, str] | None]:
     """(state, previous identity) from `lifecycleStateChange`; previous only for RENAME."""
     facet = facets.get("lifecycleStateChange")

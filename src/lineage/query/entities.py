@@ -411,11 +411,12 @@ def events(
     offset: int,
     ascending: bool,
 ) -> t.Events:
-    """Raw events by eventTime, byte for byte as received (large integers stay exact)."""
+    """Raw events by eventTime, byte for byte as received (large integers stay exact) but
+    for the values of environment variables, which are secrets."""
     payloads, total = read.list_events(
         conn, before=before, after=after, limit=limit, offset=offset, ascending=ascending
     )
-    return t.Events(total, [msgspec.Raw(p) for p in payloads])
+    return t.Events(total, [msgspec.Raw(f.redacted_event(p)) for p in payloads])
 
 
 def search(
