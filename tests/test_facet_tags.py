@@ -4,14 +4,18 @@ by `tag=KEY[:VALUE]`, merged with Marquez's tag routes, newest facet wins, repla
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from openlineage.client import constants
 from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
 from openlineage.client.facet_v2 import schema_dataset, tags_dataset, tags_job, tags_run
+from sqlalchemy import select
 
+from lineage.store import schema as s
 from lineage.store.db import make_engine
+from lineage.store.prune import PruneCounts, prune
 from lineage.store.replay import replay
 from tests import ol_client
 
@@ -181,3 +185,32 @@ async def test_newest_facet_wins_marquez_routes_share_the_store_and_replay_rebui
         for path in ("/namespaces/pg/datasets/public.orders", f"/jobs/runs/{RUN}", "/tags")
     ]
     assert after == before
+
+
+async def test_a_pruned_run_takes_its_tags_along(client: httpx.AsyncClient, db_url: str) -> None:
+    await _send_first_run(client)
+    ol, captured = ol_client.client()
+    later_tags = [tags_run.TagsRunFacetFields("attempt", "2", "AIRFLOW")]
+    ol.emit(_event("2026-11-02T10:00:00Z", LATER_RUN, [_orders()], [], later_tags))
+    await ol_client.post(client, captured)
+
+    engine = make_engine(db_url)
+    try:
+        counts = prune(engine, older_than=datetime(2026, 11, 2, tzinfo=UTC), dry_run=False)
+        with engine.connect() as conn:
+            nt = s.node_tags.c
+            query = select(nt.owner_ident, nt.key).where(nt.owner_type == "run")
+            left = sorted(tuple(r) for r in conn.execute(query))
+    finally:
+        engine.dispose()
+    # the first run's three tags are among the dependent rows, next to its change log row
+    assert counts == PruneCounts(runs=1, run_io=2, facets=1, dependent_rows=4, events=1)
+    assert left == [(LATER_RUN, "attempt"), (LATER_RUN, "openlineage_client_version")]
+    assert (await client.get(f"/api/v1/jobs/runs/{RUN}")).status_code == 404
+    later = await get(client, f"/jobs/runs/{LATER_RUN}")
+    assert later["tags"] == [
+        tag("attempt", "2", "AIRFLOW"),
+        tag("openlineage_client_version", VERSION, "OPENLINEAGE_CLIENT"),
+    ]
+    orders = await get(client, "/namespaces/pg/datasets/public.orders")
+    assert orders["tagDetails"] == []  # the later facet had no tags: nodes keep theirs

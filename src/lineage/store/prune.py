@@ -1,8 +1,9 @@
 """`lineage db prune`: retention for run history and the raw event log.
 
 Removes runs whose state time is older than the cutoff, with their run_io rows, their
-run / input / output facets and their rows in any table with a foreign key to runs (ML
-metrics), and raw events older than the cutoff (with rows that reference them, such as the
+run / input / output facets, their tags (node_tags names a run by its id, without a foreign
+key) and their rows in any table with a foreign key to runs (ML metrics, quality results),
+and raw events older than the cutoff (with rows that reference them, such as the
 replicas' graph change log, long since applied). The current graph is never touched: datasets, jobs,
 lineage_edges and column_edges stay, every job keeps its latest run, and the raw events of
 kept runs are kept too. `lineage db replay` rebuilds derived tables from the event log, so
@@ -134,7 +135,13 @@ def _count_dependents(conn: Connection, run_ids: list[str], older_than: datetime
         for source, col in _references(conn, "runs")
         for chunk in _chunks(run_ids)
     )
-    return of_events + of_runs
+    tags = sum(_count(conn, _tags_of_runs(chunk), s.node_tags) for chunk in _chunks(run_ids))
+    return of_events + of_runs + tags
+
+
+def _tags_of_runs(chunk: list[str]) -> ColumnElement[bool]:
+    nt = s.node_tags.c
+    return and_(nt.owner_type == "run", nt.owner_ident.in_(chunk))
 
 
 def _references(conn: Connection, target: str) -> list[tuple[TableClause, ColumnClause[Any]]]:
@@ -156,5 +163,6 @@ def _delete_runs(conn: Connection, run_ids: list[str]) -> None:
         for source, col in references:
             conn.execute(delete(source).where(col.in_(chunk)))
         conn.execute(delete(s.facets).where(_facets_of_runs(chunk)))
+        conn.execute(delete(s.node_tags).where(_tags_of_runs(chunk)))
         conn.execute(delete(s.run_io).where(s.run_io.c.run_id.in_(chunk)))
         conn.execute(delete(s.runs).where(s.runs.c.id.in_(chunk)))
