@@ -1,12 +1,15 @@
 """The facets of issue 21 as real producers send them, from events those producers sent
 (`tests/facet_producers/README.md` says how each file was captured), answered exactly on
 both databases: the Airflow OpenLineage provider's job and run tags, documentation, SQL and
-processing engine."""
+processing engine; dbt-ol's run tags (a model's dbt tags), documentation of a model and its
+columns, SQL, processing engine, data quality assertions of its tests (the dataset's
+status) and the `test` facet of a singular test."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -95,3 +98,91 @@ async def test_airflow_run_tags_and_processing_engine(airflow: httpx.AsyncClient
         "warehouse_build.build_customer_orders": (client_tag, engine, []),
         EXPORT_QUERY: (client_tag, None, []),  # the provider names no engine for a query
     }
+
+
+PG = "postgres://127.0.0.1:5432"
+ORDERS = f"/namespaces/{quote(PG, safe='')}/datasets/facets_dbt.public.orders"
+DBT_MODEL = "facets_dbt.public.shop.orders.build.run"
+DBT_TESTS = "facets_dbt.public.shop.orders.build.test"
+SINGULAR = "test.shop.assert_positive_amounts"
+
+
+async def test_dbt_model_tags_documentation_sql_and_engine(client: httpx.AsyncClient) -> None:
+    await post_file(client, "dbt_build.json")
+    engine = {"name": "dbt", "version": "1.10.23", "openlineageAdapterVersion": "1.54.0"}
+    client_tag = tag("openlineage_client_version", "1.54.0", "OPENLINEAGE_CLIENT")
+    model_tags = [tag("daily", "true", "DBT"), tag("finance", "true", "DBT"), client_tag]
+    answered = {}
+    for name in ("dbt-run-shop", DBT_MODEL, DBT_TESTS, SINGULAR):
+        job = await get(client, f"/namespaces/shop/jobs/{name}")
+        run = job["latestRun"]
+        answered[name] = (job["jobType"]["jobType"], run["tags"], run["processingEngine"])
+    assert answered == {
+        "dbt-run-shop": ("JOB", [client_tag], engine),
+        DBT_MODEL: ("MODEL", model_tags, engine),
+        DBT_TESTS: ("TEST", model_tags, engine),
+        SINGULAR: ("TEST", [client_tag], engine),  # a singular test has no dbt tags here
+    }
+    model = await get(client, f"/namespaces/shop/jobs/{DBT_MODEL}")
+    assert (model["sql"], model["tagDetails"]) == (
+        '\nselect order_id, customer_id, amount from "facets_dbt"."public"."raw_orders"'
+        " where amount > 0",
+        [],  # dbt sends a model's tags on its runs, not as job tags
+    )
+    orders = await get(client, ORDERS)
+    assert (orders["description"], orders["tagDetails"]) == (
+        "One row per order with a positive amount.",
+        [],
+    )
+    assert [(f["name"], f["description"]) for f in orders["fields"]] == [
+        ("order_id", "The order's id."),
+        ("customer_id", "Who ordered."),
+    ]
+    tagged = await get(client, "/namespaces/shop/jobs", tag="finance:true")
+    assert tagged["jobs"] == []  # run tags tag runs, never their jobs
+
+
+async def test_dbt_tests_as_quality_results(client: httpx.AsyncClient) -> None:
+    await post_file(client, "dbt_build.json")
+    version = (await get(client, f"{ORDERS}/versions"))["versions"][0]["version"]
+    tests_run = (await get(client, f"/namespaces/shop/jobs/{DBT_TESTS}"))["latestRun"]["id"]
+
+    def result(test: str, assertion: str, column: str | None, ok: bool, severity: str) -> Any:
+        return {
+            "origin": "assertion",
+            "test": test,
+            "assertion": assertion,
+            "column": column,
+            "success": ok,
+            "severity": severity,
+            "expected": "0",
+            "actual": "0" if ok else "1",
+            "description": None,
+            "dataset": {"namespace": PG, "name": "facets_dbt.public.orders"},
+            "version": version,
+            "runId": tests_run,
+            "checkedAt": "2026-12-03T13:33:32.061579Z",
+        }
+
+    # the same assertions come as a dataset facet and as an input facet: each counts once
+    assertions = [
+        result("assert_positive_amounts", "assert_positive_amounts", None, True, "error"),
+        result("not_null_orders_customer_id", "not_null", "customer_id", False, "warn"),
+        result("not_null_orders_order_id", "not_null", "order_id", True, "error"),
+        result("unique_orders_order_id", "unique", "order_id", True, "error"),
+    ]
+    orders = await get(client, ORDERS)
+    assert orders["quality"] == {
+        "status": "warning",  # only a warn-severity test failed
+        "checkedAt": "2026-12-03T13:33:32.061579Z",
+        "assertions": assertions,
+        "metrics": None,
+    }
+    history = await get(client, f"{ORDERS}/quality")
+    assert (history["totalCount"], history["results"]) == (4, assertions)
+
+    singular = (await get(client, f"/namespaces/shop/jobs/{SINGULAR}"))["latestRun"]
+    assert [
+        (r["origin"], r["test"], r["success"], r["severity"], r["expected"], r["actual"])
+        for r in singular["quality"]
+    ] == [("test", SINGULAR, True, "error", "0", "0")]
