@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from lineage.api.app import create_app, load_graph
 from lineage.settings import Settings
+from lineage.store import changelog
 from lineage.store.replay import replay
 from tests.events import column_lineage, ds, parent_facet, run_event
 
@@ -74,6 +75,7 @@ async def _run_stream(url: str, stream: list[dict[str, Any]], *, batches: list[i
             assert (
                 await client.post("/api/v1/lineage", content=orjson.dumps(event))
             ).status_code == 201
+        await _caught_up(app)
         incremental = app.state.graph.snapshot()
         rebuilt = load_graph(app.state.engine).snapshot()
         assert incremental == rebuilt
@@ -83,6 +85,15 @@ async def _run_stream(url: str, stream: list[dict[str, Any]], *, batches: list[i
         after = [(await client.get(p)).json() for p in _reads()]
         assert after == before
         return rebuilt, before
+
+
+async def _caught_up(app: Any) -> None:
+    """The graph loads in the background: wait until it is published, then it holds every
+    change this process acknowledged, up to the newest one in the change log."""
+    follower = app.state.follower
+    assert await asyncio.to_thread(follower.wait_loaded, 60)
+    with app.state.engine.connect() as conn:
+        assert follower.applied_id == changelog.head(conn)
 
 
 def _reads() -> list[str]:

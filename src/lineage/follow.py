@@ -74,6 +74,7 @@ class ChangeFollower:
         self._own_while_loading: list[LoggedChange] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._loaded = threading.Event()
         self._thread = threading.Thread(target=self._run, name="lineage-follower", daemon=True)
 
     @property
@@ -109,7 +110,16 @@ class ChangeFollower:
             self._own_while_loading = []
             self.graph = graph
         self._on_loaded(graph)
+        self._loaded.set()
         return graph
+
+    def wait_loaded(self, timeout_s: float) -> bool:
+        """Block until the graph is loaded and published (True), or `timeout_s` passed.
+
+        Once it returns True, every change this process acknowledged before the call is in the
+        graph: the writer hands its rows over before answering, and rows handed over while
+        the graph loaded are applied before it is published."""
+        return self._loaded.wait(timeout_s)
 
     def catch_up(self) -> int:
         """Apply every visible log row not applied yet; returns how many rows were applied."""
