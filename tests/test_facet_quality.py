@@ -8,9 +8,21 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
+from openlineage.client.event_v2 import (
+    DatasetEvent,
+    InputDataset,
+    Job,
+    OutputDataset,
+    Run,
+    RunEvent,
+    RunState,
+    StaticDataset,
+)
 from openlineage.client.facet_v2 import (
     data_quality_assertions_dataset as dqa,
+)
+from openlineage.client.facet_v2 import (
+    data_quality_metrics_dataset as dqm_dataset,
 )
 from openlineage.client.facet_v2 import (
     data_quality_metrics_input_dataset as dqm,
@@ -185,3 +197,70 @@ async def test_quality_summary_history_runs_and_replay(
         engine.dispose()
     assert await get(client, f"{ORDERS}/quality") == history
     assert (await get(client, f"/jobs/runs/{RUNS[0]}"))["quality"] == run["quality"]
+
+
+async def test_dataset_facet_forms_of_assertions_and_metrics(client: httpx.AsyncClient) -> None:
+    """Both facets also come as dataset facets: assertions on a run's output, metrics in a
+    dataset event (no run, no version)."""
+    ol, captured = ol_client.client()
+    checked = OutputDataset(
+        "pg",
+        "public.daily",
+        facets={
+            "dataQualityAssertions": dqa.DataQualityAssertionsDatasetFacet(
+                [dqa.Assertion(assertion="row_count", success=False, severity="warn")]
+            )
+        },
+    )
+    ol.emit(
+        RunEvent(
+            eventType=RunState.COMPLETE,
+            eventTime="2026-11-04T10:00:00Z",
+            run=Run(runId=RUNS[0]),
+            job=Job(namespace="dbt", name="build.daily"),
+            producer=ol_client.PRODUCER,
+            outputs=[checked],
+        )
+    )
+    measured = dqm_dataset.DataQualityMetricsDatasetFacet(
+        columnMetrics={"id": dqm_dataset.ColumnMetrics(nullCount=1)}, rowCount=7
+    )
+    ol.emit(
+        DatasetEvent(
+            eventTime="2026-11-05T10:00:00Z",
+            producer=ol_client.PRODUCER,
+            dataset=StaticDataset("pg", "public.daily", facets={"dataQualityMetrics": measured}),
+        )
+    )
+    await ol_client.post(client, captured)
+    daily = await get(client, "/namespaces/pg/datasets/public.daily")
+    assert daily["quality"] == {
+        "status": "warning",
+        "checkedAt": "2026-11-05T10:00:00Z",  # the metrics are newer than the assertion
+        "assertions": [
+            {
+                "origin": "assertion",
+                "test": None,
+                "assertion": "row_count",
+                "column": None,
+                "success": False,
+                "severity": "warn",
+                "expected": None,
+                "actual": None,
+                "description": None,
+                "dataset": {"namespace": "pg", "name": "public.daily"},
+                "version": None,
+                "runId": RUNS[0],
+                "checkedAt": "2026-11-04T10:00:00Z",
+            }
+        ],
+        "metrics": {
+            "version": None,
+            "runId": None,
+            "measuredAt": "2026-11-05T10:00:00Z",
+            "rowCount": 7,
+            "bytes": None,
+            "fileCount": None,
+            "columnMetrics": {"id": {"nullCount": 1, "quantiles": {}}},
+        },
+    }

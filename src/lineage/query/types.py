@@ -453,7 +453,9 @@ class QualitySummary(Answer):
             "the latest results; warning: only lower-severity ones failed; else passing"
         ),
     ]
-    checked_at: Annotated[TimeStr, Meta(description="The newest result's eventTime")]
+    checked_at: Annotated[
+        TimeStr, Meta(description="The eventTime of the newest result or metrics")
+    ]
     assertions: Annotated[
         list[QualityResult], Meta(description="The newest result of each assertion")
     ]
