@@ -186,6 +186,12 @@ async def test_cll_spark_ctas(client: httpx.AsyncClient) -> None:
         CTAS: 1,
         TBL1: 2,
     }
+    ctas = await get(client, f"/api/v1/namespaces/testColumnLevelLineage/jobs/{CTAS.split(':')[2]}")
+    assert ctas["latestRun"]["processingEngine"] == {
+        "name": "spark",
+        "version": "3.3.4",
+        "openlineageAdapterVersion": "1.19.0-SNAPSHOT",
+    }
     app = CLL_APP.split(":")[2]
     assert await children(client, "testColumnLevelLineage", app) == {
         job.split(":")[2]: "COMPLETED" for job in (CTAS, CREATE_S1, CREATE_S2)
@@ -238,6 +244,12 @@ async def test_airflow_dag(client: httpx.AsyncClient) -> None:
         gcs("copied.csv"): 2,
         gcs("test.csv"): 2,
     }
+    # the provider names its engine on START only: the COMPLETE without it keeps it
+    upload = await get(client, "/api/v1/namespaces/airflow/jobs/BQ.upload")
+    assert (upload["latestRun"]["state"], upload["latestRun"]["processingEngine"]) == (
+        "COMPLETED",
+        {"name": "Airflow", "version": "3.0.0.dev0", "openlineageAdapterVersion": "1.14.0"},
+    )
     assert await children(client, "airflow", "BQ") == {
         "BQ.copy": "COMPLETED",
         "BQ.download": "COMPLETED",
