@@ -1,7 +1,7 @@
 """The facets of issue 21 as real producers send them, from events those producers sent
 (`tests/facet_producers/README.md` says how each file was captured), answered exactly on
 both databases: the Airflow OpenLineage provider's job and run tags, documentation, SQL and
-processing engine; dbt-ol's run tags (a model's dbt tags), documentation of a model and its
+processing engine, nominal time; dbt-ol's run tags (a model's dbt tags), documentation of a model and its
 columns, SQL, processing engine, data quality assertions of its tests (the dataset's
 status) and the `test` facet of a singular test."""
 
@@ -86,17 +86,20 @@ async def test_airflow_job_tags_documentation_and_sql(airflow: httpx.AsyncClient
     assert (await get(airflow, "/search", q="export", tag="sqlite:postgres"))["results"] == []
 
 
-async def test_airflow_run_tags_and_processing_engine(airflow: httpx.AsyncClient) -> None:
+async def test_airflow_run_tags_engine_and_nominal_time(airflow: httpx.AsyncClient) -> None:
     engine = {"name": "Airflow", "version": "3.3.2", "openlineageAdapterVersion": "2.20.3"}
     client_tag = [tag("openlineage_client_version", "1.54.0", "OPENLINEAGE_CLIENT")]
     answered = {}
     for name in ("warehouse_build", "warehouse_build.build_customer_orders", EXPORT_QUERY):
         run = (await get(airflow, f"/namespaces/{AIRFLOW_NS}/jobs/{name}"))["latestRun"]
-        answered[name] = (run["tags"], run["processingEngine"], run["environmentVariables"])
+        nominal = (run["nominalStartTime"], run["nominalEndTime"])
+        answered[name] = (run["tags"], run["processingEngine"], nominal)
+    logical_date = ("2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z")  # run_examples.py's
     assert answered == {
-        "warehouse_build": (client_tag, engine, []),
-        "warehouse_build.build_customer_orders": (client_tag, engine, []),
-        EXPORT_QUERY: (client_tag, None, []),  # the provider names no engine for a query
+        "warehouse_build": (client_tag, engine, logical_date),
+        "warehouse_build.build_customer_orders": (client_tag, engine, logical_date),
+        # the provider names no engine and no nominal time for a query
+        EXPORT_QUERY: (client_tag, None, (None, None)),
     }
 
 
