@@ -1,9 +1,9 @@
 """The facets of issue 21 as real producers send them, from events those producers sent
 (`tests/facet_producers/README.md` says how each file was captured), answered exactly on
-both databases: the Airflow OpenLineage provider's job and run tags, documentation, SQL and
-processing engine, nominal time; dbt-ol's run tags (a model's dbt tags), documentation of a model and its
-columns, SQL, processing engine, data quality assertions of its tests (the dataset's
-status) and the `test` facet of a singular test."""
+both databases: the Airflow OpenLineage provider's job and run tags, documentation, SQL,
+processing engine and nominal time; dbt-ol's run tags (a model's dbt tags), documentation
+of a model and its columns, SQL, processing engine, data quality assertions of its tests
+(the dataset's status) and the `test` facet of a singular test."""
 
 from __future__ import annotations
 
