@@ -81,11 +81,12 @@ def _uses(rows: Iterable[Any]) -> list[Use]:
 
 
 def _identities(conn: Connection, dataset_ids: Iterable[int]) -> list[int]:
-    """The canonical datasets' own ids and those of their aliases."""
+    """The canonical datasets' own ids and those of their aliases (by the canonical_id
+    index: an OR with the ids would scan every dataset)."""
     out: list[int] = []
     for chunk in _chunks(dataset_ids):
-        rows = select(ds.id).where(ds.id.in_(chunk) | ds.canonical_id.in_(chunk))
-        out += conn.execute(rows).scalars()
+        out += chunk
+        out += conn.execute(select(ds.id).where(ds.canonical_id.in_(chunk))).scalars()
     return out
 
 
@@ -147,11 +148,14 @@ def run_uses(conn: Connection, run_ids: Iterable[str], direction: str) -> list[U
     return out
 
 
+_RUN = select(rn.id, rn.job_id, rn.state, rn.started_at, rn.ended_at, rn.created_at)
+
+
 def runs_by_id(conn: Connection, run_ids: Iterable[str]) -> dict[str, Any]:
-    """Run rows by id."""
+    """(id, job_id, state, started_at, ended_at, created_at) of runs by id."""
     out: dict[str, Any] = {}
     for chunk in _chunks(run_ids):
-        out.update((r.id, r) for r in conn.execute(select(s.runs).where(rn.id.in_(chunk))))
+        out.update((r.id, r) for r in conn.execute(_RUN.where(rn.id.in_(chunk))))
     return out
 
 
