@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from airflow_harness import Collector, load_runner, running_collector
 from tests.conftest import free_port
@@ -316,6 +317,45 @@ def test_column_lineage(example_run: Run) -> None:
         if n["data"]["dataset"] == p + "customer_orders"
     }
     assert got_orders == expected_orders
+
+
+def test_blast_radius_plan_follows_the_dags(example_run: Run) -> None:
+    """A bad load_orders run: the re-run plan is warehouse_build's task order from it, with
+    the tasks of the other DAGs that read its tables later (the failed check included)."""
+    c = example_run.collector
+    bad = c.job(NS, "warehouse_build.staging.load_orders")["latestRun"]["id"]
+    response = httpx.post(f"{c.url}/api/v1/incidents/blast-radius", json={"run": bad}, timeout=30)
+    assert response.status_code == 200, response.text
+    plan = [(s["name"], s["after"]) for s in response.json()["plan"]]
+
+    def job(name: str) -> str:
+        return f"job:{NS}:{name}"
+
+    assert plan == [
+        ("warehouse_build.staging.load_orders", []),
+        ("warehouse_build.build_customer_orders", [job("warehouse_build.staging.load_orders")]),
+        (
+            "warehouse_build.build_customer_features",
+            [job("warehouse_build.build_customer_orders")],
+        ),
+        (CHECK_QUERY, [job("warehouse_build.build_customer_orders")]),
+        (
+            "warehouse_build.export_customer_features",
+            [job("warehouse_build.build_customer_features")],
+        ),
+        (EXPORT_QUERY, [job("warehouse_build.build_customer_features")]),
+        (
+            "customer_features_report.summarize_by_country",
+            [job("warehouse_build.export_customer_features")],
+        ),
+    ]
+    build_order = [name for name, _ in plan if name in BUILD_TASKS]
+    assert build_order == [
+        "warehouse_build.staging.load_orders",
+        "warehouse_build.build_customer_orders",
+        "warehouse_build.build_customer_features",
+        "warehouse_build.export_customer_features",
+    ]
 
 
 def test_dags_finish_when_collector_is_down(tmp_path: Path, airflow_venv: Path) -> None:
