@@ -189,3 +189,24 @@ async def test_dbt_tests_as_quality_results(client: httpx.AsyncClient) -> None:
         (r["origin"], r["test"], r["success"], r["severity"], r["expected"], r["actual"])
         for r in singular["quality"]
     ] == [("test", SINGULAR, True, "error", "0", "0")]
+
+
+async def test_airflow_with_the_clients_configured_tags(client: httpx.AsyncClient) -> None:
+    """The provider's client configured with job and run tags (and an environment variable,
+    see test_facet_secrets.py): they join the DAG's tags, USER their source."""
+    await post_file(client, "airflow_client_config.json")
+    dag_tags = [tag("lineage-demo", "lineage-demo", "AIRFLOW"), tag("sqlite", "sqlite", "AIRFLOW")]
+    run_tags = [
+        tag("env", "prod", "USER"),
+        tag("openlineage_client_version", "1.54.0", "OPENLINEAGE_CLIENT"),
+    ]
+    answered = {}
+    for name in ("warehouse_build", EXPORT_QUERY):
+        job = await get(client, f"/namespaces/{AIRFLOW_NS}/jobs/{name}")
+        answered[name] = (job["tagDetails"], job["latestRun"]["tags"])
+    assert answered == {
+        "warehouse_build": ([*dag_tags, tag("team", "growth", "USER")], run_tags),
+        EXPORT_QUERY: ([tag("team", "growth", "USER")], run_tags),
+    }
+    listed = await get(client, f"/namespaces/{AIRFLOW_NS}/jobs", tag="team:growth")
+    assert len(listed["jobs"]) == 7  # every job of the DAG, its query job too

@@ -5,7 +5,9 @@ reads it). The routes are taken from the OpenAPI schema, so a new one is checked
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
@@ -25,6 +27,8 @@ from tests import ol_client
 RUN = "0190d0c7-6a43-7ad4-b6f3-1b8d27c0b2d1"
 SECRET = "s3cr3t-warehouse-password"
 BIG = 2**70  # an integer no 64-bit parser keeps: the answer must still have it exactly
+AIRFLOW_SECRET = "wh-s3cr3t-4f9a"  # the value of WAREHOUSE_TOKEN in the captured run
+AIRFLOW_RUN = "019b76da-a800-7e74-abb5-0c915ffae25c"
 
 
 def _event() -> dict[str, Any]:
@@ -74,36 +78,41 @@ def _event() -> dict[str, Any]:
 
 def _filled(path: str, values: dict[str, str]) -> str:
     """An OpenAPI path with each `{parameter}` replaced by a value of the stored nodes."""
-    return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
+    return re.sub(r"\{(\w+)\}", lambda m: quote(values[m.group(1)], safe=""), path)
 
 
-async def test_no_route_answers_an_environment_variable_value(
-    client: httpx.AsyncClient, db_url: str
-) -> None:
-    sent = _event()
-    body = jsonio.dumps(sent)
-    response = await client.post(
-        "/api/v1/lineage", content=body, headers={"content-type": "application/json"}
+async def crawl(
+    client: httpx.AsyncClient,
+    secret: str,
+    written: tuple[str, str],
+    read: tuple[str, str],
+    job: tuple[str, str],
+    run_id: str,
+) -> dict[str, int]:
+    """Call every GET route of the OpenAPI schema (and the impact and blast-radius POSTs)
+    about the dataset `written` by run `run_id` of `job` from `read`; assert that no answer
+    holds `secret`; return each route's status."""
+    written_node, read_node = f"dataset:{written[0]}:{written[1]}", f"dataset:{read[0]}:{read[1]}"
+    dataset_path = (
+        f"/api/v1/namespaces/{quote(written[0], safe='')}/datasets/{quote(written[1], safe='')}"
     )
-    assert response.status_code == 201, response.text
-
-    dataset_version = (await client.get("/api/v1/namespaces/pg/datasets/daily/versions")).json()
-    job_version = (await client.get("/api/v1/namespaces/etl/jobs/load/versions")).json()
+    job_path = f"/api/v1/namespaces/{quote(job[0], safe='')}/jobs/{quote(job[1], safe='')}"
+    dataset_version = (await client.get(f"{dataset_path}/versions")).json()
+    job_version = (await client.get(f"{job_path}/versions")).json()
     dataset_values = {
-        "namespace": "pg",
-        "dataset": "daily",  # written by the run: its versions name the run
-        "run_id": RUN,
+        "namespace": written[0],
+        "dataset": written[1],
+        "run_id": run_id,
         "version": dataset_version["versions"][0]["version"],
-        "source": "pg",
-        "name": "daily",  # no model of that name: a 404
+        "source": written[0],
+        "name": written[1],  # no model of that name: a 404
     }
     job_values = {
-        "namespace": "etl",
-        "job": "load",
+        "namespace": job[0],
+        "job": job[1],
         "version": job_version["versions"][0]["version"],
     }
-    query = {"nodeId": "dataset:pg:daily", "q": "o", "from": "dataset:pg:orders"}
-    query["to"] = "dataset:pg:daily"
+    query = {"nodeId": written_node, "q": "o", "from": read_node, "to": written_node}
     schema = client.app.openapi()  # type: ignore[attr-defined]
     answered: dict[str, int] = {}
     for path, operations in schema["paths"].items():
@@ -116,23 +125,40 @@ async def test_no_route_answers_an_environment_variable_value(
         }
         values = job_values if "{job}" in path else dataset_values
         if path.endswith("/provenance"):  # a data version is named by its writing run there
-            values = {**values, "version": RUN}
+            values = {**values, "version": run_id}
         url = _filled(path, values)
         response = await client.get(url, params=params)
         answered[path] = response.status_code
-        assert SECRET not in response.text, url
+        assert secret not in response.text, url
     for path, request in (
-        ("/api/v1/incidents/blast-radius", {"run": RUN}),
-        ("/api/v1/impact", {"dataset": "dataset:pg:orders", "changes": [{"kind": "drop_dataset"}]}),
+        ("/api/v1/incidents/blast-radius", {"run": run_id}),
+        ("/api/v1/impact", {"dataset": read_node, "changes": [{"kind": "drop_dataset"}]}),
     ):
         response = await client.post(path, json=request)
         answered[path] = response.status_code
-        assert SECRET not in response.text, path
-    # nothing of these kinds was sent: no model, no metrics of the run
-    unanswered = {p for p in answered if "/models" in p or "/metrics" in p}
-    assert {p: c for p, c in answered.items() if c != 200} == dict.fromkeys(
-        sorted(unanswered - {"/api/v1/models"}), 404
-    ) | {"/api/v1/models/compare": 400}
+        assert secret not in response.text, path
+    return answered
+
+
+# nothing of these kinds was sent: no model, no metrics of the run
+NOT_SENT = {
+    "/api/v1/models/{namespace}/{name}": 404,
+    "/api/v1/models/compare": 400,
+    "/api/v1/jobs/runs/{run_id}/metrics": 404,
+}
+
+
+async def test_no_route_answers_an_environment_variable_value(
+    client: httpx.AsyncClient, db_url: str
+) -> None:
+    sent = _event()
+    body = jsonio.dumps(sent)
+    response = await client.post(
+        "/api/v1/lineage", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 201, response.text
+    answered = await crawl(client, SECRET, ("pg", "daily"), ("pg", "orders"), ("etl", "load"), RUN)
+    assert {p: c for p, c in answered.items() if c != 200} == NOT_SENT
 
     # the raw event route answers the event as sent but for the values
     logged = (await client.get("/api/v1/events/lineage")).json()["events"]
@@ -161,3 +187,34 @@ async def test_no_route_answers_an_environment_variable_value(
     finally:
         engine.dispose()
     assert stored == [body]
+
+
+async def test_a_real_producers_environment_variables_are_never_answered(
+    client: httpx.AsyncClient,
+) -> None:
+    """The Airflow provider sending the variable its client's configuration names
+    (tests/facet_producers/README.md)."""
+    body = (Path(__file__).parent / "facet_producers" / "airflow_client_config.json").read_bytes()
+    assert AIRFLOW_SECRET.encode() in body
+    response = await client.post("/api/v1/lineage/batch", content=body)
+    assert response.status_code == 204, response.text
+    warehouse = "sqlite:///tmp/facets-af2/work/warehouse.db"
+    job = ("warehouse", "warehouse_build.build_customer_orders")
+    answered = await crawl(
+        client,
+        AIRFLOW_SECRET,
+        (warehouse, "main.customer_orders"),
+        (warehouse, "main.raw_orders"),
+        job,
+        AIRFLOW_RUN,
+    )
+    # no dataSource facet names a source here
+    assert {p: c for p, c in answered.items() if c != 200} == {
+        **NOT_SENT,
+        "/api/v1/sources/{source}": 404,
+    }
+    run = (await client.get(f"/api/v1/jobs/runs/{AIRFLOW_RUN}")).json()
+    assert run["environmentVariables"] == ["WAREHOUSE_TOKEN"]
+    assert run["facets"]["environmentVariables"]["environmentVariables"] == [
+        {"name": "WAREHOUSE_TOKEN", "value": "***"}
+    ]
