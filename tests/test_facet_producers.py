@@ -2,8 +2,8 @@
 (`tests/facet_producers/README.md` says how each file was captured), answered exactly on
 both databases: the Airflow OpenLineage provider's job and run tags, documentation, SQL,
 processing engine and nominal time; dbt-ol's run tags (a model's dbt tags), documentation
-of a model and its columns, SQL, processing engine, data quality assertions of its tests
-(the dataset's status) and the `test` facet of a singular test."""
+of a model and its columns, SQL, column lineage, processing engine, data quality
+assertions of its tests (the dataset's status) and the `test` facet of a singular test."""
 
 from __future__ import annotations
 
@@ -143,6 +143,20 @@ async def test_dbt_model_tags_documentation_sql_and_engine(client: httpx.AsyncCl
     ]
     tagged = await get(client, "/namespaces/shop/jobs", tag="finance:true")
     assert tagged["jobs"] == []  # run tags tag runs, never their jobs
+
+    # column lineage 1-2-0: an empty `dataset` list, no transformations given (DIRECT)
+    columns = await get(client, "/column-lineage", nodeId=f"dataset:{PG}:facets_dbt.public.orders")
+    assert {
+        n["data"]["field"]: [
+            (i["dataset"], i["field"], i["transformationType"], i["job"])
+            for i in n["data"]["inputFields"]
+        ]
+        for n in columns["graph"]
+        if n["data"]["dataset"] == "facets_dbt.public.orders"
+    } == {
+        field: [("facets_dbt.public.raw_orders", field, "DIRECT", f"job:shop:{DBT_MODEL}")]
+        for field in ("amount", "customer_id", "order_id")
+    }
 
 
 async def test_dbt_tests_as_quality_results(client: httpx.AsyncClient) -> None:
