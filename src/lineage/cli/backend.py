@@ -8,7 +8,7 @@ whole graph, which only lineage and status build.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
@@ -235,16 +235,26 @@ class OfflineBackend:
                 self._graph = build_graph(conn)
         return self._graph
 
-    def impact(self, request: dict[str, Any]) -> dict[str, Any]:
-        """The same analysis the server runs, on the part of the store the request touches."""
+    def with_connection(self, doing: str, query: Callable[[Connection], Any]) -> dict[str, Any]:
+        """`query`'s answer on a connection of the store, as the plain JSON values the
+        collector would send; a database that fails meanwhile is one StoreUnavailable
+        naming what was being done."""
         import msgspec
 
-        from lineage import impact
         from lineage.store.db import unavailable_as_503
 
-        with unavailable_as_503("loading the graph"), self.engine.connect() as conn:
-            report = impact.analyze_request(impact_graph(conn, request), conn, request)
-        return dict(msgspec.to_builtins(report))
+        with unavailable_as_503(doing), self.engine.connect() as conn:
+            answer = query(conn)
+        return dict(msgspec.to_builtins(answer))
+
+    def impact(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The same analysis the server runs, on the part of the store the request touches."""
+        from lineage import impact
+
+        return self.with_connection(
+            "loading the graph",
+            lambda conn: impact.analyze_request(impact_graph(conn, request), conn, request),
+        )
 
     def lineage(self, *, downstream: bool, params: dict[str, Any]) -> dict[str, Any]:
         """The same closure the server answers."""
@@ -304,14 +314,12 @@ class OfflineBackend:
 
     def dataset_runs(self, node: str, params: dict[str, Any]) -> dict[str, Any]:
         """The same run history the collector's dataset runs route answers."""
-        import msgspec
-
         from lineage.query import params as checked
         from lineage.query import run_history
-        from lineage.store.db import unavailable_as_503
 
-        with unavailable_as_503("reading run history"), self.engine.connect() as conn:
-            answer = run_history.runs_of_dataset(
+        return self.with_connection(
+            "reading run history",
+            lambda conn: run_history.runs_of_dataset(
                 conn,
                 self._dataset_id(conn, node),
                 role=params.get("role"),
@@ -319,41 +327,36 @@ class OfflineBackend:
                 until=checked.time(params.get("until"), "until"),
                 limit=params["limit"],
                 offset=0,
-            )
-        return dict(msgspec.to_builtins(answer))
+            ),
+        )
 
     def models_trained_on(self, node: str, *, limit: int) -> dict[str, Any]:
         """The same model versions the collector's `/models?dataset=` answers."""
-        import msgspec
-
         from lineage.query import ml
-        from lineage.store.db import unavailable_as_503
 
-        with unavailable_as_503("reading run history"), self.engine.connect() as conn:
-            found = ml.trained_on(conn, self._dataset_id(conn, node), node, limit=limit, offset=0)
-        return dict(msgspec.to_builtins(found))
+        return self.with_connection(
+            "reading run history",
+            lambda conn: ml.trained_on(
+                conn, self._dataset_id(conn, node), node, limit=limit, offset=0
+            ),
+        )
 
     def blast_radius(self, request: dict[str, Any]) -> dict[str, Any]:
         """The same blast radius the collector's incidents route answers."""
-        import msgspec
-
         from lineage.query import incidents
-        from lineage.store.db import unavailable_as_503
 
-        with unavailable_as_503("reading run history"), self.engine.connect() as conn:
-            answer = incidents.blast_radius(conn, **request)
-        return dict(msgspec.to_builtins(answer))
+        return self.with_connection(
+            "reading run history", lambda conn: incidents.blast_radius(conn, **request)
+        )
 
     def provenance(self, run_id: str, *, limit: int, depth: int) -> dict[str, Any]:
         """The same provenance the collector's run provenance route answers."""
-        import msgspec
-
         from lineage.query import incidents
-        from lineage.store.db import unavailable_as_503
 
-        with unavailable_as_503("reading run history"), self.engine.connect() as conn:
-            answer = incidents.run_provenance(conn, run_id, limit=limit, depth=depth)
-        return dict(msgspec.to_builtins(answer))
+        return self.with_connection(
+            "reading run history",
+            lambda conn: incidents.run_provenance(conn, run_id, limit=limit, depth=depth),
+        )
 
 
 def open_store(database_url: str) -> Engine:

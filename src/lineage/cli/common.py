@@ -8,14 +8,17 @@ Exit codes (the README's table says the same):
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from lineage.cli.backend import DEFAULT_TIMEOUT_S
 from lineage.errors import BadRequest, LineageError, NodeNotFound
 
 if TYPE_CHECKING:
@@ -66,6 +69,42 @@ DatabaseUrlOpt = Annotated[
         show_default=False,
     ),
 ]
+
+
+# a query command's options saying where its questions go: (annotation, default) by name
+CONNECTION_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "url": (UrlOpt, None),
+    "api_key": (ApiKeyOpt, None),
+    "api_key_file": (ApiKeyFileOpt, None),
+    "timeout": (TimeoutOpt, DEFAULT_TIMEOUT_S),
+    "database_url": (DatabaseUrlOpt, None),
+}
+OpenBackend = Callable[[], "Backend"]
+
+
+def with_connection(command: Callable[..., None]) -> Callable[..., None]:
+    """`command` with the options of `CONNECTION_OPTIONS` after its own, in every command's
+    help in the same order; `command` takes `open_backend`, which opens the backend those
+    options name (its errors are LineageErrors: call it inside `guarded`)."""
+    own = inspect.signature(command, eval_str=True)
+    parameters = [p for name, p in own.parameters.items() if name != "open_backend"]
+    parameters += [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
+        for name, (kind, default) in CONNECTION_OPTIONS.items()
+    ]
+
+    @functools.wraps(command)
+    def wrapper(**params: Any) -> None:
+        url, key, key_file, timeout, database_url = map(params.pop, CONNECTION_OPTIONS)
+        opener = functools.partial(
+            connect, url, database_url, timeout_s=timeout, key=key, key_file=key_file
+        )
+        command(**params, open_backend=opener)
+
+    # Typer reads a command's options from its signature and annotations
+    wrapper.__signature__ = own.replace(parameters=parameters)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+    return wrapper
 
 
 def collector_url(url: str | None) -> str:
@@ -128,6 +167,20 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower() if exc.strerror[1:].islower() else exc.strerror
     return str(exc)
+
+
+def one_of(value: str, choices: Iterable[str], option: str) -> str:
+    """`value` when it is one of `choices`, else a BadRequest naming `option`."""
+    allowed = list(choices)
+    if value not in allowed:
+        raise BadRequest(f"{option} is one of {', '.join(allowed)}, got {value!r}", field=option)
+    return value
+
+
+def exit_on_findings(fail_on: str, found: Mapping[str, bool]) -> NoReturn:
+    """Exit 1 (findings) when `found` says something was found at the `--fail-on` level,
+    else 0; `never` never fails (CI reads the exit code)."""
+    raise typer.Exit(EXIT_FINDINGS if fail_on != "never" and found[fail_on] else 0)
 
 
 def exit_code(exc: LineageError) -> int:

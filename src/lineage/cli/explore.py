@@ -9,19 +9,14 @@ from typing import Annotated, Any
 
 import typer
 
-from lineage.cli.backend import DEFAULT_TIMEOUT_S
 from lineage.cli.common import (
-    ApiKeyFileOpt,
-    ApiKeyOpt,
-    DatabaseUrlOpt,
-    TimeoutOpt,
-    UrlOpt,
-    connect,
+    OpenBackend,
     guarded,
+    one_of,
+    with_connection,
 )
 from lineage.cli.main import app
 from lineage.cli.output import FormatOpt, Section, chosen_format, show
-from lineage.errors import BadRequest
 
 Depth = Annotated[int | None, typer.Option(help="Hops; default unlimited.", min=0)]
 AsOf = Annotated[
@@ -42,25 +37,19 @@ def _register_closure(downstream: bool) -> None:
         as_of: AsOf = None,
         tag: TagOpt = None,
         format: FormatOpt = None,
-        url: UrlOpt = None,
-        api_key: ApiKeyOpt = None,
-        api_key_file: ApiKeyFileOpt = None,
-        timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
-        database_url: DatabaseUrlOpt = None,
+        *,
+        open_backend: OpenBackend,
     ) -> None:
         with guarded():
             chosen = chosen_format(format)
-            backend = connect(
-                url, database_url, timeout_s=timeout, key=api_key, key_file=api_key_file
-            )
-            answer = backend.lineage(
+            answer = open_backend().lineage(
                 downstream=downstream,
                 params={"nodeId": node, "depth": depth, "as_of": as_of, "tag": tag},
             )
         show(answer, chosen, closure_sections, heading=closure_heading(answer))
 
     command.__doc__ = f"Every node {direction} of NODE, with its distance in hops."
-    app.command(name=direction)(command)
+    app.command(name=direction)(with_connection(command))
 
 
 def closure_heading(answer: dict[str, Any]) -> str:
@@ -158,24 +147,20 @@ def both_ways(answers: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @app.command()
+@with_connection
 def graph(
     node: str,
     format: Annotated[str, typer.Option(help="mermaid, dot or json.")] = "mermaid",
     direction: Annotated[str, typer.Option(help="down, up or both.")] = "down",
     depth: Depth = None,
-    url: UrlOpt = None,
-    api_key: ApiKeyOpt = None,
-    api_key_file: ApiKeyFileOpt = None,
-    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
-    database_url: DatabaseUrlOpt = None,
+    *,
+    open_backend: OpenBackend,
 ) -> None:
     """Export the lineage around NODE for docs (Mermaid, Graphviz DOT or JSON)."""
     with guarded():
-        if format not in EXPORTERS:
-            raise BadRequest(f"--format is one of {', '.join(EXPORTERS)}, got {format!r}")
-        if direction not in DIRECTIONS:
-            raise BadRequest(f"--direction is one of {', '.join(DIRECTIONS)}, got {direction!r}")
-        backend = connect(url, database_url, timeout_s=timeout, key=api_key, key_file=api_key_file)
+        one_of(format, EXPORTERS, "--format")
+        one_of(direction, DIRECTIONS, "--direction")
+        backend = open_backend()
         params = {"nodeId": node, "depth": depth}
         answer = both_ways(
             [backend.lineage(downstream=d, params=params) for d in DIRECTIONS[direction]]
@@ -184,19 +169,16 @@ def graph(
 
 
 @app.command()
+@with_connection
 def status(
     format: FormatOpt = None,
-    url: UrlOpt = None,
-    api_key: ApiKeyOpt = None,
-    api_key_file: ApiKeyFileOpt = None,
-    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
-    database_url: DatabaseUrlOpt = None,
+    *,
+    open_backend: OpenBackend,
 ) -> None:
     """Collector health, graph size, row counts and database."""
     with guarded():
         chosen = chosen_format(format)
-        backend = connect(url, database_url, timeout_s=timeout, key=api_key, key_file=api_key_file)
-        answer = backend.status()
+        answer = open_backend().status()
     show(answer, chosen, status_sections)
 
 

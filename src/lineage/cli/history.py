@@ -10,15 +10,10 @@ from typing import Annotated, Any
 
 import typer
 
-from lineage.cli.backend import DEFAULT_TIMEOUT_S
 from lineage.cli.common import (
-    ApiKeyFileOpt,
-    ApiKeyOpt,
-    DatabaseUrlOpt,
-    TimeoutOpt,
-    UrlOpt,
-    connect,
+    OpenBackend,
     guarded,
+    with_connection,
 )
 from lineage.cli.main import app
 from lineage.cli.output import FormatOpt, Section, chosen_format, show
@@ -29,6 +24,7 @@ Role = Annotated[str | None, typer.Option(help="input or output (default: both).
 
 
 @app.command()
+@with_connection
 def runs(
     dataset: str,
     role: Role = None,
@@ -36,20 +32,18 @@ def runs(
     until: Annotated[str | None, typer.Option(help="RFC 3339 time (exclusive).")] = None,
     limit: Limit = 100,
     format: FormatOpt = None,
-    url: UrlOpt = None,
-    api_key: ApiKeyOpt = None,
-    api_key_file: ApiKeyFileOpt = None,
-    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
-    database_url: DatabaseUrlOpt = None,
+    *,
+    open_backend: OpenBackend,
 ) -> None:
     """Every run that ever read or wrote DATASET (a dataset:<ns>:<name> id), newest first."""
     with guarded():
         chosen = chosen_format(format)
         if role not in (None, "input", "output"):
             raise BadRequest(f"--role is input or output, got {role!r}", field="--role")
-        backend = connect(url, database_url, timeout_s=timeout, key=api_key, key_file=api_key_file)
         params = {"role": role, "since": since, "until": until, "limit": limit}
-        answer = backend.dataset_runs(dataset, {k: v for k, v in params.items() if v is not None})
+        answer = open_backend().dataset_runs(
+            dataset, {k: v for k, v in params.items() if v is not None}
+        )
     show(answer, chosen, runs_sections, heading=f"Runs of {dataset}")
 
 
@@ -72,21 +66,18 @@ def runs_sections(answer: dict[str, Any]) -> list[Section]:
 
 
 @app.command()
+@with_connection
 def models(
     dataset: Annotated[str, typer.Option("--dataset", help="dataset:<ns>:<name>")],
     limit: Limit = 100,
     format: FormatOpt = None,
-    url: UrlOpt = None,
-    api_key: ApiKeyOpt = None,
-    api_key_file: ApiKeyFileOpt = None,
-    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
-    database_url: DatabaseUrlOpt = None,
+    *,
+    open_backend: OpenBackend,
 ) -> None:
     """Every model version trained on DATASET, directly or through intermediate datasets."""
     with guarded():
         chosen = chosen_format(format)
-        backend = connect(url, database_url, timeout_s=timeout, key=api_key, key_file=api_key_file)
-        answer = backend.models_trained_on(dataset, limit=limit)
+        answer = open_backend().models_trained_on(dataset, limit=limit)
     show(answer, chosen, models_sections, heading=f"Model versions trained on {dataset}")
 
 

@@ -8,23 +8,19 @@ from typing import Annotated, Any
 
 import typer
 
-from lineage.cli.backend import DEFAULT_TIMEOUT_S
 from lineage.cli.common import (
-    EXIT_FINDINGS,
-    ApiKeyFileOpt,
-    ApiKeyOpt,
-    DatabaseUrlOpt,
-    TimeoutOpt,
-    UrlOpt,
-    connect,
+    OpenBackend,
+    exit_on_findings,
     guarded,
+    one_of,
     read_text,
+    with_connection,
 )
 from lineage.cli.main import app
 from lineage.cli.output import chosen_format, console
 from lineage.errors import BadRequest
 
-FAIL_LEVELS = {"breaking": 2, "possibly": 1, "never": 3}
+FAIL_LEVELS = ("breaking", "possibly", "never")
 
 
 def _pairs(values: list[str], option: str) -> list[tuple[str, str]]:
@@ -73,6 +69,7 @@ def build_request(
 
 
 @app.command()
+@with_connection
 def impact(
     dataset: Annotated[
         str | None, typer.Argument(help="Node id, or a name with --namespace.")
@@ -95,11 +92,8 @@ def impact(
         int, typer.Option(help="Rows per section in table/markdown (0: all).", min=0)
     ] = 50,
     fail_on: Annotated[str, typer.Option(help="breaking, possibly or never.")] = "breaking",
-    url: UrlOpt = None,
-    key: ApiKeyOpt = None,
-    key_file: ApiKeyFileOpt = None,
-    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
-    database_url: DatabaseUrlOpt = None,
+    *,
+    open_backend: OpenBackend,
 ) -> None:
     """Breaking and possibly affected downstream datasets of a proposed schema change.
 
@@ -110,9 +104,7 @@ def impact(
 
     with guarded():
         chosen = chosen_format(format, default="table")  # CI logs read the table
-        if fail_on not in FAIL_LEVELS:
-            choices = ", ".join(FAIL_LEVELS)
-            raise BadRequest(f"--fail-on is one of {choices}, got {fail_on!r}", field="--fail-on")
+        one_of(fail_on, FAIL_LEVELS, "--fail-on")
         if ddl_file is not None:
             ddl = "\n".join(filter(None, [ddl, read_text(ddl_file, "--ddl-file")]))
         request = build_request(
@@ -126,12 +118,10 @@ def impact(
             dialect=dialect,
             schema=_schema(schema) if schema is not None else None,
         )
-        backend = connect(url, database_url, timeout_s=timeout, key=key, key_file=key_file)
-        report = backend.impact(request)
+        report = open_backend().impact(request)
     RENDERERS[chosen](report, console(), limit)
-    level = FAIL_LEVELS[fail_on]
-    worst = 2 if report["summary"]["breaking"] else (1 if report["summary"]["possibly"] else 0)
-    raise typer.Exit(EXIT_FINDINGS if worst >= level else 0)
+    breaking, possibly = report["summary"]["breaking"], report["summary"]["possibly"]
+    exit_on_findings(fail_on, {"breaking": bool(breaking), "possibly": bool(breaking or possibly)})
 
 
 def _schema(path: Path) -> Any:

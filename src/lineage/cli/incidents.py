@@ -11,20 +11,15 @@ from typing import Annotated, Any
 
 import typer
 
-from lineage.cli.backend import DEFAULT_TIMEOUT_S
 from lineage.cli.common import (
-    EXIT_FINDINGS,
-    ApiKeyFileOpt,
-    ApiKeyOpt,
-    DatabaseUrlOpt,
-    TimeoutOpt,
-    UrlOpt,
-    connect,
+    OpenBackend,
+    exit_on_findings,
     guarded,
+    one_of,
+    with_connection,
 )
 from lineage.cli.main import app
 from lineage.cli.output import Section, chosen_format, show
-from lineage.errors import BadRequest
 
 FormatOpt = Annotated[
     str | None, typer.Option("--format", help="table (the default), json or markdown.")
@@ -35,15 +30,8 @@ BLAST_LEVELS = ("tainted", "models", "never")
 PROVENANCE_LEVELS = ("failed", "never")
 
 
-def _level(value: str, levels: tuple[str, ...]) -> str:
-    if value not in levels:
-        raise BadRequest(
-            f"--fail-on is one of {', '.join(levels)}, got {value!r}", field="--fail-on"
-        )
-    return value
-
-
 @app.command("blast-radius")
+@with_connection
 def blast_radius(
     run_id: Annotated[str | None, typer.Argument(help="The bad run's id.")] = None,
     dataset: Annotated[
@@ -59,11 +47,8 @@ def blast_radius(
     depth: DepthOpt = 100,
     format: FormatOpt = None,
     fail_on: Annotated[str, typer.Option(help="tainted, models or never.")] = "tainted",
-    url: UrlOpt = None,
-    api_key: ApiKeyOpt = None,
-    api_key_file: ApiKeyFileOpt = None,
-    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
-    database_url: DatabaseUrlOpt = None,
+    *,
+    open_backend: OpenBackend,
 ) -> None:
     """What was built on a bad run's data (or on a dataset's versions written since a time),
     and the order to re-run it in.
@@ -74,20 +59,15 @@ def blast_radius(
     """
     with guarded():
         chosen = chosen_format(format, default="table")
-        level = _level(fail_on, BLAST_LEVELS)
+        one_of(fail_on, BLAST_LEVELS, "--fail-on")
         request = {"run": run_id, "dataset": dataset, "since": since, "until": until}
-        backend = connect(url, database_url, timeout_s=timeout, key=api_key, key_file=api_key_file)
-        answer = backend.blast_radius({**request, "limit": limit, "depth": depth})
+        answer = open_backend().blast_radius({**request, "limit": limit, "depth": depth})
     origin = answer["origin"]
     start = f"run {origin['run']}" if origin["run"] else f"{origin['dataset']} since {since}"
     heading = f"Blast radius of {start}" + (" (truncated)" if answer["truncated"] else "")
     show(answer, chosen, blast_sections, heading=heading)
-    found = {
-        "tainted": bool(answer["datasets"] or answer["models"] or len(answer["runs"]) > 1),
-        "models": bool(answer["models"]),
-        "never": False,
-    }
-    raise typer.Exit(EXIT_FINDINGS if found[level] else 0)
+    tainted = bool(answer["datasets"] or answer["models"] or len(answer["runs"]) > 1)
+    exit_on_findings(fail_on, {"tainted": tainted, "models": bool(answer["models"])})
 
 
 def blast_sections(answer: dict[str, Any]) -> list[Section]:
@@ -149,17 +129,15 @@ def _version(ref: dict[str, Any] | None) -> str:
 
 
 @app.command()
+@with_connection
 def provenance(
     run_id: Annotated[str, typer.Argument(help="The run whose output looks wrong.")],
     limit: LimitOpt = 1000,
     depth: DepthOpt = 100,
     format: FormatOpt = None,
     fail_on: Annotated[str, typer.Option(help="failed or never.")] = "failed",
-    url: UrlOpt = None,
-    api_key: ApiKeyOpt = None,
-    api_key_file: ApiKeyFileOpt = None,
-    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
-    database_url: DatabaseUrlOpt = None,
+    *,
+    open_backend: OpenBackend,
 ) -> None:
     """The runs, and the exact input versions, upstream of RUN_ID: state, code version,
     parameters and failed quality checks of each.
@@ -169,13 +147,12 @@ def provenance(
     """
     with guarded():
         chosen = chosen_format(format, default="table")
-        level = _level(fail_on, PROVENANCE_LEVELS)
-        backend = connect(url, database_url, timeout_s=timeout, key=api_key, key_file=api_key_file)
-        answer = backend.provenance(run_id, limit=limit, depth=depth)
+        one_of(fail_on, PROVENANCE_LEVELS, "--fail-on")
+        answer = open_backend().provenance(run_id, limit=limit, depth=depth)
     heading = f"Provenance of run {run_id}" + (" (truncated)" if answer["truncated"] else "")
     show(answer, chosen, provenance_sections, heading=heading)
     failed = any(r["state"] in ("FAILED", "ABORTED") or r["failedChecks"] for r in answer["runs"])
-    raise typer.Exit(EXIT_FINDINGS if level == "failed" and failed else 0)
+    exit_on_findings(fail_on, {"failed": failed})
 
 
 def provenance_sections(answer: dict[str, Any]) -> list[Section]:

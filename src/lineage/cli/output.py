@@ -19,7 +19,7 @@ import orjson
 import typer
 from rich.console import Console
 
-from lineage.errors import BadRequest
+from lineage.cli.common import one_of
 
 FORMATS = ("table", "json", "markdown")
 # with no terminal and no COLUMNS (a pipe, a CI log) tables take the width their cells need
@@ -61,10 +61,7 @@ def chosen_format(value: str | None, *, default: str | None = None) -> str:
     """The `--format` value, checked; unset: `default`, else table on a terminal, else json."""
     if value is None:
         return default or ("table" if sys.stdout.isatty() else "json")
-    if value not in FORMATS:
-        choices = ", ".join(FORMATS)
-        raise BadRequest(f"--format is one of {choices}, got {value!r}", field="--format")
-    return value
+    return one_of(value, FORMATS, "--format")
 
 
 def write_json(answer: Any) -> None:
@@ -110,11 +107,14 @@ def markdown(sections: Iterable[Section], *, heading: str = "") -> str:
     for section in sections:
         if not section.rows:
             continue
-        lines += [f"### {section.title}", "", _md_row(section.columns)]
-        lines.append("|" + "---|" * len(section.columns))
-        lines += [_md_row(row) for row in section.rows]
-        lines.append("")
+        lines += [f"### {section.title}", "", *markdown_table(section.columns, section.rows), ""]
     return "\n".join(lines).rstrip("\n") + "\n" if lines else ""
+
+
+def markdown_table(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    """The lines of a Markdown pipe table; a `|` in a cell is escaped, so it stays in its
+    cell (also inside `code`)."""
+    return [_md_row(columns), "|" + "---|" * len(columns), *map(_md_row, rows)]
 
 
 def _md_row(cells: Sequence[str]) -> str:
