@@ -13,7 +13,10 @@ from typing import Any
 import orjson
 from rich.console import Console
 
+from lineage.cli.output import markdown_table
+
 SECTIONS = (("Jobs", "jobs"), ("DAGs", "dags"), ("Models", "models"), ("Owners", "owners"))
+ITEM_COLUMNS = ("class", "dataset", "coverage", "columns", "why", "path")
 
 
 def render_json(report: dict[str, Any], console: Console, limit: int) -> None:
@@ -40,17 +43,19 @@ def markdown(report: dict[str, Any], limit: int = 0) -> str:
         "",
     ]
     if report["items"]:
-        lines += [
-            "| class | dataset | coverage | columns | why | path |",
-            "|---|---|---|---|---|---|",
-        ]
         items, left = _cut(report["items"], limit)
-        for item in items:
-            path = " → ".join(f"`{p}`" for p in item["path"])
-            lines.append(
-                f"| {item['class']} | `{item['id']}` | {item['coverage']} | {_columns(item)} "
-                f"| {item['reason']} | {path} |"
+        rows = [
+            (
+                item["class"],
+                f"`{item['id']}`",
+                item["coverage"],
+                _columns(item),
+                item["reason"],
+                " → ".join(f"`{p}`" for p in item["path"]),
             )
+            for item in items
+        ]
+        lines += markdown_table(ITEM_COLUMNS, rows)
         lines += ["", *_more(left, "items"), ""] if left else [""]
     for title, key in SECTIONS:
         if report[key]:
@@ -72,7 +77,7 @@ def render_table(report: dict[str, Any], console: Console, limit: int) -> None:
 
     summary = report["summary"]
     table = Table(title=f"{summary['breaking']} breaking, {summary['possibly']} possibly affected")
-    for column in ("class", "dataset", "coverage", "columns", "why", "path"):
+    for column in ITEM_COLUMNS:
         table.add_column(column)
     items, left = _cut(report["items"], limit)
     for item in items:
