@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from lineage.graph import LineageGraph
 
 DEFAULT_TIMEOUT_S = 30.0
+NAMESPACE_PAGE = 1000  # the most GET /api/v1/namespaces answers at once
 
 
 class CollectorUnreachable(StoreUnavailable):
@@ -177,10 +178,19 @@ class HttpBackend:
     def dataset_runs(self, node: str, params: dict[str, Any]) -> dict[str, Any]:
         """GET /api/v1/namespaces/{ns}/datasets/{name}/runs (`node` split on the collector's
         namespaces)."""
-        listed = self.call("GET", "/api/v1/namespaces", params={"limit": 1000})
-        ns, name = dataset_parts(node, {n["name"] for n in listed["namespaces"]})
+        ns, name = dataset_parts(node, self.namespace_names())
         path = f"/api/v1/namespaces/{quote(ns, safe='')}/datasets/{quote(name, safe='')}/runs"
         return dict(self.call("GET", path, params=params))
+
+    def namespace_names(self) -> set[str]:
+        """Every namespace the collector knows: GET /api/v1/namespaces, page after page."""
+        names: set[str] = set()
+        while True:
+            params = {"limit": NAMESPACE_PAGE, "offset": len(names)}
+            listed = self.call("GET", "/api/v1/namespaces", params=params)
+            names.update(n["name"] for n in listed["namespaces"])
+            if not listed["namespaces"] or len(names) >= listed["totalCount"]:
+                return names
 
     def models_trained_on(self, node: str, *, limit: int) -> dict[str, Any]:
         """GET /api/v1/models?dataset=."""
