@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Unpack
 
+from lineage.emit.datasets import ModelNaming
 from lineage.emit.run import TrainingRun, current_run
 
 
@@ -16,8 +18,7 @@ def save_and_log(
     framework: str,
     flavor: str,
     run: TrainingRun | None,
-    registered_name: str | None,
-    version: str | int | None,
+    **naming: Unpack[ModelNaming],
 ) -> Path:
     """Write the model with `write(target)`, then log it on `run` (or the current run)."""
     target = Path(path)
@@ -25,11 +26,5 @@ def save_and_log(
     write(target)
     run = run or current_run()
     if run is not None:
-        run.log_model(
-            target,
-            framework=framework,
-            flavor=flavor,
-            registered_name=registered_name,
-            version=version,
-        )
+        run.log_model(target, framework=framework, flavor=flavor, **naming)
     return target

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import urlparse
 
 from openlineage.client.event_v2 import InputDataset, OutputDataset
@@ -23,6 +23,17 @@ from lineage.emit.facets import (
 )
 
 CHUNK_BYTES = 1 << 20
+
+
+class ModelNaming(TypedDict, total=False):
+    """The names of a model artifact, keywords of every call that logs one: its registry
+    name and version, and ``namespace``/``name`` overriding the dataset identity derived
+    from its URI."""
+
+    registered_name: str | None
+    version: str | int | None
+    namespace: str | None
+    name: str | None
 
 
 def dataset_id(uri_or_path: str | os.PathLike[str]) -> tuple[str, str]:
@@ -119,16 +130,14 @@ def model_dataset(
     *,
     framework: str,
     flavor: str | None = None,
-    registered_name: str | None = None,
-    version: str | int | None = None,
-    namespace: str | None = None,
-    name: str | None = None,
+    **naming: Unpack[ModelNaming],
 ) -> OutputDataset:
     """The model artifact as an output dataset with ``ml_model`` and ``datasetType=MODEL``.
 
     For a local file or directory the sha256 and size are computed; for a remote URI they are
     left out. ``namespace``/``name`` override the identity derived from ``uri``.
     """
+    version = naming.get("version")
     derived_ns, derived_name = dataset_id(uri)
     path = local_path(uri)
     sha256, size = file_digest(path) if path is not None and path.exists() else (None, None)
@@ -138,13 +147,13 @@ def model_dataset(
         sha256=sha256,
         sizeBytes=size,
         flavor=flavor,
-        registeredName=registered_name,
+        registeredName=naming.get("registered_name"),
         version=None if version is None else str(version),
         producer=PRODUCER,
     )
     kind = dataset_type_dataset.DatasetTypeDatasetFacet(datasetType="MODEL", producer=PRODUCER)
     return OutputDataset(
-        namespace=namespace or derived_ns,
-        name=name or derived_name,
+        namespace=naming.get("namespace") or derived_ns,
+        name=naming.get("name") or derived_name,
         facets={"ml_model": model, "datasetType": kind},
     )

@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, ParamSpec, TypeVar, overload
+from typing import Any, ParamSpec, TypeVar, Unpack, overload
 
 from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
@@ -24,6 +24,7 @@ from openlineage.client.facet_v2 import error_message_run, job_type_job, parent_
 from openlineage.client.uuid import generate_new_uuid
 
 from lineage.emit import datasets, probes
+from lineage.emit.datasets import ModelNaming
 from lineage.emit.facets import (
     PRODUCER,
     MLflowRunFacet,
@@ -44,6 +45,7 @@ _current: contextvars.ContextVar[TrainingRun | None] = contextvars.ContextVar(
 )
 
 DatasetLike = InputDataset | OutputDataset | tuple[str, str]
+D = TypeVar("D", InputDataset, OutputDataset)
 
 
 def current_run() -> TrainingRun | None:
@@ -51,21 +53,15 @@ def current_run() -> TrainingRun | None:
     return _current.get()
 
 
-def _as_input(item: DatasetLike) -> InputDataset:
-    if isinstance(item, InputDataset):
+def _as_dataset(item: DatasetLike, kind: type[D]) -> D:
+    """`item` as a dataset of `kind` (InputDataset or OutputDataset): as it is, or made of a
+    ``(namespace, name)`` tuple."""
+    if isinstance(item, kind):
         return item
     if isinstance(item, tuple):
-        return InputDataset(namespace=item[0], name=item[1])
-    msg = f"not an input dataset: {item!r}"
-    raise TypeError(msg)
-
-
-def _as_output(item: DatasetLike) -> OutputDataset:
-    if isinstance(item, OutputDataset):
-        return item
-    if isinstance(item, tuple):
-        return OutputDataset(namespace=item[0], name=item[1])
-    msg = f"not an output dataset: {item!r}"
+        return kind(namespace=item[0], name=item[1])
+    role = "input" if kind is InputDataset else "output"
+    msg = f"not an {role} dataset: {item!r}"
     raise TypeError(msg)
 
 
@@ -150,9 +146,9 @@ class TrainingRun:
         self.inputs: list[InputDataset] = []
         self.outputs: list[OutputDataset] = []
         for item in inputs:
-            _upsert(self.inputs, _as_input(item))
+            _upsert(self.inputs, _as_dataset(item, InputDataset))
         for item in outputs:
-            _upsert(self.outputs, _as_output(item))
+            _upsert(self.outputs, _as_dataset(item, OutputDataset))
         self.params: dict[str, Any] = {}
         self.metrics: dict[str, Any] = {}
         self.series: dict[str, MetricSeries] = {}
@@ -206,11 +202,11 @@ class TrainingRun:
 
     def add_input(self, dataset: DatasetLike) -> None:
         """Declare (or replace) an input dataset; see :mod:`lineage.emit.datasets`."""
-        _upsert(self.inputs, _as_input(dataset))
+        _upsert(self.inputs, _as_dataset(dataset, InputDataset))
 
     def add_output(self, dataset: DatasetLike) -> None:
         """Declare (or replace) an output dataset."""
-        _upsert(self.outputs, _as_output(dataset))
+        _upsert(self.outputs, _as_dataset(dataset, OutputDataset))
 
     @_fail_soft
     def log_model(
@@ -219,24 +215,14 @@ class TrainingRun:
         *,
         framework: str,
         flavor: str | None = None,
-        registered_name: str | None = None,
-        version: str | int | None = None,
-        namespace: str | None = None,
-        name: str | None = None,
+        **naming: Unpack[ModelNaming],
     ) -> OutputDataset | None:
-        """Record the model artifact (hashing a local file) as an output dataset.
+        """Record the model artifact (hashing a local file) as an output dataset; naming
+        keywords as :class:`~lineage.emit.datasets.ModelNaming`.
 
         Returns the output dataset, or ``None`` when it could not be recorded (logged).
         """
-        model = datasets.model_dataset(
-            uri,
-            framework=framework,
-            flavor=flavor,
-            registered_name=registered_name,
-            version=version,
-            namespace=namespace,
-            name=name,
-        )
+        model = datasets.model_dataset(uri, framework=framework, flavor=flavor, **naming)
         _upsert(self.outputs, model)
         self._probe_mlflow()
         return model

@@ -12,9 +12,10 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from lineage.emit.artifacts import save_and_log
+from lineage.emit.datasets import ModelNaming
 from lineage.emit.params import json_scalar
 from lineage.emit.run import TrainingRun, current_run
 
@@ -98,8 +99,7 @@ def save_model(
     path: str | os.PathLike[str],
     *,
     run: TrainingRun | None = None,
-    registered_name: str | None = None,
-    version: str | int | None = None,
+    **naming: Unpack[ModelNaming],
 ) -> Path:
     """Save with joblib and log the file as the run's model (framework sklearn, flavor joblib)."""
     import joblib
@@ -110,6 +110,5 @@ def save_model(
         framework="sklearn",
         flavor="joblib",
         run=run,
-        registered_name=registered_name,
-        version=version,
+        **naming,
     )

@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from lineage.emit.artifacts import save_and_log
+from lineage.emit.datasets import ModelNaming
 from lineage.emit.run import TrainingRun, current_run
 
 
@@ -95,8 +96,7 @@ def save_model(
     path: str | os.PathLike[str],
     *,
     run: TrainingRun | None = None,
-    registered_name: str | None = None,
-    version: str | int | None = None,
+    **naming: Unpack[ModelNaming],
 ) -> Path:
     """Save ``model.state_dict()`` with ``torch.save`` and log it (framework pytorch)."""
     import torch
@@ -107,6 +107,5 @@ def save_model(
         framework="pytorch",
         flavor="torch_state_dict",
         run=run,
-        registered_name=registered_name,
-        version=version,
+        **naming,
     )
