@@ -100,12 +100,6 @@ def suggest_keys(
     return name_index(graph).suggest(text, kind=kind, limit=limit)
 
 
-def suggest_namespaces(graph: LineageGraph, namespace: str) -> list[str]:
-    """The closest known namespaces (there are few: no index needed)."""
-    known = sorted(graph.namespaces.copy())
-    return difflib.get_close_matches(namespace, known, n=SUGGESTIONS, cutoff=CUTOFF)
-
-
 def not_found(
     graph: LineageGraph, what: str, name: str, *, field: str, kind: str | None = None
 ) -> NodeNotFound:

@@ -11,7 +11,19 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Table,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
 from lineage import jsonio
 from lineage.facets import explicit_flows, redacted
@@ -242,6 +254,13 @@ def find_dataset(conn: Connection, namespace: str, name: str) -> Row[Any] | None
     return row
 
 
+def _visible(table: Table) -> ColumnElement[bool]:
+    """The rows of `table` (datasets or jobs) that listings show: not soft-deleted, and for
+    datasets not an alias identity (it answers under its canonical dataset)."""
+    live = table.c.deleted_at.is_(None)
+    return and_(table.c.canonical_id.is_(None), live) if table is s.datasets else live
+
+
 def list_datasets(
     conn: Connection,
     namespace: str,
@@ -252,9 +271,7 @@ def list_datasets(
     where: Any = None,
 ) -> tuple[list[Row[Any]], int]:
     """Canonical, non-deleted dataset rows of a namespace (those matching `where`), by name."""
-    query = select(s.datasets).where(
-        ds.namespace == namespace, ds.canonical_id.is_(None), ds.deleted_at.is_(None)
-    )
+    query = select(s.datasets).where(ds.namespace == namespace, _visible(s.datasets))
     if kind:
         query = query.where(ds.kind == kind)
     if where is not None:
@@ -324,7 +341,7 @@ def dataset_jobs(conn: Connection, dataset_ids: list[int]) -> list[Row[Any]]:
     query = (
         select(le.dataset_id, jb.namespace, jb.name, le.direction)
         .join(s.jobs, jb.id == le.job_id)
-        .where(le.valid_to.is_(None), jb.deleted_at.is_(None))
+        .where(le.valid_to.is_(None), _visible(s.jobs))
         .order_by(jb.namespace, jb.name)
         .distinct()
     )
@@ -375,7 +392,7 @@ def list_jobs(
     conn: Connection, namespace: str, *, limit: int, offset: int, where: Any = None
 ) -> tuple[list[Row[Any]], int]:
     """Non-deleted job rows of a namespace (those matching `where`), by name."""
-    query = select(s.jobs).where(jb.namespace == namespace, jb.deleted_at.is_(None))
+    query = select(s.jobs).where(jb.namespace == namespace, _visible(s.jobs))
     if where is not None:
         query = query.where(where)
     return page(conn, query.order_by(jb.name), limit, offset)
@@ -528,7 +545,7 @@ def search(
             rank.label("rank"),
             func.length(c.name).label("length"),
         ).where(
-            c.deleted_at.is_(None),
+            _visible(table),
             or_(
                 name.like(contains, escape="\\"),
                 func.lower(c.namespace).like(contains, escape="\\"),
@@ -536,7 +553,7 @@ def search(
         )
 
     if kind in (None, "DATASET", "MODEL"):
-        query = ranked(s.datasets, "dataset", ds.kind).where(ds.canonical_id.is_(None))
+        query = ranked(s.datasets, "dataset", ds.kind)
         if where is not None:
             query = query.where(where[0])
         parts.append(query.where(ds.kind == "model") if kind == "MODEL" else query)
