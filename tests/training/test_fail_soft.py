@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openlineage.client.transport.composite import CompositeTransport
@@ -72,11 +73,18 @@ def _configure(source: str, url: str, monkeypatch: pytest.MonkeyPatch, cwd: Path
     return None
 
 
-def _train(url: str | None) -> tuple[str | None, float]:
+def _train(url: str | None, **options: Any) -> tuple[str | None, float]:
     started = time.monotonic()
-    with training_run("dead-collector", namespace="failsoft", url=url) as run:
+    with training_run("dead-collector", namespace="failsoft", url=url, **options) as run:
         run.log_metric("loss", 0.5, step=0)
     return run.state, time.monotonic() - started
+
+
+def _join_sends() -> None:
+    """Wait for the sends still going on in the background."""
+    for thread in threading.enumerate():
+        if thread.name == "lineage-emit":
+            thread.join()
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -99,9 +107,11 @@ def test_silent_port_gets_one_attempt_per_event(
     source: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, black_hole: BlackHole
 ) -> None:
     url = _configure(source, black_hole.url, monkeypatch, tmp_path)
-    state, elapsed = _train(url)
+    # a send waits for its answer up to half the emit deadline (a busy collector answers late)
+    state, elapsed = _train(url, emit_deadline_s=1.0)
     assert state == "COMPLETED"
-    assert elapsed < 3.0  # one 0.5 s timeout per event; the client's defaults: 30 s per event
+    assert elapsed < 3.0  # the 1 s deadline; the client's defaults: 30 s per event
+    _join_sends()
     assert len(black_hole.accepted) == 2  # START and COMPLETE, no retry after a timeout
 
 
@@ -111,7 +121,7 @@ def test_bounds_keep_lower_values_and_reach_into_composite_transports(
     monkeypatch.setenv("OPENLINEAGE_URL", "http://127.0.0.1:9")
     client = resolve_client()
     assert client is not None and isinstance(client.transport, HttpTransport)
-    assert client.transport.config.timeout == EMIT_TIMEOUT_S
+    assert client.transport.config.timeout == (EMIT_TIMEOUT_S, EMIT_TIMEOUT_S)
     assert {k: client.transport.config.retry[k] for k in EMIT_RETRY} == EMIT_RETRY
     monkeypatch.delenv("OPENLINEAGE_URL")
     monkeypatch.setenv("LINEAGE_EMIT_TIMEOUT_S", "2.5")
@@ -124,7 +134,7 @@ def test_bounds_keep_lower_values_and_reach_into_composite_transports(
     client = resolve_client()
     assert client is not None and isinstance(client.transport, CompositeTransport)
     children = {t.url: t.config for t in client.transport.transports}  # type: ignore[attr-defined]
-    assert children["http://127.0.0.1:9"].timeout == 0.2
+    assert children["http://127.0.0.1:9"].timeout == (0.2, 0.2)
     assert children["http://127.0.0.1:9"].retry["total"] == 0
-    assert children["http://127.0.0.1:10"].timeout == 2.5
+    assert children["http://127.0.0.1:10"].timeout == (2.5, 2.5)
     assert children["http://127.0.0.1:10"].retry["read"] == 0

@@ -112,8 +112,11 @@ class TrainingRun:
         parent / root_parent: ``"<namespace>/<job>/<runId>"`` of the launching run and of the
             root run; default to ``$OPENLINEAGE_PARENT_ID`` / ``$OPENLINEAGE_ROOT_PARENT_ID``.
         client / url: where events go (see :mod:`lineage.emit.transport`); ``timeout_s`` bounds
-            the HTTP timeout of the transport (``url=``, ``OPENLINEAGE_URL`` or
-            ``openlineage.yml``; default ``$LINEAGE_EMIT_TIMEOUT_S`` or 0.5 s).
+            the time the transport (``url=``, ``OPENLINEAGE_URL`` or ``openlineage.yml``)
+            takes to connect (default ``$LINEAGE_EMIT_TIMEOUT_S`` or 0.5 s), and to get the
+            collector's answer when events are sent inline; in the background a send waits
+            for its answer up to half ``emit_deadline_s`` (START and the final event fit in
+            it).
         entry_point: reported script (default ``sys.argv[0]``); ``device``: overrides detection.
         emit_deadline_s: how long the end of the run waits for its events to be sent before
             carrying on (the sends finish in the background); START is sent while training
@@ -239,7 +242,14 @@ class TrainingRun:
         if not self.emitting:
             log.debug("lineage: rank %s does not emit", probes.global_rank())
             return
-        self._client = resolve_client(self._client_arg, self._url, timeout_s=self._timeout_s)
+        # a send in the background waits for the collector's answer (given after its commit:
+        # late when it is busy) as long as START then the final event fit in the deadline
+        answer_s = None
+        if self._emit_deadline_s is not None:
+            answer_s = max(self._timeout_s, self._emit_deadline_s / 2)
+        self._client = resolve_client(
+            self._client_arg, self._url, timeout_s=self._timeout_s, answer_timeout_s=answer_s
+        )
         if self._client is None:
             self.emitting = False
             return

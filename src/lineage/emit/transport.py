@@ -9,11 +9,17 @@ Client resolution, in order:
    (``OPENLINEAGE_URL``, ``openlineage.yml``, ``OPENLINEAGE__*``, ``OPENLINEAGE_DISABLED``).
 
 In cases 3 and 4 every HTTP transport (alone or inside a composite transport) is *bounded*:
-its timeout is at most ``timeout_s`` (default :data:`EMIT_TIMEOUT_S`, or
-``LINEAGE_EMIT_TIMEOUT_S``) and its retries at most :data:`EMIT_RETRY` (one retry of a
-refused connection, none after a timeout or an error status), so a dead collector costs a run
-about one timeout per event instead of the client's own 5 s x 5 retries with back-off. Values
-the configuration sets lower are kept. A transport given its own ``adapter`` keeps its retries.
+connecting takes at most ``timeout_s`` (default :data:`EMIT_TIMEOUT_S`, or
+``LINEAGE_EMIT_TIMEOUT_S``), waiting for the answer at most ``answer_timeout_s`` (default
+``timeout_s``), and its retries are at most :data:`EMIT_RETRY` (one retry of a refused
+connection, none after a timeout or an error status), so a dead collector costs a run about
+one timeout per event instead of the client's own 5 s x 5 retries with back-off. Values the
+configuration sets lower are kept. A transport given its own ``adapter`` keeps its retries.
+
+The two bounds differ because a collector answers once it has committed the event: a busy
+one answers late, yet stores the event. A send that gave up on its answer after 0.5 s warned
+"could not emit" about events the collector had stored; a training run's
+sends in the background (:class:`Sending`) wait for it within the run's emit deadline.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import attr
@@ -68,14 +75,29 @@ def bounded_retry(retry: dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def _bounded_config(config: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """How long an HTTP send may take to connect and then to get its answer (seconds)."""
+
+    connect_s: float
+    answer_s: float
+
+    def timeout(self, configured: Any = None) -> tuple[float, float]:
+        """requests' ``(connect, read)`` timeout: ours, or the configuration's where lower
+        (a number bounds both, as in requests)."""
+        if not configured:
+            return self.connect_s, self.answer_s
+        connect, answer = configured if isinstance(configured, tuple | list) else (configured,) * 2
+        return min(float(connect), self.connect_s), min(float(answer), self.answer_s)
+
+
+def _bounded_config(config: dict[str, Any], bounds: Bounds) -> dict[str, Any]:
     """A transport config dict (as in ``openlineage.yml``) with its HTTP parts bounded."""
     kind = config.get("type")
     if kind == "http":
-        timeout = config.get("timeout")
         return {
             **config,
-            "timeout": min(float(timeout), timeout_s) if timeout else timeout_s,
+            "timeout": bounds.timeout(config.get("timeout")),
             "retry": bounded_retry(config.get("retry")),
         }
     if kind == "composite":
@@ -84,20 +106,21 @@ def _bounded_config(config: dict[str, Any], timeout_s: float) -> dict[str, Any]:
             return {
                 **config,
                 "transports": {
-                    name: _bounded_config(child, timeout_s) if isinstance(child, dict) else child
+                    name: _bounded_config(child, bounds) if isinstance(child, dict) else child
                     for name, child in children.items()
                 },
             }
-        return {**config, "transports": [_bounded_config(c, timeout_s) for c in children]}
+        return {**config, "transports": [_bounded_config(c, bounds) for c in children]}
     return config
 
 
-def bounded(transport: Transport, timeout_s: float) -> Transport:
-    """The same transport with its HTTP timeout and retries bounded (others as they are)."""
+def bounded(transport: Transport, bounds: Bounds) -> Transport:
+    """The same transport with its HTTP timeouts and retries bounded (others as they are)."""
     if isinstance(transport, HttpTransport):
         config = attr.evolve(
             transport.config,
-            timeout=min(transport.config.timeout, timeout_s),
+            # requests takes (connect, read); the client hands its timeout to requests as is
+            timeout=bounds.timeout(transport.config.timeout),  # type: ignore[arg-type]
             retry=bounded_retry(transport.config.retry),
         )
         return HttpTransport(config)
@@ -105,19 +128,27 @@ def bounded(transport: Transport, timeout_s: float) -> Transport:
         children = transport.config.transports
         if isinstance(children, dict):
             capped: Any = {
-                name: _bounded_config(child, timeout_s) if isinstance(child, dict) else child
+                name: _bounded_config(child, bounds) if isinstance(child, dict) else child
                 for name, child in children.items()
             }
         else:
-            capped = [_bounded_config(child, timeout_s) for child in children]
+            capped = [_bounded_config(child, bounds) for child in children]
         return CompositeTransport(attr.evolve(transport.config, transports=capped))
     return transport
 
 
-def http_client(url: str, *, timeout_s: float | None = None) -> OpenLineageClient:
-    """A client that POSTs to ``url`` + ``/api/v1/lineage`` with bounded timeout and retries."""
-    limit = default_timeout_s() if timeout_s is None else timeout_s
-    config = HttpConfig(url=url, timeout=limit, retry=bounded_retry(None))
+def _bounds(timeout_s: float | None, answer_timeout_s: float | None) -> Bounds:
+    connect = default_timeout_s() if timeout_s is None else timeout_s
+    return Bounds(connect, connect if answer_timeout_s is None else answer_timeout_s)
+
+
+def http_client(
+    url: str, *, timeout_s: float | None = None, answer_timeout_s: float | None = None
+) -> OpenLineageClient:
+    """A client that POSTs to ``url`` + ``/api/v1/lineage`` with bounded timeouts and
+    retries (see the module doc)."""
+    timeout = _bounds(timeout_s, answer_timeout_s).timeout()
+    config = HttpConfig(url=url, timeout=timeout, retry=bounded_retry(None))  # type: ignore[arg-type]
     return OpenLineageClient(transport=HttpTransport(config))
 
 
@@ -126,18 +157,22 @@ def resolve_client(
     url: str | None = None,
     *,
     timeout_s: float | None = None,
+    answer_timeout_s: float | None = None,
 ) -> OpenLineageClient | None:
-    """The client to emit with, or ``None`` when emission is off or cannot be set up."""
+    """The client to emit with, or ``None`` when emission is off or cannot be set up.
+
+    ``timeout_s`` bounds connecting, ``answer_timeout_s`` (default ``timeout_s``) the wait
+    for the collector's answer."""
     if emit_disabled():
         return None
     if client is not None:
         return client
-    limit = default_timeout_s() if timeout_s is None else timeout_s
+    bounds = _bounds(timeout_s, answer_timeout_s)
     try:
         if url:
-            return http_client(url, timeout_s=limit)
+            return http_client(url, timeout_s=bounds.connect_s, answer_timeout_s=bounds.answer_s)
         configured = OpenLineageClient()
-        configured.transport = bounded(configured.transport, limit)
+        configured.transport = bounded(configured.transport, bounds)
         return configured
     except Exception as exc:
         log.warning("lineage emission disabled: could not configure the client: %s", exc)
