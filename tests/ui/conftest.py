@@ -50,7 +50,33 @@ def page(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[
     assert errors == []
 
 
-def snap(page: Any, name: str) -> None:
-    """Save a screenshot of the page as test-artifacts/ui/<name>.png."""
+# Where a lineage graph is drawn: its root's box, the visible part of its canvas and the
+# viewport, so a screenshot can be checked for showing what was asked for.
+ROOT_JS = """() => {
+  const root = document.querySelector('svg.lineage g.node.root .shape');
+  if (!root) return null;
+  const box = (b) => [b.left, b.top, b.right, b.bottom].map(Math.round);
+  const canvas = root.closest('.canvas').getBoundingClientRect();
+  return { root: box(root.getBoundingClientRect()), canvas: box(canvas),
+    viewport: [0, 0, innerWidth, innerHeight] };
+}"""
+
+
+def inside(inner: list[int], outer: list[int]) -> bool:
+    """Whether the box [left, top, right, bottom] `inner` lies within `outer`."""
+    return (
+        outer[0] <= inner[0] <= inner[2] <= outer[2]
+        and outer[1] <= inner[1] <= inner[3] <= outer[3]
+    )
+
+
+def snap(page: Any, name: str, root_in_view: bool = True) -> None:
+    """Save a screenshot of the page as test-artifacts/ui/<name>.png; where a lineage graph is
+    drawn, its root must be inside its canvas and the viewport (unless the test panned away,
+    `root_in_view=False`)."""
+    boxes = page.evaluate(ROOT_JS) if root_in_view else None
+    if boxes is not None:
+        assert inside(boxes["root"], boxes["canvas"]), (name, boxes)
+        assert inside(boxes["root"], boxes["viewport"]), (name, boxes)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

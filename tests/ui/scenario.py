@@ -1,4 +1,5 @@
-"""A small warehouse, written as OpenLineage events and sent through the batch API.
+"""A small warehouse, written as OpenLineage events and sent through the batch API (and a
+model trained by lineage.emit).
 
 raw.orders -> etl.load_orders -> public.orders -> etl.daily_revenue -> public.revenue,
 with column lineage, SQL, ownership and tags facets, a schema change in March, a failed run,
@@ -8,9 +9,12 @@ and a DAG job (`etl`) parenting the load task.
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
+
+from lineage.emit import training_run
 
 NS = "postgres://db:5432"
 JOBS = "warehouse"
@@ -123,3 +127,16 @@ def load(url: str, batch: list[dict[str, Any]]) -> None:
     """Send events to a collector through the batch endpoint."""
     response = httpx.post(f"{url}/api/v1/lineage/batch", json=batch, timeout=60)
     response.raise_for_status()
+
+
+def train_model(url: str, tmp_path: Path, name: str, losses: list[float]) -> str:
+    """One training run of the model ml-models/curves (a loss curve, an accuracy, the weights
+    in `tmp_path`), sent with lineage.emit; answers the run's id."""
+    weights = tmp_path / f"{name}.bin"
+    weights.write_bytes(name.encode())
+    with training_run("curves", namespace="ml", url=url, series_points=50) as run:
+        for step, loss in enumerate(losses):
+            run.log_metric("loss", loss, step=step)
+        run.log_metric("accuracy", 0.9, step=0)
+        run.log_model(weights, framework="torch", namespace="ml-models", name="curves")
+    return run.run_id

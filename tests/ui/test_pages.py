@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from lineage.emit import training_run
-
 from . import scenario
 from .conftest import snap
 from .scenario import LOAD_SQL, NS
@@ -160,27 +158,16 @@ def test_dataset_schema_diff_between_any_two_versions(page: Any) -> None:
     snap(page, "dataset-diff")
 
 
-def _train(url: str, tmp_path: Path, name: str, losses: list[float]) -> str:
-    weights = tmp_path / f"{name}.bin"
-    weights.write_bytes(name.encode())
-    with training_run("curves", namespace="ml", url=url, series_points=50) as run:
-        for step, loss in enumerate(losses):
-            run.log_metric("loss", loss, step=step)
-        run.log_metric("accuracy", 0.9, step=0)
-        run.log_model(weights, framework="torch", namespace="ml-models", name="curves")
-    return run.run_id
-
-
 def test_learning_curves_of_two_runs_on_one_chart(page: Any, server: str, tmp_path: Path) -> None:
-    first = _train(server, tmp_path, "a", [1.0, 0.5, 0.25, 0.2])
-    second = _train(server, tmp_path, "b", [2.0, 1.0, 0.6])
+    first = scenario.train_model(server, tmp_path, "a", [1.0, 0.5, 0.25, 0.2])
+    second = scenario.train_model(server, tmp_path, "b", [2.0, 1.0, 0.6])
     page.goto("/#/model/ml-models/curves")
     page.wait_for_selector("#learning-curves svg[aria-label='learning curves']")
     page.select_option("#learning-curves select", "loss")
     lines = page.eval_on_selector_all(
         "#learning-curves polyline",
         "els => els.map(e => [e.querySelector('title').textContent,"
-        " e.getAttribute('points').split(' ').length, e.getAttribute('stroke')])",
+        " e.getAttribute('points').split(' ').length, getComputedStyle(e).stroke])",
     )
     assert sorted(label.split(" · ")[1] for label, _, _ in lines) == sorted([first[:8], second[:8]])
     assert sorted(n for _, n, _ in lines) == [3, 4]
@@ -189,6 +176,10 @@ def test_learning_curves_of_two_runs_on_one_chart(page: Any, server: str, tmp_pa
         "#learning-curves .legend li", "els => els.map(e => e.textContent)"
     )
     assert sorted(legend) == sorted(label for label, _, _ in lines)
+    legend_colours = page.eval_on_selector_all(
+        "#learning-curves .legend li", "els => els.map(e => getComputedStyle(e).color)"
+    )
+    assert legend_colours == [colour for _, _, colour in lines]  # each entry in its line's colour
     snap(page, "model-curves")
     page.select_option("#learning-curves select", "accuracy")
     points = page.eval_on_selector_all(

@@ -35,8 +35,26 @@ function query(params) {
   return text ? `?${text}` : "";
 }
 
+let pending = 0;
+
+/** Mark the content busy while any answer is on its way (assistive technology waits for it,
+ * and so do the tests: `main[aria-busy="false"]` means every request has been answered). */
+function busy(change) {
+  pending += change;
+  document.getElementById("main").setAttribute("aria-busy", String(pending > 0));
+}
+
 /** GET or POST a path under /api/v1 and return the decoded JSON. */
-export async function call(path, { params, body, signal } = {}) {
+export async function call(path, options = {}) {
+  busy(1);
+  try {
+    return await send(path, options);
+  } finally {
+    busy(-1);
+  }
+}
+
+async function send(path, { params, body, signal }) {
   // no-store: an answer fetched with one key must never be replayed from the cache to another
   const init = { signal, cache: "no-store", headers: { Accept: "application/json" } };
   const key = apiKey.get();

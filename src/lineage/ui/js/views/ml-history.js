@@ -8,7 +8,7 @@ import { h, notice, state, table, when } from "../dom.js";
 import { link } from "../router.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"];
+const SERIES = 6; // colours series-0 .. series-5 in app.css, legible in both themes
 const MAX_RUNS = 6;
 
 function svg(tag, attrs = {}, ...children) {
@@ -55,7 +55,7 @@ function chart(series) {
   const sx = (x) => pad + ((x - x0) / (x1 - x0 || 1)) * (w - 2 * pad);
   const sy = (y) => hgt - pad - ((y - y0) / (y1 - y0 || 1)) * (hgt - 2 * pad);
   const lines = series.map((s, i) => svg("polyline", {
-    fill: "none", stroke: COLOURS[i % COLOURS.length], "stroke-width": 1.5,
+    class: `series series-${i % SERIES}`, fill: "none", "stroke-width": 1.5,
     points: s.points.filter((p) => p.value !== null)
       .map((p) => `${sx(p.step).toFixed(1)},${sy(p.value).toFixed(1)}`).join(" "),
   }, svg("title", {}, s.label)));
@@ -89,11 +89,7 @@ export function curvesSection(versions) {
         label: `v${a.version.version || "?"} · ${a.version.runId.slice(0, 8)}`,
         points: a.series[pick.value],
       }));
-      const legend = drawn.map((d, i) => {
-        const item = h("li", {}, d.label);
-        item.style.color = COLOURS[i % COLOURS.length]; // CSSOM: the CSP forbids inline styles
-        return item;
-      });
+      const legend = drawn.map((d, i) => h("li", { class: `series-${i % SERIES}` }, d.label));
       area.replaceChildren(chart(drawn), h("ul", { class: "legend" }, legend));
     };
     pick.addEventListener("change", draw);

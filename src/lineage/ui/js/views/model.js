@@ -60,14 +60,15 @@ export async function modelView([namespace, name]) {
     h("p", { class: "toolbar" }, h("a", { href: link("node", [model.nodeId]) }, "Lineage graph"),
       h("a", { href: link("dataset", [namespace, name]) }, "Dataset page")),
     trainingRun(model.trainingRun),
-    curvesSection(model.versions),
     h("section", { id: "trained-on" }, h("h2", {}, "Trained on (upstream datasets)"),
       h("ul", {}, data.map((n) => h("li", {}, h("a", { href: link("dataset", [n.namespace,
         n.name]) }, n.name), ` (${n.depth} hops)`)))),
     h("section", { id: "versions" }, h("h2", {}, "Versions"),
       table(["version", "created", "run state", "framework", "uri"], model.versions.map((v) =>
         [v.version || "—", when(v.createdAt), state(v.runState), v.framework || "—",
-          v.uri || "—"]))));
+          v.uri || "—"]))),
+    // last: the curves arrive later and grow, and nothing below them may move (layout shift)
+    curvesSection(model.versions));
 }
 
 /** Metrics as "name=value, ..." or a dash when none were recorded. */
