@@ -20,7 +20,6 @@ from sqlalchemy import Connection, bindparam, func, insert, select
 from lineage.events import Event
 from lineage.store import schema as s
 from lineage.store.changes import Changes, ColumnKey, NodeKey, NodeState
-from lineage.store.cursor import execute
 
 _gc = s.graph_changes.c
 # one statement for every row: the event's id is looked up by its hash (NULL without one)
@@ -153,7 +152,7 @@ def read_after(
             .limit(limit)
         )
     else:
-        rows = execute(conn, _AFTER, {"after": after, "skip_origin": skip_origin, "limit": limit})
+        rows = conn.execute(_AFTER, {"after": after, "skip_origin": skip_origin, "limit": limit})
     return [LoggedChange(row.id, row.origin, decode(row.payload)) for row in rows]
 
 

@@ -22,7 +22,6 @@ from lineage.facets import ColumnEdge
 from lineage.store import identities as ids
 from lineage.store import schema as s
 from lineage.store.changes import Changes, ColumnKey, NodeKey, dataset_key
-from lineage.store.cursor import execute, send
 from lineage.store.group_reads import GroupReads
 
 IoPair = tuple[int, str]  # (dataset id, "in" | "out")
@@ -89,8 +88,7 @@ def update_job_edges(
         keys[row.dataset_id] = dataset_key(row.namespace, row.name)
     added = reported - current.keys()
     if added:
-        send(
-            conn,
+        conn.execute(
             _INSERT_EDGES,
             [
                 {
@@ -117,7 +115,7 @@ def update_job_edges(
 
 def _run_io(conn: Connection, run_id: str, at: datetime) -> set[IoPair]:
     """What the run reported up to `at`, resolved to canonical datasets."""
-    rows = execute(conn, _RUN_IO, {"run_id": run_id, "at": at})
+    rows = conn.execute(_RUN_IO, {"run_id": run_id, "at": at})
     return {(row.dataset_id, row.direction) for row in rows}
 
 
@@ -144,7 +142,7 @@ def current_keys(conn: Connection, job: ids.Identity) -> tuple[set[Edge], set[Co
     params = {"job_id": job.id}
     lineage = {
         _edge(job.key, dataset_key(row.namespace, row.name), row.direction)
-        for row in execute(conn, _CURRENT_EDGE_KEYS, params)
+        for row in conn.execute(_CURRENT_EDGE_KEYS, params)
     }
     columns = {
         (
@@ -154,7 +152,7 @@ def current_keys(conn: Connection, job: ids.Identity) -> tuple[set[Edge], set[Co
             row.type,
             row.subtype,
         )
-        for row in execute(conn, _CURRENT_COLUMN_KEYS, params)
+        for row in conn.execute(_CURRENT_COLUMN_KEYS, params)
     }
     return lineage, columns
 
@@ -190,8 +188,7 @@ def update_column_edges(
     added = [k for k in wanted if k not in current]
     retired = [k for k in current if k not in wanted]
     if added:
-        send(
-            conn,
+        conn.execute(
             _INSERT_COLUMNS,
             [
                 {

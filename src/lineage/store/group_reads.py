@@ -12,10 +12,8 @@ first: not at all in a group that may merge datasets (symlinks, renames), and ne
 that an event of the group names as its parent (the placeholder upsert writes it).
 Without `prefetch`, every answer is read when asked.
 
-Only PostgreSQL reads ahead. On SQLite a read is an in-process call of ~10 us on the cursor
-fast path, and the group's `IN (...)` statements, rendered and processed by SQLAlchemy, cost
-more than the reads they replace (86 against 62 us per event in groups of 16, writer fed
-directly).
+Only PostgreSQL reads ahead, where each read it saves is a round trip; on SQLite a read is an
+in-process call.
 """
 
 from __future__ import annotations
@@ -29,7 +27,6 @@ from sqlalchemy import Connection, bindparam, select, update
 from lineage import facets as f
 from lineage.events import DATASET_EVENT, RUN_EVENT, Event
 from lineage.store import schema as s
-from lineage.store.cursor import execute, send
 from lineage.store.identities import IdCache
 from lineage.store.sql import for_update
 
@@ -141,7 +138,7 @@ class GroupReads:
         """The stored row of run `run_id`, or None."""
         if run_id in self._runs:
             return self._runs.pop(run_id)
-        return execute(self.conn, _RUN, {"run_id": run_id}).first()
+        return self.conn.execute(_RUN, {"run_id": run_id}).first()
 
     def claim_io_time(self, job_id: int, at: datetime) -> bool:
         """Move the job's `io_time` to `at` and lock its row, unless its lineage is as new or
@@ -153,17 +150,17 @@ class GroupReads:
                 return False
             self.set_io_time(job_id, at)  # the row was locked when read ahead
             return True
-        return bool(execute(self.conn, _CLAIM_IO_TIME, {"job_id": job_id, "io_time": at}).rowcount)
+        return bool(self.conn.execute(_CLAIM_IO_TIME, {"job_id": job_id, "io_time": at}).rowcount)
 
     def io_time(self, job_id: int) -> datetime | None:
         """The job's `io_time`, its row locked."""
         if job_id in self._io_times:
             return self._io_times.pop(job_id)
-        return execute(self.conn, for_update(self.conn, _IO_TIME), {"job_id": job_id}).scalar()
+        return self.conn.execute(for_update(self.conn, _IO_TIME), {"job_id": job_id}).scalar()
 
     def set_io_time(self, job_id: int, at: datetime) -> None:
         """Record that the job's lineage changed at `at` (its row is already locked)."""
-        send(self.conn, _SET_IO_TIME, {"job_id": job_id, "io_time": at})
+        self.conn.execute(_SET_IO_TIME, {"job_id": job_id, "io_time": at})
 
     def forget_job(self, job_id: int) -> None:
         """Drop what was read ahead of the job's edges and column edges (its history is being
@@ -175,14 +172,14 @@ class GroupReads:
         """The job's current edge rows (id, dataset_id, direction, namespace, name)."""
         if job_id in self._edges:
             return self._edges.pop(job_id)
-        return list(execute(self.conn, _CURRENT_EDGES, {"job_id": job_id}))
+        return list(self.conn.execute(_CURRENT_EDGES, {"job_id": job_id}))
 
     def current_columns(self, job_id: int, out_id: int) -> list[Any]:
         """The current column edge rows `job_id` recorded for output `out_id`."""
         if job_id in self._column_jobs and (job_id, out_id) not in self._asked:
             self._asked.add((job_id, out_id))
             return self._columns.pop((job_id, out_id), [])
-        return list(execute(self.conn, _CURRENT_COLUMNS, {"job_id": job_id, "out_id": out_id}))
+        return list(self.conn.execute(_CURRENT_COLUMNS, {"job_id": job_id, "out_id": out_id}))
 
 
 def _may_merge(event: Event) -> bool:

@@ -31,7 +31,6 @@ from lineage.store import codec, edges, ml
 from lineage.store import identities as ids
 from lineage.store import schema as s
 from lineage.store.changes import Changes, NodeState
-from lineage.store.cursor import execute, send
 from lineage.store.group_reads import GroupReads
 from lineage.store.sql import Appends, insert_ignore, update_by_id, upsert_newer, upsert_when
 
@@ -345,7 +344,7 @@ class _EventWriter:
 
     def _job_state(self, job_id: int) -> tuple[bool, Any]:
         """(lineage_incomplete, parent key) of a stored job, in one query."""
-        row = execute(self.conn, _JOB_STATE, {"job_id": job_id}).one()
+        row = self.conn.execute(_JOB_STATE, {"job_id": job_id}).one()
         key = ("job", row.namespace, row.name) if row.name is not None else None
         return bool(row.lineage_incomplete), key
 
@@ -364,8 +363,7 @@ class _EventWriter:
         ml.record_run_event(self.conn, event, inputs=inputs, outputs=outputs)
         pairs = {(d.id, "in") for d in inputs} | {(d.id, "out") for d in outputs}
         if pairs:
-            send(
-                self.conn,
+            self.conn.execute(
                 upsert_when(
                     self.conn,
                     s.run_io,
@@ -493,8 +491,7 @@ class _EventWriter:
         edges_before, columns_before = edges.current_keys(conn, job)
         edges.rewind(conn, job.id, self.at)
         assert self.event.job_namespace is not None and self.event.job_name is not None
-        rows = execute(
-            conn,
+        rows = conn.execute(
             _JOB_EVENTS_SINCE,
             {
                 "namespace": self.event.job_namespace,
@@ -549,7 +546,7 @@ class _EventWriter:
             )
             values.setdefault("state", "NEW")
             values.setdefault("state_time", self.at)
-            send(self.conn, _INSERT_RUN, values)
+            self.conn.execute(_INSERT_RUN, values)
             return True
         if existing.created_at > self.at:
             values["created_at"] = self.at
@@ -558,7 +555,7 @@ class _EventWriter:
         if existing.job_id != job.id:
             values["job_id"] = job.id
         if values:
-            send(self.conn, update_by_id(s.runs, values), {"row_id": event.run_id, **values})
+            self.conn.execute(update_by_id(s.runs, values), {"row_id": event.run_id, **values})
         return False
 
     def _run_values(self, existing: Any, parent: f.ParentRef | None) -> dict[str, Any]:
@@ -584,8 +581,8 @@ class _EventWriter:
 
     def _refold_run(self, existing: Any) -> dict[str, Any]:
         """The state columns of the event's run from all of its events logged so far."""
-        rows = execute(
-            self.conn, _RUN_EVENT_TYPES, {"run_id": self.event.run_id, "hash": self.event.hash}
+        rows = self.conn.execute(
+            _RUN_EVENT_TYPES, {"run_id": self.event.run_id, "hash": self.event.hash}
         )
         times = run_times((row.event_type, row.event_time) for row in rows)
         if times is None:
@@ -603,8 +600,7 @@ class _EventWriter:
         parent_job = ids.job(
             self.conn, self.cache, self.changes, parent.job_namespace, parent.job_name, self.at
         )
-        send(
-            self.conn,
+        self.conn.execute(
             upsert_when(
                 self.conn, s.runs, ["id"], ["started_at", "created_at"], _earlier_placeholder
             ),

@@ -10,8 +10,6 @@ from sqlalchemy import Connection, Select, Table, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import Executable
 
-from lineage.store.cursor import execute
-
 
 def _dialect_insert(dialect: str, table: Table) -> Any:
     return (postgresql if dialect == "postgresql" else sqlite).insert(table)
@@ -131,5 +129,6 @@ class Appends:
         """Execute everything queued, table by table, and forget it."""
         for runs in self._tables.values():
             for statement, rows in runs:
-                execute(conn, statement, rows)
+                if rows:
+                    conn.execute(statement, rows)
         self._tables.clear()

@@ -27,7 +27,6 @@ from lineage.events import Event
 from lineage.store import changelog, facet_rows, job_links, run_versions
 from lineage.store.changelog import LoggedChange
 from lineage.store.changes import Changes
-from lineage.store.cursor import pipelined
 from lineage.store.db import is_unavailable, write_transaction
 from lineage.store.group_reads import GroupReads
 from lineage.store.identities import IdCache
@@ -193,18 +192,18 @@ class GroupCommitWriter:
         events = [event for request in group for event in request.events]
         appends = Appends()
         try:
-            with pipelined(conn):  # any failure here rewrites the group with savepoints
-                fresh = log_events(conn, events, received_at)
-                new_events = [event for event, new in zip(events, fresh, strict=True) if new]
-                reads = GroupReads.prefetch(conn, new_events, self._cache)
-                derived = [self._apply(conn, event, appends, reads) for event in new_events]
-                run_versions.queue(conn, new_events, appends)
-                appends.flush(conn)
-                facet_rows.derive(conn, new_events)
-                job_links.derive(conn, self._cache, zip(new_events, derived, strict=True))
-                changes += changelog.log(
-                    conn, self._origin, list(zip(new_events, derived, strict=False))
-                )
+            # any failure here rewrites the group with savepoints
+            fresh = log_events(conn, events, received_at)
+            new_events = [event for event, new in zip(events, fresh, strict=True) if new]
+            reads = GroupReads.prefetch(conn, new_events, self._cache)
+            derived = [self._apply(conn, event, appends, reads) for event in new_events]
+            run_versions.queue(conn, new_events, appends)
+            appends.flush(conn)
+            facet_rows.derive(conn, new_events)
+            job_links.derive(conn, self._cache, zip(new_events, derived, strict=True))
+            changes += changelog.log(
+                conn, self._origin, list(zip(new_events, derived, strict=False))
+            )
         except Exception as exc:
             if isinstance(exc, DBAPIError) and (is_unavailable(exc) or _conflict(exc)):
                 raise  # the whole group is answered 503 or retried
