@@ -405,7 +405,8 @@ def run_database(kind: str, db_url: str, raw: object, echo: dict, args: argparse
         single = measure_single(collector["url"], collector["pid"], args)
         batch_rate = post_batches(collector["url"], args.batches, args.batch_size)
         rss_after = rss_mb(collector["pid"])
-    direct = {g: write_in_process(db_url, 1600, g) for g in (16, args.batch_size)}
+    groups = (16, args.batch_size) if args.direct_events else ()
+    direct = {g: write_in_process(db_url, args.direct_events, g) for g in groups}
     executemany = executemany_sqlite if kind == "sqlite" else executemany_postgres
     raw_rate, parsed_rate = (
         executemany(raw, args.batches, args.batch_size, parse=parse)  # type: ignore[arg-type]
@@ -475,6 +476,12 @@ def main() -> None:
     )
     parser.add_argument("--batches", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument(
+        "--direct-events",
+        type=int,
+        default=1600,
+        help="events fed to the writer directly per group size (0: skip that phase)",
+    )
     args = parser.parse_args()
     print(f"event size: {len(fresh_event(0))} bytes")
     if args.client == "wrk":
