@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from lineage.facets import ColumnEdge
 from lineage.store import identities as ids
@@ -30,11 +30,6 @@ Edge = tuple[NodeKey, NodeKey]
 # Built once: constructing these per event cost more than running them (benchmarks/ingest.py).
 _le, _ce, _ds = s.lineage_edges.c, s.column_edges.c, s.datasets.c
 _INSERT_EDGES, _INSERT_COLUMNS = s.lineage_edges.insert(), s.column_edges.insert()
-_RUN_IO = (
-    select(func.coalesce(_ds.canonical_id, _ds.id).label("dataset_id"), s.run_io.c.direction)
-    .join(s.datasets, _ds.id == s.run_io.c.dataset_id)
-    .where(s.run_io.c.run_id == bindparam("run_id"), s.run_io.c.first_seen <= bindparam("at"))
-)
 _IN, _OUT = s.datasets.alias("src"), s.datasets.alias("dst")
 _CURRENT_EDGE_KEYS = (
     select(_le.direction, _ds.namespace, _ds.name)
@@ -103,7 +98,7 @@ def update_job_edges(
         )
         changes.edges_added |= {_edge(job.key, keys[d], direction) for d, direction in added}
     if settle:
-        full = reported if run_id is None else run_io or _run_io(conn, run_id, at)
+        full = reported if run_id is None else run_io or reads.run_io(run_id, at)
         retired = current.keys() - full if full else set()
         if retired:
             row_ids = [i for pair in retired for i in current[pair]]
@@ -111,12 +106,6 @@ def update_job_edges(
             changes.edges_removed |= {
                 _edge(job.key, keys[d], direction) for d, direction in retired
             }
-
-
-def _run_io(conn: Connection, run_id: str, at: datetime) -> set[IoPair]:
-    """What the run reported up to `at`, resolved to canonical datasets."""
-    rows = conn.execute(_RUN_IO, {"run_id": run_id, "at": at})
-    return {(row.dataset_id, row.direction) for row in rows}
 
 
 def fold_order(event_time: datetime, settle: bool, event_hash: str) -> tuple[datetime, bool, str]:

@@ -22,18 +22,23 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from lineage import facets as f
 from lineage.events import DATASET_EVENT, RUN_EVENT, Event
 from lineage.store import schema as s
 from lineage.store.identities import IdCache
-from lineage.store.sql import for_update
+from lineage.store.sql import Appends, for_update
 
 _le, _ce, _ds, _jobs = s.lineage_edges.c, s.column_edges.c, s.datasets.c, s.jobs.c
 
 _RUN = select(s.runs).where(s.runs.c.id == bindparam("run_id"))
 _RUNS = select(s.runs).where(s.runs.c.id.in_(bindparam("ids", expanding=True)))
+_RUN_IO = (
+    select(func.coalesce(_ds.canonical_id, _ds.id).label("dataset_id"), s.run_io.c.direction)
+    .join(s.datasets, _ds.id == s.run_io.c.dataset_id)
+    .where(s.run_io.c.run_id == bindparam("run_id"), s.run_io.c.first_seen <= bindparam("at"))
+)
 _IO_TIME = select(_jobs.io_time).where(_jobs.id == bindparam("job_id"))
 _IO_TIMES = (
     select(_jobs.id, _jobs.io_time)
@@ -90,8 +95,9 @@ _COLUMNS = (
 class GroupReads:
     """The per-event reads of the store, answered from what was read ahead when possible."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, appends: Appends | None = None) -> None:
         self.conn = conn
+        self._appends = appends  # writes held back that a read here must see first
         self._runs: dict[str, Any] = {}  # run id -> stored row, or None: not stored
         self._io_times: dict[int, datetime | None] = {}  # job id -> io_time (row locked)
         self._edges: dict[int, list[Any]] = {}  # job id -> current edge rows
@@ -100,9 +106,12 @@ class GroupReads:
         self._asked: set[tuple[int, int]] = set()  # (job, output) pairs already answered
 
     @classmethod
-    def prefetch(cls, conn: Connection, events: Sequence[Event], cache: IdCache) -> GroupReads:
-        """Read ahead what `events` will ask for, in one statement per table."""
-        reads = cls(conn)
+    def prefetch(
+        cls, conn: Connection, events: Sequence[Event], cache: IdCache, appends: Appends
+    ) -> GroupReads:
+        """Read ahead what `events` will ask for, in one statement per table; `appends` holds
+        the group's held-back writes."""
+        reads = cls(conn, appends)
         if (
             conn.dialect.name != "postgresql"  # see the module's docstring
             or len(events) < 2
@@ -139,6 +148,13 @@ class GroupReads:
         if run_id in self._runs:
             return self._runs.pop(run_id)
         return self.conn.execute(_RUN, {"run_id": run_id}).first()
+
+    def run_io(self, run_id: str, at: datetime) -> set[tuple[int, str]]:
+        """What the run reported up to `at`: (canonical dataset id, "in" | "out") pairs."""
+        if self._appends is not None:
+            self._appends.flush_table(self.conn, s.run_io.name)
+        rows = self.conn.execute(_RUN_IO, {"run_id": run_id, "at": at})
+        return {(row.dataset_id, row.direction) for row in rows}
 
     def claim_io_time(self, job_id: int, at: datetime) -> bool:
         """Move the job's `io_time` to `at` and lock its row, unless its lineage is as new or

@@ -200,7 +200,8 @@ def apply_event(
     if event.kind == UNKNOWN_EVENT:
         return  # logged as received; a newer release derives it on replay
     queue = appends if appends is not None else Appends()
-    writer = _EventWriter(reads or GroupReads(conn), cache, changes, event)
+    reads = reads or GroupReads(conn, queue)
+    writer = _EventWriter(reads, cache, changes, event, queue)
     if event.kind == DATASET_EVENT:
         assert event.dataset is not None
         writer.dataset(event.dataset)
@@ -208,7 +209,7 @@ def apply_event(
         writer.job_event()
     else:
         writer.run_event()
-    writer.queue_appends(queue)
+    writer.queue_appends()
     if appends is None:
         queue.flush(conn)
 
@@ -216,8 +217,15 @@ def apply_event(
 class _EventWriter:
     """The per-event write steps; holds the event, its time and the pending facet rows."""
 
-    def __init__(self, reads: GroupReads, cache: ids.IdCache, changes: Changes, event: Event):
-        self.reads, self.conn = reads, reads.conn
+    def __init__(
+        self,
+        reads: GroupReads,
+        cache: ids.IdCache,
+        changes: Changes,
+        event: Event,
+        appends: Appends,
+    ) -> None:
+        self.reads, self.conn, self.appends = reads, reads.conn, appends
         self.cache, self.changes, self.event = cache, changes, event
         self.at = event.event_time
         self.parent = f.parent(event.run_facets)  # read by the job and the run steps
@@ -362,8 +370,9 @@ class _EventWriter:
         )
         ml.record_run_event(self.conn, event, inputs=inputs, outputs=outputs)
         pairs = {(d.id, "in") for d in inputs} | {(d.id, "out") for d in outputs}
-        if pairs:
-            self.conn.execute(
+        if pairs:  # held back: `GroupReads.run_io`, their one reader, flushes them first
+            self.appends.add(
+                s.run_io,
                 upsert_when(
                     self.conn,
                     s.run_io,
@@ -503,7 +512,7 @@ class _EventWriter:
         later = [parse_event(codec.decode(row.payload), limits=NO_LIMITS) for row in rows]
         steps = Changes()
         for event in sorted(later, key=_fold_order):
-            step = _EventWriter(self.reads, self.cache, steps, event)
+            step = _EventWriter(self.reads, self.cache, steps, event, self.appends)
             step._lineage_step(
                 job,
                 [step._dataset_of(r) for r in event.inputs],
@@ -634,9 +643,9 @@ class _EventWriter:
                 }
             )
 
-    def queue_appends(self, appends: Appends) -> None:
+    def queue_appends(self) -> None:
         """Queue the event's schema versions and facets (the latest eventTime wins per key)."""
-        conn = self.conn
+        conn, appends = self.conn, self.appends
         if self.version_rows:
             appends.add(
                 s.dataset_versions,

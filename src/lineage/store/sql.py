@@ -107,8 +107,9 @@ def _update_by_id(table: Table, columns: tuple[str, ...]) -> Any:
 
 
 class Appends:
-    """Writes that nothing reads before COMMIT (log rows, facets, schema versions), held back
-    to the end of the transaction so a whole group commit sends each as one executemany.
+    """Writes held back to the end of the transaction so a whole group commit sends each as
+    one executemany: log rows, facets, schema versions, which nothing reads before COMMIT,
+    and a run's datasets (`run_io`), whose one reader flushes them first (`flush_table`).
 
     Rows of one table keep their order (a facet's newer value still lands after its older
     one); consecutive rows of the same statement are sent together.
@@ -127,8 +128,11 @@ class Appends:
 
     def flush(self, conn: Connection) -> None:
         """Execute everything queued, table by table, and forget it."""
-        for runs in self._tables.values():
-            for statement, rows in runs:
-                if rows:
-                    conn.execute(statement, rows)
-        self._tables.clear()
+        for name in list(self._tables):
+            self.flush_table(conn, name)
+
+    def flush_table(self, conn: Connection, name: str) -> None:
+        """Execute what is queued for table `name` (before a statement reads it)."""
+        for statement, rows in self._tables.pop(name, ()):
+            if rows:
+                conn.execute(statement, rows)

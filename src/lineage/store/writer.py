@@ -195,7 +195,7 @@ class GroupCommitWriter:
             # any failure here rewrites the group with savepoints
             fresh = log_events(conn, events, received_at)
             new_events = [event for event, new in zip(events, fresh, strict=True) if new]
-            reads = GroupReads.prefetch(conn, new_events, self._cache)
+            reads = GroupReads.prefetch(conn, new_events, self._cache, appends)
             derived = [self._apply(conn, event, appends, reads) for event in new_events]
             run_versions.queue(conn, new_events, appends)
             appends.flush(conn)
