@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,18 @@ from common import (
 
 NODELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 RUN_PLACEHOLDER = b"11111111-2222-4333-8444-555555555555"
+# each event gets its own eventTime, as a producer's runs do; --same-event-time keeps this one
+# for every event (ties on one job's eventTime make each event refold the job's tied events)
+TIME_PLACEHOLDER = b"2026-11-20T03:14:15.926535+00:00"
+_last_time = [datetime.now(UTC)]
+
+
+class EventTimes:
+    """Whether every event keeps TIME_PLACEHOLDER (set from --same-event-time)."""
+
+    same = False
+
+
 CONCURRENCY = 16
 
 # --- events -----------------------------------------------------------------------------------
@@ -105,7 +118,7 @@ def event_template(dag: int, task: int) -> bytes:
     dag_id = f"warehouse_dag_{dag}"
     event: dict[str, Any] = {
         "eventType": "COMPLETE",
-        "eventTime": "2026-11-20T03:14:15.926535+00:00",
+        "eventTime": TIME_PLACEHOLDER.decode(),
         "producer": producer,
         "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
         "run": {
@@ -189,8 +202,14 @@ TEMPLATES = [event_template(d, t) for d in range(20) for t in range(10)]
 
 
 def fresh_event(i: int) -> bytes:
-    """Event `i`: a template (cycling over 200 tasks) with a new runId."""
-    return TEMPLATES[i % len(TEMPLATES)].replace(RUN_PLACEHOLDER, str(uuid.uuid4()).encode())
+    """Event `i`: a template (cycling over 200 tasks) with a new runId and, unless
+    --same-event-time, an eventTime later than every earlier event's."""
+    body = TEMPLATES[i % len(TEMPLATES)].replace(RUN_PLACEHOLDER, str(uuid.uuid4()).encode())
+    if EventTimes.same:
+        return body
+    # now, or a microsecond after the last: later than every event sent before, in any phase
+    at = _last_time[0] = max(datetime.now(UTC), _last_time[0] + timedelta(microseconds=1))
+    return body.replace(TIME_PLACEHOLDER, at.isoformat().encode())
 
 
 # --- (a) concurrent single-event POSTs ---------------------------------------------------------
@@ -263,6 +282,7 @@ def post_single_wrk(url: str, pid: int, seconds: float) -> dict:
             duration,
             connections=CONCURRENCY,
             threads=2,
+            same_time=EventTimes.same,
         )
 
     run(1.0)  # warm up
@@ -482,7 +502,14 @@ def main() -> None:
         default=1600,
         help="events fed to the writer directly per group size (0: skip that phase)",
     )
+    parser.add_argument(
+        "--same-event-time",
+        action="store_true",
+        help="every event at one eventTime (the tie case) instead of one time each",
+    )
     args = parser.parse_args()
+    EventTimes.same = args.same_event_time
+    print("eventTime: " + ("the same for every event" if EventTimes.same else "one per event"))
     print(f"event size: {len(fresh_event(0))} bytes")
     if args.client == "wrk":
         print(f"single-POST client: {wrk_client.wrk_version()}, 2 threads, post_events.lua")

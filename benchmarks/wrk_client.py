@@ -33,11 +33,18 @@ def children_cpu_s() -> float:
 
 
 def post_events(
-    url: str, templates: list[bytes], seconds: float, *, connections: int, threads: int
+    url: str,
+    templates: list[bytes],
+    seconds: float,
+    *,
+    connections: int,
+    threads: int,
+    same_time: bool = False,
 ) -> dict:
     """Run wrk against `url` (the POST route) for `seconds`; rate, p50/p99, errors, client CPU.
 
-    `templates` are event bodies holding ingest.py's runId placeholder once each."""
+    `templates` are event bodies holding ingest.py's runId and eventTime placeholders once
+    each; with `same_time` the eventTime is left as it is."""
     with tempfile.NamedTemporaryFile(suffix=".ndjson") as file:
         file.write(b"\n".join(templates) + b"\n")
         file.flush()
@@ -52,6 +59,8 @@ def post_events(
             "--",
             file.name,
             str(random.getrandbits(31)),
+            "same" if same_time else "distinct",
+            str(threads),
         ]
         cpu0 = children_cpu_s()
         proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
