@@ -62,6 +62,28 @@ class Changes:
     merges: list[tuple[NodeKey, NodeKey]] = field(default_factory=list)
     flows: dict[NodeKey, frozenset[Flow] | None] = field(default_factory=dict)
 
+    def add_edges(self, edges: set[tuple[NodeKey, NodeKey]]) -> None:
+        """Note edges added. The graph applies removals before additions, so the two sets
+        stay disjoint: an edge removed earlier in this delta is then just added."""
+        self.edges_added |= edges
+        self.edges_removed -= edges
+
+    def remove_edges(self, edges: set[tuple[NodeKey, NodeKey]]) -> None:
+        """Note edges removed: one added earlier in this delta is then just removed (else the
+        graph would remove it first and add it back)."""
+        self.edges_removed |= edges
+        self.edges_added -= edges
+
+    def add_columns(self, columns: set[ColumnKey]) -> None:
+        """Note column edges added (see `add_edges`)."""
+        self.columns_added |= columns
+        self.columns_removed -= columns
+
+    def remove_columns(self, columns: set[ColumnKey]) -> None:
+        """Note column edges removed (see `remove_edges`)."""
+        self.columns_removed |= columns
+        self.columns_added -= columns
+
     def __bool__(self) -> bool:
         return any(
             (

@@ -96,16 +96,14 @@ def update_job_edges(
                 for d, direction in sorted(added)
             ],
         )
-        changes.edges_added |= {_edge(job.key, keys[d], direction) for d, direction in added}
+        changes.add_edges({_edge(job.key, keys[d], direction) for d, direction in added})
     if settle:
         full = reported if run_id is None else run_io or reads.run_io(run_id, at)
         retired = current.keys() - full if full else set()
         if retired:
             row_ids = [i for pair in retired for i in current[pair]]
             conn.execute(update(s.lineage_edges).where(le.id.in_(row_ids)).values(valid_to=at))
-            changes.edges_removed |= {
-                _edge(job.key, keys[d], direction) for d, direction in retired
-            }
+            changes.remove_edges({_edge(job.key, keys[d], direction) for d, direction in retired})
 
 
 def fold_order(event_time: datetime, settle: bool, event_hash: str) -> tuple[datetime, bool, str]:
@@ -195,14 +193,14 @@ def update_column_edges(
                 for k in added
             ],
         )
-        changes.columns_added |= {_column(job.key, output.key, k, wanted[k][1]) for k in added}
+        changes.add_columns({_column(job.key, output.key, k, wanted[k][1]) for k in added})
     if retired:
         conn.execute(
             update(s.column_edges)
             .where(ce.id.in_([current[k][0] for k in retired]))
             .values(valid_to=at)
         )
-        changes.columns_removed |= {_column(job.key, output.key, k, current[k][1]) for k in retired}
+        changes.remove_columns({_column(job.key, output.key, k, current[k][1]) for k in retired})
 
 
 def _column(

@@ -524,12 +524,10 @@ class _EventWriter:
         changes = self.changes
         changes.nodes.update(steps.nodes)  # datasets a column lineage facet named first
         changes.flows.update(steps.flows)
-        changes.edges_added = (changes.edges_added - edges_before) | (edges_after - edges_before)
-        changes.edges_removed |= edges_before - edges_after
-        changes.columns_added = (changes.columns_added - columns_before) | (
-            columns_after - columns_before
-        )
-        changes.columns_removed |= columns_before - columns_after
+        changes.remove_edges(edges_before - edges_after)
+        changes.add_edges(edges_after - edges_before)
+        changes.remove_columns(columns_before - columns_after)
+        changes.add_columns(columns_after - columns_before)
 
     def _dataset_of(self, ref: DatasetRef) -> ids.Identity:
         return ids.dataset(self.conn, self.cache, self.changes, ref.namespace, ref.name, self.at)

@@ -244,8 +244,8 @@ def _replace(
         )
     after = _linked(conn, pairs)
     keys = _job_keys(conn, {j for pair in pairs for j in pair})
-    changes.edges_added |= {(keys[a], keys[b]) for a, b in after - before}
-    changes.edges_removed |= {(keys[a], keys[b]) for a, b in before - after}
+    changes.remove_edges({(keys[a], keys[b]) for a, b in before - after})
+    changes.add_edges({(keys[a], keys[b]) for a, b in after - before})
     return True
 
 
