@@ -278,7 +278,9 @@ def _column_graph(
         in_edges.setdefault(b, set()).add(a)
         out_edges.setdefault(a, set()).add(b)
         _, ns, ds_name, name = fid(a)
-        for job, kind, subtype in sorted(transforms, key=lambda x: (x[1], x[2] or "")):
+        # by job id too, never by node number: one field pair can come through several jobs
+        order = sorted(transforms, key=lambda x: (x[1], x[2] or "", _node_id(graph, x[0])))
+        for job, kind, subtype in order:
             entry = t.InputField(ns, ds_name, name, kind, subtype, _node_id(graph, job))
             if entry not in inputs.setdefault(b, []):
                 inputs[b].append(entry)
