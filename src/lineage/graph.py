@@ -194,6 +194,10 @@ class LineageGraph:
         return node
 
     def _set_node(self, key: NodeKey, state: NodeState) -> None:
+        if key not in self._index and key in self._aliases:
+            # a name merged into another dataset (in this delta or before) has no state of
+            # its own: applying it would overwrite its canonical dataset's (e.g. a DROP)
+            return
         node = self._intern(key)
         flags = self._flags[node] & HIDDEN
         flags |= JOB if state.kind == "job" else (MODEL if state.kind == "model" else 0)
