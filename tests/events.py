@@ -25,20 +25,28 @@ def schema(*fields: str) -> dict[str, Any]:
 
 
 def column_lineage(
-    mapping: dict[str, list[tuple[str, str, str]]], kind: str = "DIRECT"
+    mapping: dict[str, list[tuple[str, str, str]]],
+    kind: str = "DIRECT",
+    *,
+    dataset_wide: list[tuple[str, str, str]] | None = None,
 ) -> dict[str, Any]:
-    """columnLineage facet: output field -> [(namespace, name, field)]."""
-    return {
+    """columnLineage facet: output field -> [(namespace, name, field)]; `dataset_wide` are
+    the fields the whole output depends on (the facet's `dataset`, INDIRECT)."""
+    facet: dict[str, Any] = {
         "fields": {
-            out: {
-                "inputFields": [
-                    {"namespace": n, "name": d, "field": f, "transformations": [{"type": kind}]}
-                    for n, d, f in sources
-                ]
-            }
-            for out, sources in mapping.items()
+            out: {"inputFields": _input_fields(sources, kind)} for out, sources in mapping.items()
         }
     }
+    if dataset_wide is not None:
+        facet["dataset"] = _input_fields(dataset_wide, "INDIRECT")
+    return facet
+
+
+def _input_fields(sources: list[tuple[str, str, str]], kind: str) -> list[dict[str, Any]]:
+    return [
+        {"namespace": n, "name": d, "field": f, "transformations": [{"type": kind}]}
+        for n, d, f in sources
+    ]
 
 
 def run_event(
@@ -72,3 +80,33 @@ def parent_facet(job: str, run_id: str, namespace: str = "ns") -> dict[str, Any]
     """A parent run facet (root = parent)."""
     ref = {"run": {"runId": run_id}, "job": {"namespace": namespace, "name": job}}
     return {**ref, "root": ref}
+
+
+def job_event(
+    job: str,
+    *,
+    time: str = "2024-01-01T00:00:00Z",
+    namespace: str = "ns",
+    inputs: list[dict[str, Any]] | None = None,
+    outputs: list[dict[str, Any]] | None = None,
+    job_facets: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A JobEvent: a job's declared inputs and outputs, without a run."""
+    return {
+        "eventTime": time,
+        "producer": PRODUCER,
+        "schemaURL": SCHEMA_URL.format("JobEvent"),
+        "job": {"namespace": namespace, "name": job, "facets": job_facets or {}},
+        "inputs": inputs or [],
+        "outputs": outputs or [],
+    }
+
+
+def dataset_event(dataset: dict[str, Any], *, time: str = "2024-01-01T00:00:00Z") -> dict[str, Any]:
+    """A DatasetEvent about one dataset (a reference from `ds`)."""
+    return {
+        "eventTime": time,
+        "producer": PRODUCER,
+        "schemaURL": SCHEMA_URL.format("DatasetEvent"),
+        "dataset": dataset,
+    }
