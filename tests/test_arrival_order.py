@@ -21,6 +21,7 @@ from lineage.settings import Settings
 from lineage.store import schema as s
 from lineage.store.db import make_engine
 from tests.events import column_lineage, ds, run_event, schema
+from tests.graph_ready import caught_up
 
 DATASETS = [f"t{i}" for i in range(5)]
 JOBS = [f"j{i}" for i in range(3)]
@@ -136,6 +137,7 @@ async def _answers(url: str, stream: list[dict[str, Any]], batches: list[int] | 
                 batch, start = stream[start : start + size], start + size
                 response = await client.post("/api/v1/lineage/batch", content=orjson.dumps(batch))
                 assert response.status_code == 204, response.text
+        await caught_up(app)
         answers = {}
         for path in READS:
             response = await client.get(path)

@@ -20,7 +20,6 @@ from sqlalchemy import delete
 
 from lineage.api.app import create_app, load_graph
 from lineage.settings import Settings
-from lineage.store import changelog
 from lineage.store import schema as s
 from lineage.store.db import make_engine
 from lineage.store.replay import replay
@@ -33,6 +32,7 @@ from tests.events import (
     run_event,
     schema,
 )
+from tests.graph_ready import caught_up
 
 NS, HIVE = "n", "hive"  # Spark-style datasets and the Hive tables their symlinks name
 DATASETS = [f"t{i}" for i in range(5)]
@@ -210,7 +210,7 @@ async def _observe(url: str, stream: list[dict[str, Any]], sizes: list[int] | No
                 group, start = stream[start : start + size], start + size
                 response = await client.post("/api/v1/lineage/batch", content=orjson.dumps(group))
                 assert response.status_code == 204, response.text
-        await _caught_up(app)
+        await caught_up(app)
         answers = {}
         for path in READS:
             response = await client.get(path)
@@ -221,15 +221,6 @@ async def _observe(url: str, stream: list[dict[str, Any]], sizes: list[int] | No
         graph = app.state.graph.snapshot()
         assert graph == load_graph(app.state.engine).snapshot()
         return answers, graph
-
-
-async def _caught_up(app: Any) -> None:
-    """The graph loads in the background: wait until it is published, then it holds every
-    change this process acknowledged, up to the newest one in the change log."""
-    follower = app.state.follower
-    assert await asyncio.to_thread(follower.wait_loaded, 60)
-    with app.state.engine.connect() as conn:
-        assert follower.applied_id == changelog.head(conn)
 
 
 def _assert_same(got: Any, want: Any, what: str) -> None:

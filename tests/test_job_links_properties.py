@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from lineage.api.app import create_app, load_graph
 from lineage.settings import Settings
 from lineage.store.replay import replay
+from tests.graph_ready import caught_up
 from tests.test_graph_consistency import _emptied
 
 JOBS = ("a", "b", "c", "d")
@@ -79,6 +80,7 @@ async def _run(url: str, bodies: list[dict[str, Any]], *, one_group: bool) -> se
         for body in [] if one_group else bodies:
             response = await client.post("/api/v1/lineage", content=orjson.dumps(body))
             assert response.status_code == 201, response.text
+        await caught_up(app)
         live = app.state.graph.snapshot()
         assert load_graph(app.state.engine).snapshot() == live
         replay(app.state.engine)

@@ -9,6 +9,7 @@ import orjson
 
 from lineage.api.app import load_graph
 from tests.events import column_lineage, ds, parent_facet, run_event, schema
+from tests.graph_ready import caught_up
 
 
 async def ingest(client: httpx.AsyncClient, *events: dict[str, Any]) -> None:
@@ -412,4 +413,5 @@ async def test_incomplete_lineage_is_flagged(client: httpx.AsyncClient) -> None:
 async def test_graph_survives_restart_and_matches_rebuild(client: httpx.AsyncClient) -> None:
     await ingest(client, step("j1", ["a"], ["b"]), step("j2", ["b"], ["c"]))
     app = client.app  # type: ignore[attr-defined]
+    await caught_up(app)
     assert load_graph(app.state.engine).snapshot() == app.state.graph.snapshot()
