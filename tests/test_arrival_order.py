@@ -11,7 +11,6 @@ import itertools
 from typing import Any
 
 import httpx
-import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
@@ -20,8 +19,8 @@ from lineage.api.app import create_app
 from lineage.settings import Settings
 from lineage.store import schema as s
 from lineage.store.db import make_engine
+from tests.app_client import caught_up, send_stream
 from tests.events import column_lineage, ds, run_event, schema
-from tests.graph_ready import caught_up
 
 DATASETS = [f"t{i}" for i in range(5)]
 JOBS = [f"j{i}" for i in range(3)]
@@ -127,16 +126,7 @@ async def _answers(url: str, stream: list[dict[str, Any]], batches: list[int] | 
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
     ):
-        if batches is None:
-            for event in stream:
-                response = await client.post("/api/v1/lineage", content=orjson.dumps(event))
-                assert response.status_code == 201, response.text
-        else:
-            start = 0
-            for size in batches:
-                batch, start = stream[start : start + size], start + size
-                response = await client.post("/api/v1/lineage/batch", content=orjson.dumps(batch))
-                assert response.status_code == 204, response.text
+        await send_stream(client, stream, batches)
         await caught_up(app)
         answers = {}
         for path in READS:

@@ -13,7 +13,6 @@ import asyncio
 from typing import Any
 
 import httpx
-import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
@@ -23,6 +22,7 @@ from lineage.settings import Settings
 from lineage.store import schema as s
 from lineage.store.db import make_engine
 from lineage.store.replay import replay
+from tests.app_client import caught_up, send_stream
 from tests.events import (
     column_lineage,
     dataset_event,
@@ -32,7 +32,6 @@ from tests.events import (
     run_event,
     schema,
 )
-from tests.graph_ready import caught_up
 
 NS, HIVE = "n", "hive"  # Spark-style datasets and the Hive tables their symlinks name
 DATASETS = [f"t{i}" for i in range(5)]
@@ -200,16 +199,7 @@ async def _observe(url: str, stream: list[dict[str, Any]], sizes: list[int] | No
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
     ):
-        if sizes is None:
-            for event in stream:
-                response = await client.post("/api/v1/lineage", content=orjson.dumps(event))
-                assert response.status_code == 201, response.text
-        else:
-            start = 0
-            for size in sizes:
-                group, start = stream[start : start + size], start + size
-                response = await client.post("/api/v1/lineage/batch", content=orjson.dumps(group))
-                assert response.status_code == 204, response.text
+        await send_stream(client, stream, sizes)
         await caught_up(app)
         answers = {}
         for path in READS:

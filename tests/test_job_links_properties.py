@@ -8,14 +8,13 @@ import asyncio
 from typing import Any
 
 import httpx
-import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lineage.api.app import create_app, load_graph
 from lineage.settings import Settings
 from lineage.store.replay import replay
-from tests.graph_ready import caught_up
+from tests.app_client import caught_up, send_stream
 from tests.test_graph_consistency import _emptied
 
 JOBS = ("a", "b", "c", "d")
@@ -74,12 +73,7 @@ async def _run(url: str, bodies: list[dict[str, Any]], *, one_group: bool) -> se
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
     ):
-        if one_group:
-            response = await client.post("/api/v1/lineage/batch", content=orjson.dumps(bodies))
-            assert response.status_code == 204, response.text
-        for body in [] if one_group else bodies:
-            response = await client.post("/api/v1/lineage", content=orjson.dumps(body))
-            assert response.status_code == 201, response.text
+        await send_stream(client, bodies, [len(bodies)] if one_group else None)
         await caught_up(app)
         live = app.state.graph.snapshot()
         assert load_graph(app.state.engine).snapshot() == live

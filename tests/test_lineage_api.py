@@ -8,8 +8,8 @@ import httpx
 import orjson
 
 from lineage.api.app import load_graph
+from tests.app_client import caught_up
 from tests.events import column_lineage, ds, parent_facet, run_event, schema
-from tests.graph_ready import caught_up
 
 
 async def ingest(client: httpx.AsyncClient, *events: dict[str, Any]) -> None:
