@@ -46,6 +46,7 @@ from lineage.graph import LineageGraph
 from lineage.settings import Settings
 from lineage.store.db import make_engine, unavailable_as_503, write_transaction
 from lineage.store.migrate import ensure_current
+from lineage.store.use_index import UseIndex
 
 log = logging.getLogger("lineage")
 
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         writer = start_replica(app, engine, settings, on_group=app_metrics.record_group)
         writer.start()
         app.state.settings, app.state.engine, app.state.writer = settings, engine, writer
+        app.state.uses = UseIndex(gap_grace_s=settings.graph_follow_gap_grace_ms / 1000)
         log.info("lineage collector accepting events; loading the graph")
         try:
             yield

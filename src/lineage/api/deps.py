@@ -1,4 +1,5 @@
-"""Dependencies shared by the routers: the store engine, a connection, the graph, the follower.
+"""Dependencies shared by the routers: the store engine, a connection, the graph, the follower,
+the index of run uses.
 
 The ones that only read app state are `async def`: FastAPI runs a plain `def` dependency in
 its thread pool, a thread hop per dependency per request. The ingest routes take none (see
@@ -17,6 +18,7 @@ from lineage.errors import GraphLoading
 from lineage.follow import ChangeFollower
 from lineage.graph import LineageGraph
 from lineage.store.db import unavailable_as_503
+from lineage.store.use_index import UseIndex
 
 
 async def _engine(request: Request) -> Engine:
@@ -39,7 +41,12 @@ async def _follower(request: Request) -> ChangeFollower:
     return request.app.state.follower
 
 
+async def _uses(request: Request) -> UseIndex:
+    return request.app.state.uses
+
+
 EngineDep = Annotated[Engine, Depends(_engine)]
 ConnDep = Annotated[Connection, Depends(_connection)]
 GraphDep = Annotated[LineageGraph, Depends(_graph)]
 FollowerDep = Annotated[ChangeFollower, Depends(_follower)]
+UsesDep = Annotated[UseIndex, Depends(_uses)]

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from lineage.api.deps import ConnDep
+from lineage.api.deps import ConnDep, UsesDep
 from lineage.api.entities import DatasetRow
 from lineage.api.paths import restore
 from lineage.api.wire import StructResponse, typed
@@ -40,9 +40,10 @@ class BlastRadiusIn(BaseModel):
     summary="What was built on a bad run's (or a bad dataset's) data, and the re-run plan",
     **typed(q.BlastRadius, 400, 404, 422),
 )
-def blast_radius(body: BlastRadiusIn, conn: ConnDep) -> StructResponse:
+def blast_radius(body: BlastRadiusIn, conn: ConnDep, uses: UsesDep) -> StructResponse:
     """Tainted runs, datasets and models, and the jobs to re-run in dependency order, from
-    `{"run": id}` or `{"dataset": nodeId, "since": time, "until": time}`."""
+    `{"run": id}` or `{"dataset": nodeId, "since": time, "until": time}`; the walk reads the
+    process's index of run uses."""
     answer = q.blast_radius(
         conn,
         run=body.run,
@@ -51,6 +52,7 @@ def blast_radius(body: BlastRadiusIn, conn: ConnDep) -> StructResponse:
         until=body.until,
         limit=body.limit,
         depth=body.depth,
+        index=uses,
     )
     return StructResponse(answer)
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
@@ -34,14 +35,19 @@ from lineage.query.types import Answer, NodeIdStr, TimeStr
 from lineage.store import codec, marquez_read, ml_read, quality, read
 from lineage.store import ml_schema as m
 from lineage.store import schema as s
+from lineage.store.use_index import UseIndex
 from lineage.store.version_reads import (
+    RunRow,
+    SqlUses,
     Use,
+    Uses,
     datasets_by_id,
-    readers,
+    iso,
+    micros,
+    one_of,
     run_events,
     run_uses,
     runs_by_id,
-    versions,
 )
 
 DEFAULT_LIMIT = 1000
@@ -226,7 +232,7 @@ class _Versions:
     """The versions of a canonical dataset a walk has read, oldest first."""
 
     versions: list[Use]
-    ends: list[datetime]
+    ends: list[int]
 
     def read_by(self, reader: Use) -> Use | None:
         """The version `reader` read: its `version` facet's, else the newest written at or
@@ -251,10 +257,8 @@ class _Estate:
     """The versions of the datasets a walk has reached, each dataset read in bulk once:
     those written from `since` (with the one before) up to `until`."""
 
-    def __init__(
-        self, conn: Connection, *, since: datetime | None = None, until: datetime | None = None
-    ) -> None:
-        self.conn, self.since, self.until = conn, since, until
+    def __init__(self, uses: Uses, *, since: int | None = None, until: int | None = None) -> None:
+        self.uses, self.since, self.until = uses, since, until
         self.datasets: dict[int, _Versions] = {}
 
     def load(self, dataset_ids: Iterable[int]) -> None:
@@ -262,7 +266,7 @@ class _Estate:
         if not todo:
             return
         found: dict[int, list[Use]] = defaultdict(list)
-        for use in versions(self.conn, todo, since=self.since, until=self.until):
+        for use in self.uses.versions(todo, since=self.since, until=self.until):
             found[use.dataset].append(use)
         for d in todo:
             written = sorted(found[d], key=_by_end)
@@ -289,7 +293,7 @@ def dataset_node(conn: Connection, node_id: str, field: str = "dataset") -> Any:
     raise NodeNotFound(f"dataset {node_id!r} not found", field=field)
 
 
-def _run_row(conn: Connection, run_id: str, field: str) -> Any:
+def _run_row(conn: Connection, run_id: str, field: str) -> RunRow:
     row = runs_by_id(conn, [run_id]).get(run_id)
     if row is None:
         raise NodeNotFound(f"run {run_id!r} not found", field=field)
@@ -305,15 +309,17 @@ def blast_radius(
     until: str | None,
     limit: int = DEFAULT_LIMIT,
     depth: int = DEFAULT_DEPTH,
+    index: UseIndex | None = None,
 ) -> BlastRadius:
     """The blast radius of `run`, or of the versions of `dataset` written in [since, until)
-    (RFC 3339 times); a 400 naming the field for a request that is neither."""
+    (RFC 3339 times); a 400 naming the field for a request that is neither. The walk reads
+    `index` (kept current from `conn`) when given, else SQL: the same answer."""
     if (run is None) == (dataset is None):
         raise BadRequest("give either run or dataset (with since)", field="run")
     if run is not None:
         if since is not None or until is not None:
             raise BadRequest("since and until go with dataset, not run", field="since")
-        return run_blast_radius(conn, run, limit=limit, depth=depth)
+        return run_blast_radius(conn, run, limit=limit, depth=depth, index=index)
     assert dataset is not None
     start = params.time(since, "since")
     if start is None:
@@ -321,17 +327,35 @@ def blast_radius(
     end = params.time(until, "until")
     if end is not None and end <= start:
         raise BadRequest("until must be after since", field="until")
-    return dataset_blast_radius(conn, dataset, since=start, until=end, limit=limit, depth=depth)
+    return dataset_blast_radius(
+        conn, dataset, since=start, until=end, limit=limit, depth=depth, index=index
+    )
+
+
+@contextmanager
+def _reading(conn: Connection, index: UseIndex | None) -> Iterator[Uses]:
+    if index is None:
+        yield SqlUses(conn)
+    else:
+        with index.current(conn) as uses:
+            yield uses
 
 
 def run_blast_radius(
-    conn: Connection, run_id: str, *, limit: int = DEFAULT_LIMIT, depth: int = DEFAULT_DEPTH
+    conn: Connection,
+    run_id: str,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    depth: int = DEFAULT_DEPTH,
+    index: UseIndex | None = None,
 ) -> BlastRadius:
     """Everything tainted by what run `run_id` wrote (404 naming `run` if it is unknown)."""
     origin = _run_row(conn, run_id, "run")
-    written = [u for u in run_uses(conn, [origin.id], "out") if u.wrote]
-    since = origin.started_at or origin.created_at
-    answer = _blast(conn, [origin.id], written, since, limit=limit, depth=depth)
+    with _reading(conn, index) as uses:
+        written = [u for u in uses.outputs([origin.id]) if u.wrote]
+        estate = _Estate(uses, since=_started(origin))
+        walk = _blast(uses, estate, [origin.id], written, limit=limit, depth=depth)
+    answer = _blast_answer(conn, estate, walk, written, limit)
     answer.origin.run = origin.id
     return answer
 
@@ -344,18 +368,23 @@ def dataset_blast_radius(
     until: datetime | None,
     limit: int = DEFAULT_LIMIT,
     depth: int = DEFAULT_DEPTH,
+    index: UseIndex | None = None,
 ) -> BlastRadius:
     """Everything tainted by the versions of a dataset written in [since, until)."""
     row = dataset_node(conn, node_id)
-    estate = _Estate(conn, since=since)
-    estate.load([row.id])
-    written = [
-        v
-        for v in estate.datasets[row.id].versions
-        if v.end >= since and (until is None or v.end < until)  # type: ignore[operator]
-    ]
-    origins = sorted({v.run_id for v in written})
-    answer = _blast(conn, origins, written, since, limit=limit, depth=depth, estate=estate)
+    start, end = micros(since), micros(until)
+    assert start is not None
+    with _reading(conn, index) as uses:
+        estate = _Estate(uses, since=start)
+        estate.load([row.id])
+        written = [
+            v
+            for v in estate.datasets[row.id].versions
+            if v.end >= start and (end is None or v.end < end)  # type: ignore[operator]
+        ]
+        origins = sorted({v.run_id for v in written})
+        walk = _blast(uses, estate, origins, written, limit=limit, depth=depth)
+    answer = _blast_answer(conn, estate, walk, written, limit)
     answer.origin.dataset = read.node_id("dataset", row.namespace, row.name)
     answer.origin.since, answer.origin.until = read.iso(since), read.iso(until)
     return answer
@@ -370,24 +399,25 @@ class _Walk:
     via: dict[str, set[tuple[int, str]]] = field(default_factory=lambda: defaultdict(set))
     reads: dict[tuple[str, int], tuple[Use, Use | None]] = field(default_factory=dict)
     truncated: bool = False
+    runs: dict[str, RunRow] = field(default_factory=dict)  # the tainted runs' rows
 
 
 def _blast(
-    conn: Connection,
+    uses: Uses,
+    estate: _Estate,
     origins: list[str],
     written: list[Use],
-    since: datetime,
     *,
     limit: int,
     depth: int,
-    estate: _Estate | None = None,
-) -> BlastRadius:
+) -> _Walk:
     """The walk: hop by hop, the runs that read a tainted version, and what they wrote.
 
-    Only what a run started since the origin could have read is read: versions from `since`
-    (and the one before), and per hop the reads of the datasets reached that started from
-    `since` until the newest of those datasets' next versions was written."""
-    estate = estate or _Estate(conn, since=since)
+    Only what a run started since the origin could have read is read: versions from the
+    estate's `since` (and the one before), and per hop the reads of the datasets reached that
+    started from `since` until the newest of those datasets' next versions was written."""
+    since = estate.since
+    assert since is not None
     walk = _Walk(dict.fromkeys(origins, 0))
     frontier, hop = written, 0
     while frontier:
@@ -400,7 +430,7 @@ def _blast(
         until = None if None in nexts else max(_by_end(n)[0] for n in nexts if n is not None)
         found: dict[str, Use] = {}
         pinned = {v.version for v in frontier if v.version is not None}
-        for reader in readers(conn, writers, since=since, until=until, pinned=pinned):
+        for reader in uses.readers(writers, since=since, until=until, pinned=pinned):
             read_v = estate.datasets[reader.dataset].read_by(reader)
             walk.reads[(reader.run_id, reader.dataset)] = (reader, read_v)
             if read_v is None or read_v.run_id not in writers[reader.dataset]:
@@ -419,19 +449,19 @@ def _blast(
             walk.truncated = True
         hop += 1
         walk.tainted.update(dict.fromkeys(found, hop))
-        frontier = [u for u in run_uses(conn, found, "out") if u.wrote]
+        frontier = [u for u in uses.outputs(found) if u.wrote]
         if walk.truncated:
             estate.load(v.dataset for v in frontier)
             walk.versions.update(((v.dataset, v.run_id), v) for v in frontier)
             break
-    return _blast_answer(conn, estate, walk, written, limit)
+    walk.runs = uses.runs(walk.tainted)
+    return walk
 
 
 def _blast_answer(
     conn: Connection, estate: _Estate, walk: _Walk, written: list[Use], limit: int
 ) -> BlastRadius:
-    tainted, versions, via = walk.tainted, walk.versions, walk.via
-    runs = runs_by_id(conn, tainted)
+    tainted, versions, via, runs = walk.tainted, walk.versions, walk.via, walk.runs
     by_dataset: dict[int, list[Use]] = defaultdict(list)
     for v in versions.values():
         by_dataset[v.dataset].append(v)
@@ -439,47 +469,43 @@ def _blast_answer(
     context = _untainted_reads(walk, replaced, limit)
     dataset_rows = datasets_by_id(conn, {*by_dataset, *(u.dataset for u, _ in context)})
     jobs = read.jobs_by_id(conn, {r.job_id for r in runs.values()} | {u.job_id for u, _ in context})
+    # every node id once: the lists below name the same few thousand nodes again and again
+    node = {d: read.node_id("dataset", r.namespace, r.name) for d, r in dataset_rows.items()}
+    job_node = {j: read.node_id("job", r.namespace, r.name) for j, r in jobs.items()}
+    started = {r: iso(row.started_at) for r, row in runs.items()}
 
-    def node(dataset_id: int) -> str:
-        row = dataset_rows[dataset_id]
-        return read.node_id("dataset", row.namespace, row.name)
-
-    def job_node(job_id: int) -> str:
-        return read.node_id("job", jobs[job_id].namespace, jobs[job_id].name)
+    def tainted_run(r: str) -> TaintedRun:
+        row, job = runs[r], jobs[runs[r].job_id]
+        read_from = sorted((node[d], w) for d, w in via[r]) if tainted[r] else []
+        return TaintedRun(
+            r,
+            job_node[row.job_id],
+            job.namespace,
+            job.name,
+            row.state,
+            started[r],
+            iso(row.ended_at),
+            tainted[r],
+            [Via(d, w) for d, w in read_from],
+        )
 
     order = sorted(
         tainted, key=lambda r: (tainted[r], runs[r].created_at, jobs[runs[r].job_id].name, r)
     )
-    tainted_runs = [
-        TaintedRun(
-            r,
-            job_node(runs[r].job_id),
-            jobs[runs[r].job_id].namespace,
-            jobs[runs[r].job_id].name,
-            runs[r].state,
-            read.iso(runs[r].started_at),
-            read.iso(runs[r].ended_at),
-            tainted[r],
-            [Via(node(d), w) for d, w in sorted(via[r], key=lambda p: (node(p[0]), p[1]))]
-            if tainted[r]
-            else [],
-        )
-        for r in order
-    ]
     datasets, models = [], []
     model_versions = _model_versions(conn, versions)
-    for d in sorted(by_dataset, key=node):
-        row, mine = dataset_rows[d], sorted(by_dataset[d], key=lambda v: (v.end, v.run_id))
+    for d in sorted(by_dataset, key=node.__getitem__):
+        row, mine = dataset_rows[d], sorted(by_dataset[d], key=_by_end)
         if row.kind == "model":
             models += [
                 TaintedModel(
-                    node(d),
+                    node[d],
                     row.namespace,
                     row.name,
                     model_versions.get((d, v.run_id), v.version),
                     v.run_id,
-                    job_node(runs[v.run_id].job_id),
-                    read.iso(v.end),  # type: ignore[arg-type]
+                    job_node[runs[v.run_id].job_id],
+                    iso(v.end),  # type: ignore[arg-type]
                 )
                 for v in mine
             ]
@@ -487,7 +513,7 @@ def _blast_answer(
         clean = replaced[d]
         datasets.append(
             TaintedDataset(
-                node(d),
+                node[d],
                 row.namespace,
                 row.name,
                 _ref(mine[0]),
@@ -497,16 +523,16 @@ def _blast_answer(
         )
     return BlastRadius(
         BlastOrigin(None, None, None, None, [_ref(v) for v in sorted(written, key=_by_end)]),
-        tainted_runs,
+        [tainted_run(r) for r in order],
         datasets,
         models,
-        _plan(tainted, via, runs, jobs),
+        _plan(tainted, via, runs, jobs, job_node),
         [
             UntaintedRead(
                 u.run_id,
-                job_node(u.job_id),
-                node(u.dataset),
-                read.iso(u.start),  # type: ignore[arg-type]
+                job_node[u.job_id],
+                node[u.dataset],
+                iso(u.start),  # type: ignore[arg-type]
                 _ref(read_v) if read_v is not None else None,
             )
             for u, read_v in context
@@ -515,12 +541,17 @@ def _blast_answer(
     )
 
 
-def _by_end(v: Use) -> tuple[datetime, str]:
+def _started(run: RunRow) -> int:
+    """When the run started: its START eventTime, else its first event's."""
+    return run.created_at if run.started_at is None else run.started_at
+
+
+def _by_end(v: Use) -> tuple[int, str]:
     return v.end, v.run_id  # type: ignore[return-value]
 
 
 def _ref(v: Use) -> VersionRef:
-    return VersionRef(v.run_id, v.version, read.iso(v.end))  # type: ignore[arg-type]
+    return VersionRef(v.run_id, v.version, iso(v.end))  # type: ignore[arg-type]
 
 
 def _replacement(written: _Versions, tainted: dict[tuple[int, str], Use]) -> Use | None:
@@ -554,30 +585,27 @@ def _model_versions(
     mv = m.ml_model_versions.c
     rows_by_id = {(v.dataset_row, v.run_id): key for key, v in versions.items()}
     out: dict[tuple[int, str], str | None] = {}
-    for chunk in _chunked(sorted({run for _, run in versions})):
-        query = select(mv.dataset_id, mv.run_id, mv.version).where(mv.run_id.in_(chunk))
-        for r in conn.execute(query):
-            key = rows_by_id.get((r.dataset_id, r.run_id))
-            if key is not None and r.version is not None:
-                out[key] = r.version
+    runs = {run for _, run in versions}
+    query = select(mv.dataset_id, mv.run_id, mv.version).where(one_of(conn, mv.run_id, runs))
+    for r in conn.execute(query):
+        key = rows_by_id.get((r.dataset_id, r.run_id))
+        if key is not None and r.version is not None:
+            out[key] = r.version
     return out
-
-
-def _chunked(values: list[Any]) -> list[list[Any]]:
-    return [values[i : i + read.CHUNK] for i in range(0, len(values), read.CHUNK)]
 
 
 def _plan(
     tainted: dict[str, int],
     via: dict[str, set[tuple[int, str]]],
-    runs: dict[str, Any],
+    runs: dict[str, RunRow],
     jobs: dict[int, Any],
+    job_node: dict[int, str],
 ) -> list[PlanStep]:
     """Each job of the tainted runs once, every job after the jobs whose tainted output it
     read; jobs in a cycle (a job reading its own output, directly or not) go together, the
     one nearest the origin first."""
     graph: nx.DiGraph[int] = nx.DiGraph()
-    first: dict[int, tuple[int, datetime, str]] = {}
+    first: dict[int, tuple[int, int, str]] = {}
     members: dict[int, list[str]] = defaultdict(list)
     for r, hop in tainted.items():
         job = runs[r].job_id
@@ -585,10 +613,14 @@ def _plan(
         members[job].append(r)
         key = (hop, runs[r].created_at, jobs[job].name)
         first[job] = min(first.get(job, key), key)
-    for r in tainted:
-        for _, writer in via[r]:
-            if writer in tainted and runs[writer].job_id != runs[r].job_id:
-                graph.add_edge(runs[writer].job_id, runs[r].job_id)
+    # each edge once, in the order first found (add_edge per read costs more than the sort)
+    edges = {
+        (runs[writer].job_id, runs[r].job_id): None
+        for r in tainted
+        for _, writer in via.get(r, ())
+        if writer in tainted and runs[writer].job_id != runs[r].job_id
+    }
+    graph.add_edges_from(edges)
     condensed = nx.condensation(graph)
     rank = {c: min(first[j] for j in condensed.nodes[c]["members"]) for c in condensed}
     order = [
@@ -597,17 +629,13 @@ def _plan(
         for job in sorted(condensed.nodes[c]["members"], key=first.__getitem__)
     ]
     position = {job: i for i, job in enumerate(order)}
-
-    def node(job: int) -> str:
-        return read.node_id("job", jobs[job].namespace, jobs[job].name)
-
     return [
         PlanStep(
-            node(job),
+            job_node[job],
             jobs[job].namespace,
             jobs[job].name,
             sorted(members[job], key=lambda r: (runs[r].created_at, r)),
-            [node(j) for j in sorted(graph.predecessors(job), key=position.__getitem__)],
+            [job_node[j] for j in sorted(graph.predecessors(job), key=position.__getitem__)],
         )
         for job in order
     ]
@@ -666,7 +694,7 @@ def version_provenance(
     facet, by the id of the run that wrote it, or as the dataset's versions list names it
     (a schema hash: the version its recording run wrote, or read); 404 naming `version` if
     no data version matches."""
-    estate = _Estate(conn)
+    estate = _Estate(SqlUses(conn))
     estate.load([dataset_id])
     written = estate.datasets[dataset_id]
     matching = [v for v in written.versions if version in (v.version, v.run_id)]
@@ -709,7 +737,7 @@ def _provenance(
     writer; one set of bulk reads per hop (of versions written before the root started:
     nothing upstream read a later one)."""
     start = _run_row(conn, root, "runId")
-    estate = _Estate(conn, until=start.started_at or start.created_at)
+    estate = _Estate(SqlUses(conn), until=_started(start))
     found: dict[str, int] = {root: 0}
     reads: dict[str, list[tuple[Use, Use | None]]] = {}
     frontier, hop, truncated = [root], 0, False
@@ -772,8 +800,8 @@ def _provenance_answer(
                 job.namespace,
                 job.name,
                 row.state,
-                read.iso(row.started_at),
-                read.iso(row.ended_at),
+                iso(row.started_at),
+                iso(row.ended_at),
                 found[r],
                 code.get(r),
                 params[r],
@@ -782,7 +810,7 @@ def _provenance_answer(
                         node(u.dataset),
                         u.version if v is None else (u.version or v.version),
                         None if v is None else v.run_id,
-                        None if v is None else read.iso(v.end),
+                        None if v is None else iso(v.end),
                     )
                     for u, v in sorted(reads.get(r, []), key=lambda p: node(p[0].dataset))
                 ],

@@ -1,0 +1,316 @@
+"""An in-memory index of every run's reads and writes, for the blast radius walk.
+
+`lineage.store.version_reads` answers the walk's questions (the versions of these datasets,
+the runs that read them, what these runs wrote) with a few SQL statements per hop; this index
+answers the same questions, with the same `Use` rows, from memory. It is compact: run ids are
+numbered once, times are integer microseconds in arrays, and each (dataset, direction) keeps
+one sorted array of `run number << 32 | version number` (its `version` facet, as a number
+into a table of the distinct facet strings).
+
+It is kept exact from the event log, before every walk, without the graph's lock or the
+writer: every stored event commits in one transaction with what was derived from it, so the
+runs named by events with ids above the index's high-water mark are read again whole (their
+current rows, whatever order their events arrived in), and the datasets' aliases with them.
+PostgreSQL assigns ids at INSERT, not at COMMIT, so an id skipped over is looked for again
+until `gap_grace_s` has passed (as `lineage.follow` does for the change log). `lineage db
+replay` empties the graph change log and `lineage db prune` deletes the oldest events with
+their log rows: when the oldest id of either is not what it was at the last build, the index
+is built again.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import time
+from array import array
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from lineage.store import schema as s
+from lineage.store.version_reads import RUNS, RunRow, Use, micros, one_of
+
+io, rn, ds, rv, ev = s.run_io.c, s.runs.c, s.datasets.c, s.run_versions.c, s.events.c
+GAP_WINDOW = 10_000  # most ids below the newest one that may still be in flight
+_NO_TIME = -(2**63)
+_LOW = (1 << 32) - 1  # the version number's bits
+
+_USES = (
+    select(io.run_id, io.dataset_id, io.direction, rv.version)
+    .select_from(s.run_io)
+    .join(s.datasets, ds.id == io.dataset_id)
+    .outerjoin(
+        s.run_versions,
+        (rv.run_id == io.run_id) & (rv.dataset_ident == ds.ident) & (rv.direction == io.direction),
+    )
+)
+_ALIASES = select(ds.id, ds.canonical_id).where(ds.canonical_id.is_not(None))
+_TOKEN = select(
+    select(func.min(s.graph_changes.c.id)).scalar_subquery(),
+    select(func.min(ev.id)).scalar_subquery(),
+)
+
+
+def _stream(conn: Connection, query: Any) -> Any:
+    """The rows of `query` a batch at a time (a build reads every run and every use)."""
+    return conn.execution_options(stream_results=True, yield_per=10_000).execute(query)
+
+
+def _rows(conn: Connection, query: Any) -> Any:
+    return conn.execute(query)
+
+
+class UseIndex:
+    """Every run's reads and writes, with the runs' states and times, kept current from the
+    event log; one per process, shared by the threads answering queries."""
+
+    def __init__(self, *, gap_grace_s: float) -> None:
+        self._grace_s = gap_grace_s
+        self._lock = threading.Lock()
+        self._token: tuple[Any, ...] | None = None
+        self._clear()
+
+    def _clear(self) -> None:
+        self._high = 0  # every event id up to here is in the index (but the gaps)
+        self._gaps: dict[int, float] = {}  # skipped ids -> when first skipped
+        self._number: dict[str, int] = {}  # run id -> run number
+        self._ids: list[str] = []
+        self._job = array("q")
+        self._state = bytearray()
+        self._started = array("q")
+        self._ended = array("q")
+        self._created = array("q")
+        self._states: list[str] = []
+        self._versions: list[str | None] = [None]  # version number 0: no facet
+        self._version_number: dict[str | None, int] = {None: 0}
+        self._uses: dict[tuple[int, str], array[int]] = {}  # (dataset row, direction)
+        # per run the first dataset row it wrote (-1: none), and the rest of them
+        self._wrote = array("q")
+        self._wrote_more: dict[int, array[int]] = {}
+        self._canonical: dict[int, int] = {}  # alias row -> canonical dataset
+        self._aliases: dict[int, list[int]] = {}  # canonical dataset -> alias rows
+
+    # --- keeping current ---------------------------------------------------------------
+
+    @contextmanager
+    def current(self, conn: Connection) -> Iterator[UseIndex]:
+        """The index brought up to what `conn` sees, held for the block (one walk at a
+        time: the walk is Python, so walks would not run in parallel anyway)."""
+        with self._lock:
+            token = tuple(conn.execute(_TOKEN).one())
+            if token != self._token:
+                self._build(conn)
+                self._token = token
+            else:
+                self._catch_up(conn)
+            yield self
+
+    def _build(self, conn: Connection) -> None:
+        self._clear()
+        high: int = conn.execute(select(func.coalesce(func.max(ev.id), 0))).scalar_one()
+        low = max(high - GAP_WINDOW, 0)
+        present: set[int] = set(
+            conn.execute(select(ev.id).where(ev.id > low, ev.id <= high)).scalars()
+        )
+        now = time.monotonic()
+        self._high = high
+        self._gaps = {i: now for i in range(low + 1, high + 1) if i not in present}
+        for row in _stream(conn, RUNS):
+            self._set_run(*row)
+        for run_id, dataset, direction, version in _stream(conn, _USES):
+            number = self._number.get(run_id)
+            if number is not None:  # else committed since the runs were read: caught up later
+                self._set_use(number, dataset, direction, version)
+        self._set_aliases(conn)
+
+    def _catch_up(self, conn: Connection) -> None:
+        query = select(ev.id, ev.run_id).where(ev.id > self._high)
+        if self._gaps:
+            query = select(ev.id, ev.run_id).where(
+                (ev.id > self._high) | one_of(conn, ev.id, self._gaps)
+            )
+        now, runs = time.monotonic(), set()
+        for event_id, run_id in _rows(conn, query.order_by(ev.id)):
+            if self._gaps.pop(event_id, None) is None and event_id > self._high:
+                skipped = range(max(self._high + 1, event_id - GAP_WINDOW), event_id)
+                self._gaps.update(dict.fromkeys(skipped, now))
+                self._high = event_id
+            if run_id is not None:
+                runs.add(run_id)
+        oldest = now - self._grace_s
+        for missing in [i for i, seen in self._gaps.items() if seen < oldest]:
+            del self._gaps[missing]
+        if not runs:
+            return
+        # a run's current rows, read whole, replace what the index had of it
+        for row in _rows(conn, RUNS.where(one_of(conn, rn.id, runs))):
+            self._set_run(*row)
+        for run_id, dataset, direction, version in _rows(
+            conn, _USES.where(one_of(conn, io.run_id, runs))
+        ):
+            number = self._number.get(run_id)
+            if number is not None:
+                self._set_use(number, dataset, direction, version)
+        self._set_aliases(conn)
+
+    def _set_run(
+        self, run_id: str, job: int, state: str, started: Any, ended: Any, created: Any
+    ) -> None:
+        if state not in self._states:
+            self._states.append(state)
+        code = self._states.index(state)
+        times = (_time(started), _time(ended), _time(created))
+        number = self._number.get(run_id)
+        if number is None:
+            self._number[run_id] = len(self._ids)
+            self._ids.append(run_id)
+            self._job.append(job)
+            self._state.append(code)
+            self._started.append(times[0])
+            self._ended.append(times[1])
+            self._created.append(times[2])
+            self._wrote.append(-1)
+            return
+        self._job[number], self._state[number] = job, code
+        self._started[number], self._ended[number], self._created[number] = times
+
+    def _set_use(self, number: int, dataset: int, direction: str, version: str | None) -> None:
+        v = self._version_number.get(version)
+        if v is None:
+            v = self._version_number[version] = len(self._versions)
+            self._versions.append(version)
+        uses = self._uses.get((dataset, direction))
+        if uses is None:
+            uses = self._uses[(dataset, direction)] = array("q")
+        packed = number << 32 | v
+        at = bisect.bisect_left(uses, number << 32)
+        if at < len(uses) and uses[at] >> 32 == number:
+            uses[at] = packed  # a newer version facet
+            return
+        uses.insert(at, packed)
+        if direction == "out":
+            if self._wrote[number] == -1:
+                self._wrote[number] = dataset
+            else:
+                self._wrote_more.setdefault(number, array("q")).append(dataset)
+
+    def _set_aliases(self, conn: Connection) -> None:
+        # iter(): a result has keys(), so dict() alone would take it for a mapping
+        self._canonical = dict(iter(_rows(conn, _ALIASES)))
+        self._aliases = {}
+        for alias, canonical in sorted(self._canonical.items()):
+            self._aliases.setdefault(canonical, []).append(alias)
+
+    # --- what the walk reads (as lineage.store.version_reads answers it) ----------------
+
+    def _use(self, packed: int, row: int, direction: str) -> Use:
+        n = packed >> 32
+        started, ended = self._started[n], self._ended[n]
+        return Use(
+            self._ids[n],
+            row,
+            self._canonical.get(row, row),
+            direction,
+            self._job[n],
+            self._states[self._state[n]],
+            self._created[n] if started == _NO_TIME else started,
+            None if ended == _NO_TIME else ended,
+            self._versions[packed & _LOW],
+        )
+
+    def _rows(self, dataset_ids: Iterable[int]) -> list[int]:
+        """The canonical datasets' own rows and their aliases'."""
+        out = []
+        for d in set(dataset_ids):
+            out.append(d)
+            out += self._aliases.get(d, ())
+        return out
+
+    def versions(
+        self, dataset_ids: Iterable[int], *, since: int | None = None, until: int | None = None
+    ) -> list[Use]:
+        """As `version_reads.versions` (of the versions written at the same time before
+        `since`, the one of the greatest run id: the one `_Versions.read_by` would pick)."""
+        completed = self._states.index("COMPLETED") if "COMPLETED" in self._states else -1
+        out: list[Use] = []
+        for row in self._rows(dataset_ids):
+            newest: tuple[int, str, int] | None = None  # (end, run, packed) before since
+            for packed in self._uses.get((row, "out"), ()):
+                n = packed >> 32
+                end = self._ended[n]
+                if self._state[n] != completed:
+                    continue
+                if end == _NO_TIME:
+                    if since is None and until is None:
+                        out.append(self._use(packed, row, "out"))
+                    continue
+                if until is not None and end > until:
+                    continue
+                if since is None or end >= since:
+                    out.append(self._use(packed, row, "out"))
+                elif newest is None or (end, self._ids[n]) > newest[:2]:
+                    newest = (end, self._ids[n], packed)
+            if newest is not None:
+                out.append(self._use(newest[2], row, "out"))
+        return out
+
+    def readers(
+        self,
+        dataset_ids: Iterable[int],
+        *,
+        since: int,
+        until: int | None,
+        pinned: Iterable[str] = (),
+    ) -> list[Use]:
+        """As `version_reads.readers`."""
+        named = {self._version_number[p] for p in pinned if p in self._version_number}
+        out: list[Use] = []
+        for row in self._rows(dataset_ids):
+            for packed in self._uses.get((row, "in"), ()):
+                n = packed >> 32
+                start = self._started[n]
+                if start == _NO_TIME:
+                    start = self._created[n]
+                if (start >= since and (until is None or start < until)) or (
+                    packed & _LOW in named
+                ):
+                    out.append(self._use(packed, row, "in"))
+        return out
+
+    def outputs(self, run_ids: Iterable[str]) -> list[Use]:
+        """As `version_reads.run_uses(..., "out")`."""
+        out: list[Use] = []
+        for run_id in set(run_ids):
+            n = self._number.get(run_id)
+            if n is None or self._wrote[n] == -1:
+                continue
+            for row in (self._wrote[n], *self._wrote_more.get(n, ())):
+                uses = self._uses[(row, "out")]
+                out.append(self._use(uses[bisect.bisect_left(uses, n << 32)], row, "out"))
+        return out
+
+    def runs(self, run_ids: Iterable[str]) -> dict[str, RunRow]:
+        """As `version_reads.runs_by_id`."""
+        out = {}
+        for run_id in run_ids:
+            n = self._number.get(run_id)
+            if n is None:
+                continue
+            started, ended = self._started[n], self._ended[n]
+            out[run_id] = RunRow(
+                run_id,
+                self._job[n],
+                self._states[self._state[n]],
+                None if started == _NO_TIME else started,
+                None if ended == _NO_TIME else ended,
+                self._created[n],
+            )
+        return out
+
+
+def _time(value: Any) -> int:
+    us = micros(value)
+    return _NO_TIME if us is None else us
