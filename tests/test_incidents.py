@@ -11,9 +11,11 @@ import uuid
 from typing import Any
 
 import httpx
+import msgspec
 import orjson
 import pytest
 
+from lineage.query import incidents
 from lineage.store.replay import replay
 from tests.events import ds, run_event, schema
 
@@ -191,6 +193,40 @@ async def test_chain_clean_run_ends_the_taint_whatever_the_arrival_order(
         random.Random(22).shuffle(events)
     for event in events:  # one request each: arrival order is the log's order
         await ingest(client, [event])
+    assert await blast(client, run=rid("load1")) == CHAIN_ANSWER
+
+
+def answer_by_sql(client: httpx.AsyncClient, run_id: str) -> Any:
+    """The blast radius the walk gives from SQL alone (no index): the CLI's offline answer."""
+    with client.app.state.engine.connect() as conn:  # type: ignore[attr-defined]
+        return msgspec.to_builtins(incidents.run_blast_radius(conn, run_id))
+
+
+async def test_events_after_the_first_query_change_the_answer(client: httpx.AsyncClient) -> None:
+    """The collector's index of run uses, built by the first query, follows what arrives
+    after it: new runs, a run's later events, a clean version that arrives after a run that
+    read the dataset later (out of order)."""
+    runs = {name: run(name, *args) for name, *args in [
+        ("load0", "load", 0, 1, [], ["a"]), ("agg0", "agg", 2, 3, ["a"], ["b"]),
+        ("load1", "load", 10, 11, [], ["a"]), ("audit", "audit", 10, 12, ["a"], []),
+        ("agg1", "agg", 12, 13, ["a"], ["b"]), ("report1", "report", 14, 15, ["b"], ["c"]),
+        ("load2", "load", 20, 21, [], ["a"]), ("agg2", "agg", 22, 23, ["a"], ["b"]),
+        ("report2", "report", 24, 25, ["b"], []),
+    ]}  # fmt: skip
+
+    async def stage(*events: dict[str, Any]) -> list[tuple[str, int]]:
+        await ingest(client, list(events))
+        answer = await blast(client, run=rid("load1"))
+        assert answer == answer_by_sql(client, rid("load1"))
+        return [(r["id"], r["depth"]) for r in answer["runs"]]
+
+    first = await stage(*runs["load0"], *runs["agg0"], *runs["load1"], *runs["agg1"])
+    assert first == [(rid("load1"), 0), (rid("agg1"), 1)]
+    # agg2 read a before load2's version of it arrived: load1's, tainted for now
+    later = await stage(*runs["agg2"], *runs["report1"])
+    assert later == [*first, (rid("agg2"), 1), (rid("report1"), 2)]
+    assert await stage(runs["load2"][0]) == later  # started, wrote nothing yet
+    await stage(runs["load2"][1], *runs["audit"], *runs["report2"])
     assert await blast(client, run=rid("load1")) == CHAIN_ANSWER
 
 
