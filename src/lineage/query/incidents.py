@@ -44,7 +44,6 @@ from lineage.store.version_reads import (
     datasets_by_id,
     iso,
     micros,
-    one_of,
     run_events,
     run_uses,
     runs_by_id,
@@ -586,7 +585,7 @@ def _model_versions(
     rows_by_id = {(v.dataset_row, v.run_id): key for key, v in versions.items()}
     out: dict[tuple[int, str], str | None] = {}
     runs = {run for _, run in versions}
-    query = select(mv.dataset_id, mv.run_id, mv.version).where(one_of(conn, mv.run_id, runs))
+    query = select(mv.dataset_id, mv.run_id, mv.version).where(read.one_of(conn, mv.run_id, runs))
     for r in conn.execute(query):
         key = rows_by_id.get((r.dataset_id, r.run_id))
         if key is not None and r.version is not None:

@@ -31,7 +31,8 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from lineage.store import schema as s
-from lineage.store.version_reads import RUNS, RunRow, Use, micros, one_of
+from lineage.store.read import one_of
+from lineage.store.version_reads import RUNS, RunRow, Use, micros
 
 io, rn, ds, rv, ev = s.run_io.c, s.runs.c, s.datasets.c, s.run_versions.c, s.events.c
 GAP_WINDOW = 10_000  # most ids below the newest one that may still be in flight

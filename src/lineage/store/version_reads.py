@@ -18,22 +18,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 import msgspec
-import orjson
 from sqlalchemy import (
-    ARRAY,
-    ColumnElement,
     Connection,
     and_,
-    any_,
-    bindparam,
     func,
-    literal_column,
     select,
     type_coerce,
 )
 from sqlalchemy.types import NullType
 
 from lineage.store import schema as s
+from lineage.store.read import one_of
 
 io, rn, ds, rv = s.run_io.c, s.runs.c, s.datasets.c, s.run_versions.c
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -66,15 +61,6 @@ def iso(us: int | None) -> str | None:
     if us is None:
         return None
     return (_NAIVE_EPOCH + timedelta(microseconds=us)).isoformat() + "Z"
-
-
-def one_of(conn: Connection, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
-    """`column IN values` with the values in one bound parameter."""
-    items = sorted(set(values))
-    if conn.dialect.name == "postgresql":
-        return column == any_(bindparam(None, items, type_=ARRAY(column.type)))
-    listed = func.json_each(bindparam(None, orjson.dumps(items).decode()))
-    return column.in_(select(literal_column("value")).select_from(listed))
 
 
 _cid = func.coalesce(ds.canonical_id, ds.id)
