@@ -13,7 +13,10 @@ Stored with executemany (SQLite, one transaction) or COPY (PostgreSQL) straight 
 the blast radius in-process (`lineage.query.incidents.run_blast_radius`, built and encoded as
 the route does), over HTTP against `lineage serve` (POST /api/v1/incidents/blast-radius, one
 kept-alive connection), and the recursive SQL that finds the same tainted runs; and the store's
-growth per million runs. Prints; asserts nothing.
+growth per million runs, and what the collector's in-memory index of run uses
+(`lineage.store.use_index`) costs to build and hold. In-process figures are given both ways:
+the walk reading the index (as the collector answers) and reading SQL (as the CLI's offline
+mode does). Prints; asserts nothing.
 
     .venv/bin/python benchmarks/incidents.py [--dags 100] [--days 10] [--database both]
 """
@@ -21,9 +24,11 @@ growth per million runs. Prints; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import tempfile
 import time
+import tracemalloc
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -42,6 +47,7 @@ from lineage.query import incidents
 from lineage.store.db import make_engine
 from lineage.store.migrate import ensure_current
 from lineage.store.schema import ident
+from lineage.store.use_index import UseIndex
 
 ENCODER = msgspec.json.Encoder()
 NS = "bench"
@@ -233,20 +239,49 @@ def ms(values: list[float]) -> tuple[str, str]:
     return f"{median(values):.1f}", f"{pct(values, 99):.1f}"
 
 
+def index_cost(engine: Any) -> tuple[float, float]:
+    """Seconds to build the index of run uses, and the MiB it holds (tracemalloc, a second
+    build)."""
+    with engine.connect() as conn:
+        t0 = time.perf_counter()
+        with UseIndex(gap_grace_s=1).current(conn):
+            build_s = time.perf_counter() - t0
+        gc.collect()
+        tracemalloc.start()
+        index = UseIndex(gap_grace_s=1)
+        with index.current(conn):
+            pass
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] / 2**20
+        tracemalloc.stop()
+    del index
+    return build_s, held
+
+
 def measure(kind: str, url: str, dags: int, days: int, origins: int, repeats: int) -> None:
     engine = make_engine(url)
     load_s = load(engine, dags, days)
     sizes = table_mb(engine, ["runs", "run_io", "run_versions"])
+    build_s, index_mb = index_cost(engine)
     bad = [run_id(d * TASKS, BAD_DAY, days) for d in range(min(origins, dags))]
     in_process: list[float] = []
+    by_sql: list[float] = []
     cte: list[float] = []
     radius = set()
-    same = True
+    same = same_answer = True
+    index = UseIndex(gap_grace_s=1)
     with engine.connect() as conn:
         for r in bad:
-            lat, body = timed(lambda r=r: ENCODER.encode(incidents.run_blast_radius(conn, r)),
-                              repeats)  # fmt: skip
+            lat, body = timed(
+                lambda r=r: ENCODER.encode(incidents.run_blast_radius(conn, r, index=index)),
+                repeats,
+            )
             in_process += lat
+            lat, sql_body = timed(
+                lambda r=r: ENCODER.encode(incidents.run_blast_radius(conn, r)), repeats
+            )
+            by_sql += lat
+            same_answer = same_answer and body == sql_body
             ours = {x["id"] for x in msgspec.json.decode(body)["runs"]}
             lat, rows = timed(lambda r=r: conn.execute(TAINTED_CTE, {"run": r}).all(), repeats)
             cte += lat
@@ -273,13 +308,16 @@ def measure(kind: str, url: str, dags: int, days: int, origins: int, repeats: in
     print(row("bulk load of the estate, s", f"{load_s:.1f}"))
     for table, size in sizes.items():
         print(row(f"{table} + indexes, MiB per 1M runs", f"{size * 1e6 / runs:.0f}"))
+    print(row("index of run uses: build s, MiB", f"{build_s:.1f}", f"{index_mb:.0f}"))
     print(row("", "p50 ms", "p99 ms", "radius"))
     print(row("blast radius in-process", *ms(in_process), "/".join(map(str, sorted(radius)))))
+    print(row("blast radius in-process, by SQL", *ms(by_sql)))
     print(row("blast radius over HTTP", *ms(http)))
     print(row("recursive SQL (tainted runs only)", *ms(cte)))
     print(row("SQL p50 / in-process p50", f"{median(cte) / median(in_process):.1f}x"))
     print(row("SQL p50 / HTTP p50", f"{median(cte) / median(http):.1f}x"))
     print(row("same tainted runs as the SQL", str(same)))
+    print(row("same answer by index and by SQL", str(same_answer)))
 
 
 def main() -> None:
