@@ -492,7 +492,8 @@ def _blast_answer(
         tainted, key=lambda r: (tainted[r], runs[r].created_at, jobs[runs[r].job_id].name, r)
     )
     datasets, models = [], []
-    model_versions = _model_versions(conn, versions)
+    models_written = {k: v for k, v in versions.items() if dataset_rows[k[0]].kind == "model"}
+    model_versions = _model_versions(conn, models_written) if models_written else {}
     for d in sorted(by_dataset, key=node.__getitem__):
         row, mine = dataset_rows[d], sorted(by_dataset[d], key=_by_end)
         if row.kind == "model":
@@ -580,7 +581,7 @@ def _untainted_reads(
 def _model_versions(
     conn: Connection, versions: dict[tuple[int, str], Use]
 ) -> dict[tuple[int, str], str | None]:
-    """The ML model version of each tainted (dataset, run), as its ml_model facet gave it."""
+    """The ML model version of each tainted (model, run), as its ml_model facet gave it."""
     mv = m.ml_model_versions.c
     rows_by_id = {(v.dataset_row, v.run_id): key for key, v in versions.items()}
     out: dict[tuple[int, str], str | None] = {}

@@ -49,6 +49,7 @@ _USES = (
     )
 )
 _ALIASES = select(ds.id, ds.canonical_id).where(ds.canonical_id.is_not(None))
+_PARENTS = select(rn.parent_run_id).where(rn.parent_run_id.is_not(None))
 _TOKEN = select(
     select(func.min(s.graph_changes.c.id)).scalar_subquery(),
     select(func.min(ev.id)).scalar_subquery(),
@@ -82,6 +83,7 @@ class UseIndex:
         self._job = array("q")
         self._state = bytearray()
         self._started = array("q")
+        self._start = array("q")  # started, else created: what reads are resolved by
         self._ended = array("q")
         self._created = array("q")
         self._states: list[str] = []
@@ -101,12 +103,17 @@ class UseIndex:
         """The index brought up to what `conn` sees, held for the block (one walk at a
         time: the walk is Python, so walks would not run in parallel anyway)."""
         with self._lock:
-            token = tuple(conn.execute(_TOKEN).one())
-            if token != self._token:
-                self._build(conn)
-                self._token = token
-            else:
-                self._catch_up(conn)
+            try:
+                token = tuple(conn.execute(_TOKEN).one())
+                if token != self._token:
+                    self._token = None
+                    self._build(conn)
+                    self._token = token
+                else:
+                    self._catch_up(conn)
+            except BaseException:
+                self._token = None  # half applied: built again next time
+                raise
             yield self
 
     def _build(self, conn: Connection) -> None:
@@ -133,8 +140,9 @@ class UseIndex:
             query = select(ev.id, ev.run_id).where(
                 (ev.id > self._high) | one_of(conn, ev.id, self._gaps)
             )
-        now, runs = time.monotonic(), set()
+        now, runs, seen = time.monotonic(), set(), False
         for event_id, run_id in _rows(conn, query.order_by(ev.id)):
+            seen = True
             if self._gaps.pop(event_id, None) is None and event_id > self._high:
                 skipped = range(max(self._high + 1, event_id - GAP_WINDOW), event_id)
                 self._gaps.update(dict.fromkeys(skipped, now))
@@ -142,20 +150,23 @@ class UseIndex:
             if run_id is not None:
                 runs.add(run_id)
         oldest = now - self._grace_s
-        for missing in [i for i, seen in self._gaps.items() if seen < oldest]:
+        for missing in [i for i, seen_at in self._gaps.items() if seen_at < oldest]:
             del self._gaps[missing]
-        if not runs:
+        if not seen:
             return
-        # a run's current rows, read whole, replace what the index had of it
-        for row in _rows(conn, RUNS.where(one_of(conn, rn.id, runs))):
-            self._set_run(*row)
-        for run_id, dataset, direction, version in _rows(
-            conn, _USES.where(one_of(conn, io.run_id, runs))
-        ):
-            number = self._number.get(run_id)
-            if number is not None:
-                self._set_use(number, dataset, direction, version)
-        self._set_aliases(conn)
+        if runs:
+            # a child's event can move its parent placeholder's times (lineage.store.ingest)
+            runs.update(_rows(conn, _PARENTS.where(one_of(conn, rn.id, runs))).scalars())
+            # a run's current rows, read whole, replace what the index had of it
+            for row in _rows(conn, RUNS.where(one_of(conn, rn.id, runs))):
+                self._set_run(*row)
+            for run_id, dataset, direction, version in _rows(
+                conn, _USES.where(one_of(conn, io.run_id, runs))
+            ):
+                number = self._number.get(run_id)
+                if number is not None:
+                    self._set_use(number, dataset, direction, version)
+        self._set_aliases(conn)  # a dataset event can make an alias too
 
     def _set_run(
         self, run_id: str, job: int, state: str, started: Any, ended: Any, created: Any
@@ -171,12 +182,14 @@ class UseIndex:
             self._job.append(job)
             self._state.append(code)
             self._started.append(times[0])
+            self._start.append(times[2] if times[0] == _NO_TIME else times[0])
             self._ended.append(times[1])
             self._created.append(times[2])
             self._wrote.append(-1)
             return
         self._job[number], self._state[number] = job, code
         self._started[number], self._ended[number], self._created[number] = times
+        self._start[number] = times[2] if times[0] == _NO_TIME else times[0]
 
     def _set_use(self, number: int, dataset: int, direction: str, version: str | None) -> None:
         v = self._version_number.get(version)
@@ -207,27 +220,27 @@ class UseIndex:
 
     # --- what the walk reads (as lineage.store.version_reads answers it) ----------------
 
-    def _use(self, packed: int, row: int, direction: str) -> Use:
+    def _use(self, packed: int, row: int, canonical: int, direction: str) -> Use:
         n = packed >> 32
-        started, ended = self._started[n], self._ended[n]
+        ended = self._ended[n]
         return Use(
             self._ids[n],
             row,
-            self._canonical.get(row, row),
+            canonical,
             direction,
             self._job[n],
             self._states[self._state[n]],
-            self._created[n] if started == _NO_TIME else started,
+            self._start[n],
             None if ended == _NO_TIME else ended,
             self._versions[packed & _LOW],
         )
 
-    def _rows(self, dataset_ids: Iterable[int]) -> list[int]:
-        """The canonical datasets' own rows and their aliases'."""
+    def _rows(self, dataset_ids: Iterable[int]) -> list[tuple[int, int]]:
+        """(row, canonical dataset) of the canonical datasets' own rows and their aliases'."""
         out = []
         for d in set(dataset_ids):
-            out.append(d)
-            out += self._aliases.get(d, ())
+            out.append((d, d))
+            out += ((alias, d) for alias in self._aliases.get(d, ()))
         return out
 
     def versions(
@@ -237,7 +250,7 @@ class UseIndex:
         `since`, the one of the greatest run id: the one `_Versions.read_by` would pick)."""
         completed = self._states.index("COMPLETED") if "COMPLETED" in self._states else -1
         out: list[Use] = []
-        for row in self._rows(dataset_ids):
+        for row, canonical in self._rows(dataset_ids):
             newest: tuple[int, str, int] | None = None  # (end, run, packed) before since
             for packed in self._uses.get((row, "out"), ()):
                 n = packed >> 32
@@ -246,16 +259,16 @@ class UseIndex:
                     continue
                 if end == _NO_TIME:
                     if since is None and until is None:
-                        out.append(self._use(packed, row, "out"))
+                        out.append(self._use(packed, row, canonical, "out"))
                     continue
                 if until is not None and end > until:
                     continue
                 if since is None or end >= since:
-                    out.append(self._use(packed, row, "out"))
+                    out.append(self._use(packed, row, canonical, "out"))
                 elif newest is None or (end, self._ids[n]) > newest[:2]:
                     newest = (end, self._ids[n], packed)
             if newest is not None:
-                out.append(self._use(newest[2], row, "out"))
+                out.append(self._use(newest[2], row, canonical, "out"))
         return out
 
     def readers(
@@ -268,17 +281,12 @@ class UseIndex:
     ) -> list[Use]:
         """As `version_reads.readers`."""
         named = {self._version_number[p] for p in pinned if p in self._version_number}
-        out: list[Use] = []
-        for row in self._rows(dataset_ids):
+        before = -_NO_TIME if until is None else until
+        starts, out = self._start, []
+        for row, canonical in self._rows(dataset_ids):
             for packed in self._uses.get((row, "in"), ()):
-                n = packed >> 32
-                start = self._started[n]
-                if start == _NO_TIME:
-                    start = self._created[n]
-                if (start >= since and (until is None or start < until)) or (
-                    packed & _LOW in named
-                ):
-                    out.append(self._use(packed, row, "in"))
+                if since <= starts[packed >> 32] < before or (named and packed & _LOW in named):
+                    out.append(self._use(packed, row, canonical, "in"))
         return out
 
     def outputs(self, run_ids: Iterable[str]) -> list[Use]:
@@ -290,7 +298,8 @@ class UseIndex:
                 continue
             for row in (self._wrote[n], *self._wrote_more.get(n, ())):
                 uses = self._uses[(row, "out")]
-                out.append(self._use(uses[bisect.bisect_left(uses, n << 32)], row, "out"))
+                packed = uses[bisect.bisect_left(uses, n << 32)]
+                out.append(self._use(packed, row, self._canonical.get(row, row), "out"))
         return out
 
     def runs(self, run_ids: Iterable[str]) -> dict[str, RunRow]:
