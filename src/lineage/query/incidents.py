@@ -292,8 +292,9 @@ def dataset_node(conn: Connection, node_id: str, field: str = "dataset") -> Any:
     raise NodeNotFound(f"dataset {node_id!r} not found", field=field)
 
 
-def _run_row(conn: Connection, run_id: str, field: str) -> RunRow:
-    row = runs_by_id(conn, [run_id]).get(run_id)
+def _run_row(uses: Uses, run_id: str, field: str) -> RunRow:
+    """The run's row; a 404 naming `field` if there is none."""
+    row = uses.runs([run_id]).get(run_id)
     if row is None:
         raise NodeNotFound(f"run {run_id!r} not found", field=field)
     return row
@@ -349,8 +350,8 @@ def run_blast_radius(
     index: UseIndex | None = None,
 ) -> BlastRadius:
     """Everything tainted by what run `run_id` wrote (404 naming `run` if it is unknown)."""
-    origin = _run_row(conn, run_id, "run")
     with _reading(conn, index) as uses:
+        origin = _run_row(uses, run_id, "run")
         written = [u for u in uses.outputs([origin.id]) if u.wrote]
         estate = _Estate(uses, since=_started(origin))
         walk = _blast(uses, estate, [origin.id], written, limit=limit, depth=depth)
@@ -734,7 +735,7 @@ def run_provenance(
     conn: Connection, run_id: str, *, limit: int = DEFAULT_LIMIT, depth: int = DEFAULT_DEPTH
 ) -> Provenance:
     """The runs and exact input versions upstream of run `run_id` (404 naming `runId`)."""
-    root = _run_row(conn, run_id, "runId")
+    root = _run_row(SqlUses(conn), run_id, "runId")
     return _provenance(conn, root.id, None, None, limit=limit, depth=depth)
 
 
@@ -792,7 +793,7 @@ def _provenance(
     """Upstream hop by hop: each run's inputs, the version of each it read, that version's
     writer; one set of bulk reads per hop (of versions written before the root started:
     nothing upstream read a later one)."""
-    start = _run_row(conn, root, "runId")
+    start = _run_row(SqlUses(conn), root, "runId")
     estate = _Estate(SqlUses(conn), until=_started(start))
     found: dict[str, int] = {root: 0}
     reads: dict[str, list[tuple[Use, Use | None]]] = {}
