@@ -15,7 +15,8 @@ PostgreSQL assigns ids at INSERT, not at COMMIT, so an id skipped over is looked
 until `gap_grace_s` has passed (as `lineage.follow` does for the change log). `lineage db
 replay` empties the graph change log and `lineage db prune` deletes the oldest events with
 their log rows: when the oldest id of either is not what it was at the last build, the index
-is built again.
+is built again (a replay is meant to run with the collectors stopped: a new process builds
+its index anew anyway). A refresh that fails half way leaves the index to be built again.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def _stream(conn: Connection, query: Any) -> Any:
 
 
 def _rows(conn: Connection, query: Any) -> Any:
+    # typed Any: the times come back untyped (`version_reads.raw`)
     return conn.execute(query)
 
 
