@@ -12,6 +12,12 @@ from rich.console import Console
 from lineage.errors import BadRequest, LineageError
 from lineage.settings_help import HELP
 
+# every event decodes into ~1,000 short-lived objects: with the default threshold (700) the
+# youngest generation is collected about once per request, which took p99 of
+# benchmarks/ingest.py from ~105 to ~170 ms
+GC_THRESHOLDS = (50_000, 20, 100)
+"""The cyclic garbage collector's thresholds `lineage serve` runs with."""
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
@@ -85,10 +91,7 @@ def serve(
         settings.port,
         redact(settings.database_url),
     )
-    # every event decodes into ~1,000 short-lived objects: with the default threshold (700)
-    # the youngest generation is collected about once per request, which took p99 of
-    # benchmarks/ingest.py from ~105 to ~170 ms
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(*GC_THRESHOLDS)
     # the writer thread gives up the GIL on every SQLite call and may then wait the whole switch
     # interval (5 ms by default) for the event loop to hand it back. With 0.5 ms, four
     # alternating runs of benchmarks/ingest.py on SQLite gave 336 vs 316 events/s on average
