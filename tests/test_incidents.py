@@ -230,6 +230,27 @@ async def test_events_after_the_first_query_change_the_answer(client: httpx.Asyn
     assert await blast(client, run=rid("load1")) == CHAIN_ANSWER
 
 
+async def test_an_alias_made_after_the_first_query_joins_the_walk(
+    client: httpx.AsyncClient,
+) -> None:
+    """A symlinks facet arriving later makes `alias:x`, which `reader` read, the bad
+    dataset's alias: the reader is tainted from then on."""
+    await ingest(client, [*run("bad", "w", 0, 1, [], ["a"])])
+    reader = run("reader", "r", 2, 3, [], ["b"])
+    for event in reader:
+        event["inputs"] = [ds("alias", "x")]
+    await ingest(client, reader)
+    assert [r["id"] for r in (await blast(client, run=rid("bad")))["runs"]] == [rid("bad")]
+    link = {"symlinks": {"identifiers": [{"namespace": "alias", "name": "x", "type": "TABLE"}]}}
+    await ingest(client, run("later", "w", 10, 11, [], ["a"], output_facets={"a": link}))
+    answer = await blast(client, run=rid("bad"))
+    assert [(r["id"], r["via"]) for r in answer["runs"]] == [
+        (rid("bad"), []),
+        (rid("reader"), [{"dataset": "dataset:n:a", "run": rid("bad")}]),
+    ]
+    assert answer == answer_by_sql(client, rid("bad"))
+
+
 async def test_dataset_window_and_bounds(client: httpx.AsyncClient) -> None:
     await ingest(client, chain())
     window = await blast(client, dataset="dataset:n:a", since=at(5), until=at(15))
