@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import orjson
+from sqlalchemy import select
 
 from lineage.events import Limits, parse_event
 from lineage.follow import ChangeFollower
 from lineage.store import changelog
+from lineage.store import schema as s
 from lineage.store.db import make_engine
 from lineage.store.identities import IdCache
 from lineage.store.ingest import store_event
@@ -28,7 +30,8 @@ def _write(conn, job: str, namespace: str) -> None:  # type: ignore[no-untyped-d
     )
     assert changes
     appends.flush(conn)
-    changelog.log(conn, "other-replica", [(event, changes)])
+    log_id = conn.execute(select(s.events.c.id).where(s.events.c.hash == event.hash)).scalar()
+    changelog.log(conn, "other-replica", [(log_id, changes)])
 
 
 def test_lower_id_committed_after_a_higher_one_is_still_applied(replica_db_url: str) -> None:

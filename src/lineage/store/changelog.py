@@ -17,18 +17,14 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, bindparam, func, insert, select
 
-from lineage.events import Event
 from lineage.store import schema as s
 from lineage.store.changes import Changes, ColumnKey, NodeKey, NodeState
 
 _gc = s.graph_changes.c
-# one statement for every row: the event's id is looked up by its hash (NULL without one)
-_APPEND = insert(s.graph_changes).values(
-    event_id=select(s.events.c.id)
-    .where(s.events.c.hash == bindparam("event_hash"))
-    .scalar_subquery()
-)
-_APPEND_RETURNING = _APPEND.returning(_gc.id, sort_by_parameter_order=True)
+# Plain bound values, so that one statement inserts all of a group's rows. Each row's id is
+# matched to its entry by event id: asking for RETURNING in parameter order instead makes
+# SQLite send one INSERT per row (it has no client-side sentinel to sort by).
+_APPEND = insert(s.graph_changes).returning(_gc.event_id, _gc.id)
 _ROWS = select(_gc.id, _gc.origin, _gc.payload)
 _AFTER = (
     _ROWS.where(_gc.id > bindparam("after"), _gc.origin != bindparam("skip_origin"))
@@ -95,24 +91,24 @@ def append(conn: Connection, origin: str, changes: Changes) -> LoggedChange:
 
 
 def log(
-    conn: Connection, origin: str, entries: Sequence[tuple[Event | None, Changes]]
+    conn: Connection, origin: str, entries: Sequence[tuple[int | None, Changes]]
 ) -> list[LoggedChange]:
-    """Log each (event, changes) in one statement in `conn`'s transaction; the rows as
-    logged, ids included, in the order given."""
+    """Log each (event's log id, changes) in one statement in `conn`'s transaction (None:
+    no event, a soft delete or restore); the rows as logged, ids included, in the order
+    given."""
     if not entries:
         return []
-    ids: Iterable[int] = conn.execute(
-        _APPEND_RETURNING, [_row(origin, changes, event) for event, changes in entries]
-    ).scalars()
-    return [
-        LoggedChange(row_id, origin, changes)
-        for row_id, (_, changes) in zip(ids, entries, strict=True)
-    ]
+    keys = [event_id for event_id, _ in entries]
+    if len(entries) > 1 and (None in keys or len(set(keys)) < len(keys)):
+        raise ValueError("a change log batch needs one distinct event id per row")
+    rows = [_row(origin, changes, event_id) for event_id, changes in entries]
+    ids = dict(conn.execute(_APPEND, rows).all())
+    return [LoggedChange(ids[event_id], origin, changes) for event_id, changes in entries]
 
 
-def _row(origin: str, changes: Changes, event: Event | None) -> dict[str, Any]:
+def _row(origin: str, changes: Changes, event_id: int | None) -> dict[str, Any]:
     return {
-        "event_hash": event.hash if event is not None else None,
+        "event_id": event_id,
         "origin": origin,
         "payload": encode(changes),
         "created_at": datetime.now(UTC),

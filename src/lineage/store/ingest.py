@@ -125,15 +125,15 @@ _DELETE_FACET = delete(s.facets).where(
 
 
 @lru_cache(maxsize=4)
-def _returning_hash(insert: Any) -> Any:
-    return insert.returning(s.events.c.hash)
+def _returning_ids(insert: Any) -> Any:
+    return insert.returning(s.events.c.hash, s.events.c.id)
 
 
-def log_events(conn: Connection, events: Sequence[Event], received_at: datetime) -> list[bool]:
-    """Append `events` to the event log in one statement; for each, whether it is new.
-
-    A duplicate of a stored event, or of an earlier one in `events`, is not new.
-    """
+def log_events(
+    conn: Connection, events: Sequence[Event], received_at: datetime
+) -> list[int | None]:
+    """Append `events` to the event log in one statement; for each, its new log id, or None
+    when it is a duplicate of a stored event or of an earlier one in `events`."""
     if not events:
         return []
     dialect = conn.dialect.name
@@ -153,14 +153,9 @@ def log_events(conn: Connection, events: Sequence[Event], received_at: datetime)
         # in arrival order: log ids are the order replay applies events in
         for event in events
     ]
-    inserted = set(
-        conn.execute(_returning_hash(insert_ignore(conn, s.events, ["hash"])), rows).scalars()
-    )
-    fresh = []
-    for event in events:
-        fresh.append(event.hash in inserted)
-        inserted.discard(event.hash)
-    return fresh
+    statement = _returning_ids(insert_ignore(conn, s.events, ["hash"]))
+    inserted = dict(conn.execute(statement, rows).all())
+    return [inserted.pop(event.hash, None) for event in events]
 
 
 def store_event(
@@ -175,7 +170,7 @@ def store_event(
 
     With `appends`, the append-only rows wait there for the caller to flush.
     """
-    if not log_events(conn, [event], received_at)[0]:
+    if log_events(conn, [event], received_at)[0] is None:
         return None
     changes = Changes()
     apply_event(conn, event, cache=cache, changes=changes, appends=appends)

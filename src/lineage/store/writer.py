@@ -193,8 +193,9 @@ class GroupCommitWriter:
         appends = Appends()
         try:
             # any failure here rewrites the group with savepoints
-            fresh = log_events(conn, events, received_at)
-            new_events = [event for event, new in zip(events, fresh, strict=True) if new]
+            log_ids = log_events(conn, events, received_at)
+            logged = [(i, e) for i, e in zip(log_ids, events, strict=True) if i is not None]
+            new_events = [event for _, event in logged]
             reads = GroupReads.prefetch(conn, new_events, self._cache, appends)
             derived = [self._apply(conn, event, appends, reads) for event in new_events]
             run_versions.queue(conn, new_events, appends)
@@ -202,14 +203,16 @@ class GroupCommitWriter:
             facet_rows.derive(conn, new_events)
             job_links.derive(conn, self._cache, zip(new_events, derived, strict=True))
             changes += changelog.log(
-                conn, self._origin, list(zip(new_events, derived, strict=False))
+                conn, self._origin, [(i, d) for (i, _), d in zip(logged, derived, strict=True)]
             )
         except Exception as exc:
             if isinstance(exc, DBAPIError) and (is_unavailable(exc) or _conflict(exc)):
                 raise  # the whole group is answered 503 or retried
             raise _EventFailed from exc
-        stored = iter(fresh)
-        return [[Outcome(stored=next(stored)) for _ in request.events] for request in group]
+        stored = iter(log_ids)
+        return [
+            [Outcome(stored=next(stored) is not None) for _ in request.events] for request in group
+        ]
 
     def _write_guarded(
         self, conn: Connection, event: Event, received_at: datetime, changes: list[LoggedChange]
@@ -218,13 +221,14 @@ class GroupCommitWriter:
         savepoint = conn.begin_nested()
         try:
             appends = Appends()
-            new = log_events(conn, [event], received_at)[0]
+            log_id = log_events(conn, [event], received_at)[0]
+            new = log_id is not None
             change = self._apply(conn, event, appends) if new else None
             run_versions.queue(conn, [event] if new else [], appends)
             appends.flush(conn)
             facet_rows.derive(conn, [event] if new else [])
             job_links.derive(conn, self._cache, [(event, change)] if change else [])
-            logged = changelog.log(conn, self._origin, [(event, change)] if change else [])
+            logged = changelog.log(conn, self._origin, [(log_id, change)] if change else [])
             savepoint.commit()
         except Exception as exc:
             if isinstance(exc, DBAPIError) and (is_unavailable(exc) or _conflict(exc)):
