@@ -249,3 +249,28 @@ def _emptied(db_url: str) -> str:
                 conn.execute(delete(table))
     engine.dispose()
     return db_url
+
+
+def test_column_edges_a_merge_made_one_are_retired_together(db_url: str) -> None:
+    """Two sources of one output column become one dataset by a symlink: the job's two
+    stored rows now have one key, and the job's next COMPLETE retires both of them (the
+    graph, and a rebuild from the store, lose the edge alike). Found by the test above."""
+    run = RUNS[0]
+    out = ds(NS, "out", columnLineage=column_lineage({"a": [(NS, "s1", "a"), (NS, "s2", "a")]}))
+    later = ds(NS, "out", columnLineage=column_lineage({"b": [(NS, "x", "b")]}))
+    symlink = {"identifiers": [{"namespace": NS, "name": "s2", "type": "TABLE"}]}
+    stream = [
+        run_event("j", event_type="RUNNING", time=_time(0), run_id=run, outputs=[out]),
+        dataset_event(ds(NS, "s1", symlinks=symlink), time=_time(1)),
+        run_event("j", time=_time(2), run_id=run, outputs=[later]),
+    ]
+    _, graph = asyncio.run(_observe(_emptied(db_url), stream, None))
+    assert graph.columns == {
+        (
+            (("dataset", NS, "x"), "b"),
+            (("dataset", NS, "out"), "b"),
+            ("job", "ns", "j"),
+            "DIRECT",
+            None,
+        )
+    }

@@ -161,10 +161,13 @@ def update_column_edges(
     """Replace the column lineage `job` recorded for `output` with this facet's (one step of
     the job's history, like `update_job_edges`)."""
     conn, ce = reads.conn, s.column_edges.c
-    current: dict[tuple[str, int, str, str, str | None], tuple[int, NodeKey]] = {}
+    # a merge can leave several current rows with one key (two sources became one dataset):
+    # all of them are retired together
+    current: dict[tuple[str, int, str, str, str | None], tuple[list[int], NodeKey]] = {}
     for row in reads.current_columns(job.id, output.id):
         key = (row.out_field, row.in_dataset_id, row.in_field, row.type, row.subtype)
-        current[key] = (row.id, dataset_key(row.namespace, row.name))
+        row_ids, _ = current.setdefault(key, ([], dataset_key(row.namespace, row.name)))
+        row_ids.append(row.id)
     wanted: dict[tuple[str, int, str, str, str | None], tuple[ColumnEdge, NodeKey]] = {}
     for edge in edges:
         source = ids.dataset(conn, cache, changes, edge.in_namespace, edge.in_name, at)
@@ -197,7 +200,7 @@ def update_column_edges(
     if retired:
         conn.execute(
             update(s.column_edges)
-            .where(ce.id.in_([current[k][0] for k in retired]))
+            .where(ce.id.in_([i for k in retired for i in current[k][0]]))
             .values(valid_to=at)
         )
         changes.remove_columns({_column(job.key, output.key, k, current[k][1]) for k in retired})
