@@ -102,7 +102,7 @@ def log(
     if len(entries) > 1 and (None in keys or len(set(keys)) < len(keys)):
         raise ValueError("a change log batch needs one distinct event id per row")
     rows = [_row(origin, changes, event_id) for event_id, changes in entries]
-    ids = dict(conn.execute(_APPEND, rows).all())
+    ids = {row.event_id: row.id for row in conn.execute(_APPEND, rows)}
     return [LoggedChange(ids[event_id], origin, changes) for event_id, changes in entries]
 
 

@@ -4,16 +4,18 @@ Applying an event reads its run row, its job's `io_time` (claiming it takes the 
 lock) and current edges, and the current column edges of its outputs: four statements per
 event, each waiting for its answer (on PostgreSQL, a round trip each). `GroupReads.prefetch`
 reads them for all of a group's events with one statement per table before the first event
-is applied, and locks the group's jobs in id order.
+is applied, and locks the group's jobs in id order. Once a job's row is locked, its `io_time`
+is kept here and its new values are written back with the group's appends.
 
-An answer read ahead is handed out once; asking again reads the database, which by then holds
-what the group wrote. It is only read ahead where no other event of the group can change it
-first: not at all in a group that may merge datasets (symlinks, renames), and never for a run
-that an event of the group names as its parent (the placeholder upsert writes it).
+Any other answer read ahead is handed out once; asking again reads the database, which by
+then holds what the group wrote. It is only read ahead where no other event of the group can
+change it first: never for a run that an event of the group names as its parent (the
+placeholder upsert writes it), and the edges and column edges read ahead are dropped as soon
+as an event merges two datasets (a symlink or a rename re-points other jobs' edges: `merged`).
 Without `prefetch`, every answer is read when asked.
 
-Only PostgreSQL reads ahead, where each read it saves is a round trip; on SQLite a read is an
-in-process call.
+Both databases read ahead: on PostgreSQL each read saved is a round trip, and on SQLite it is
+a statement's execution overhead, which costs more than the in-process read itself.
 """
 
 from __future__ import annotations
@@ -95,11 +97,13 @@ _COLUMNS = (
 class GroupReads:
     """The per-event reads of the store, answered from what was read ahead when possible."""
 
-    def __init__(self, conn: Connection, appends: Appends | None = None) -> None:
+    def __init__(self, conn: Connection, appends: Appends) -> None:
         self.conn = conn
-        self._appends = appends  # writes held back that a read here must see first
+        self._appends = appends  # writes held back to COMMIT (io_time), or to a read here
         self._runs: dict[str, Any] = {}  # run id -> stored row, or None: not stored
-        self._io_times: dict[int, datetime | None] = {}  # job id -> io_time (row locked)
+        # job id -> io_time, for the jobs whose row this transaction has locked: from then on
+        # the value is kept here and its writes are held back on `appends`
+        self._io_times: dict[int, datetime | None] = {}
         self._edges: dict[int, list[Any]] = {}  # job id -> current edge rows
         self._columns: dict[tuple[int, int], list[Any]] = {}  # (job, output) -> rows
         self._column_jobs: set[int] = set()  # jobs whose column edges were read ahead
@@ -112,11 +116,7 @@ class GroupReads:
         """Read ahead what `events` will ask for, in one statement per table; `appends` holds
         the group's held-back writes."""
         reads = cls(conn, appends)
-        if (
-            conn.dialect.name != "postgresql"  # see the module's docstring
-            or len(events) < 2
-            or any(_may_merge(event) for event in events)
-        ):
+        if len(events) < 2:
             return reads
         parents = {p.run_id for e in events if (p := f.parent(e.run_facets)) is not None}
         run_ids = {e.run_id for e in events if e.kind == RUN_EVENT and e.run_id} - parents
@@ -159,30 +159,38 @@ class GroupReads:
     def claim_io_time(self, job_id: int, at: datetime) -> bool:
         """Move the job's `io_time` to `at` and lock its row, unless its lineage is as new or
         newer (then the row is not locked: `io_time` locks it)."""
-        if job_id in self._io_times:
-            io_time = self._io_times.pop(job_id)
-            if io_time is not None and io_time >= at:
-                self._io_times[job_id] = io_time  # still locked: handed out once more
-                return False
-            self.set_io_time(job_id, at)  # the row was locked when read ahead
-            return True
-        return bool(self.conn.execute(_CLAIM_IO_TIME, {"job_id": job_id, "io_time": at}).rowcount)
+        if job_id not in self._io_times:
+            claimed = self.conn.execute(_CLAIM_IO_TIME, {"job_id": job_id, "io_time": at})
+            if claimed.rowcount:
+                self._io_times[job_id] = at
+            return bool(claimed.rowcount)
+        io_time = self._io_times[job_id]
+        if io_time is not None and io_time >= at:
+            return False
+        self._io_times[job_id] = at
+        self._appends.add(s.jobs, _SET_IO_TIME, [{"job_id": job_id, "io_time": at}])
+        return True
 
     def io_time(self, job_id: int) -> datetime | None:
         """The job's `io_time`, its row locked."""
-        if job_id in self._io_times:
-            return self._io_times.pop(job_id)
-        return self.conn.execute(for_update(self.conn, _IO_TIME), {"job_id": job_id}).scalar()
-
-    def set_io_time(self, job_id: int, at: datetime) -> None:
-        """Record that the job's lineage changed at `at` (its row is already locked)."""
-        self.conn.execute(_SET_IO_TIME, {"job_id": job_id, "io_time": at})
+        if job_id not in self._io_times:
+            self._io_times[job_id] = self.conn.execute(
+                for_update(self.conn, _IO_TIME), {"job_id": job_id}
+            ).scalar()
+        return self._io_times[job_id]
 
     def forget_job(self, job_id: int) -> None:
         """Drop what was read ahead of the job's edges and column edges (its history is being
         rewritten): they are read again when asked."""
         self._edges.pop(job_id, None)
         self._column_jobs.discard(job_id)
+
+    def merged(self) -> None:
+        """Two datasets were merged: what was read ahead of edges and column edges may name
+        the merged-away one, so every job's are read again when asked."""
+        self._edges.clear()
+        self._columns.clear()
+        self._column_jobs.clear()
 
     def current_edges(self, job_id: int) -> list[Any]:
         """The job's current edge rows (id, dataset_id, direction, namespace, name)."""
@@ -196,9 +204,3 @@ class GroupReads:
             self._asked.add((job_id, out_id))
             return self._columns.pop((job_id, out_id), [])
         return list(self.conn.execute(_CURRENT_COLUMNS, {"job_id": job_id, "out_id": out_id}))
-
-
-def _may_merge(event: Event) -> bool:
-    """Can applying `event` merge datasets, which re-points other jobs' edges?"""
-    refs = [*event.inputs, *event.outputs, *([event.dataset] if event.dataset else [])]
-    return any(f.symlinks(r.facets) or f.lifecycle(r.facets)[1] is not None for r in refs)

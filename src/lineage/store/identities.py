@@ -180,8 +180,9 @@ def _key(kind: str, namespace: str, name: str) -> NodeKey:
 
 def merge_datasets(
     conn: Connection, cache: IdCache, changes: Changes, loser: Identity, winner: Identity
-) -> None:
+) -> bool:
     """Make `loser` (and its aliases) an alias of `winner`; move its current lineage over.
+    False when they are one dataset already (nothing changed).
 
     Run history (`run_io`, versions, facets) keeps the identity as it was seen; reads
     resolve aliases. Only the tables that feed the graph are re-pointed. A soft-deleted
@@ -189,7 +190,7 @@ def merge_datasets(
     restored) rather than coming back through the alias.
     """
     if loser.id == winner.id:
-        return
+        return False
     ds = s.datasets.c
     loser_deleted = select(ds.deleted_at).where(ds.id == loser.id).scalar_subquery()
     hidden = conn.execute(
@@ -217,3 +218,4 @@ def merge_datasets(
         )
     cache.clear()
     changes.merges.append((loser.key, winner.key))
+    return True

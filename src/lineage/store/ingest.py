@@ -154,7 +154,7 @@ def log_events(
         for event in events
     ]
     statement = _returning_ids(insert_ignore(conn, s.events, ["hash"]))
-    inserted = dict(conn.execute(statement, rows).all())
+    inserted = {row.hash: row.id for row in conn.execute(statement, rows)}
     return [inserted.pop(event.hash, None) for event in events]
 
 
@@ -243,12 +243,10 @@ class _EventWriter:
         if fields is not None or version is not None:
             self._version(identity.id, fields, version)
         for namespace, name in f.symlinks(ref.facets):
-            alias = ids.dataset(self.conn, self.cache, self.changes, namespace, name, self.at)
-            ids.merge_datasets(self.conn, self.cache, self.changes, alias, identity)
+            self._merge(self._dataset_named(namespace, name), identity)
         state, previous = f.lifecycle(ref.facets)
         if previous is not None:
-            old = ids.dataset(self.conn, self.cache, self.changes, *previous, self.at)
-            ids.merge_datasets(self.conn, self.cache, self.changes, old, identity)
+            self._merge(self._dataset_named(*previous), identity)
         self._dataset_attributes(identity, ref, state)
         return identity
 
@@ -525,7 +523,16 @@ class _EventWriter:
         changes.add_columns(columns_after - columns_before)
 
     def _dataset_of(self, ref: DatasetRef) -> ids.Identity:
-        return ids.dataset(self.conn, self.cache, self.changes, ref.namespace, ref.name, self.at)
+        return self._dataset_named(ref.namespace, ref.name)
+
+    def _dataset_named(self, namespace: str, name: str) -> ids.Identity:
+        return ids.dataset(self.conn, self.cache, self.changes, namespace, name, self.at)
+
+    def _merge(self, loser: ids.Identity, winner: ids.Identity) -> None:
+        """`loser` becomes an alias of `winner` (a symlink, a rename): edges read ahead for
+        the group may name it, so they are read again."""
+        if ids.merge_datasets(self.conn, self.cache, self.changes, loser, winner):
+            self.reads.merged()
 
     # --- runs -----------------------------------------------------------------------------
 
