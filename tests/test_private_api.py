@@ -136,3 +136,15 @@ def test_the_check_sees_what_a_statement_fast_path_reaches_for() -> None:
         "lineage/sample.py:4 ._result_columns",
         "lineage/sample.py:5 getattr(..., '_returning')",
     ]
+
+
+def test_no_route_or_command_opens_a_deferred_write_transaction() -> None:
+    """Outside migrations, a transaction that writes begins through `write_transaction`
+    (SQLite's write lock up front, tests/test_sqlite_write_lock.py), never a bare
+    `engine.begin()`, which fails at once under a concurrent writer."""
+    offenders = [
+        str(path.relative_to(SRC))
+        for path in sorted(SRC.rglob("*.py"))
+        if "engine.begin()" in path.read_text() and path.name != "migrate.py"
+    ]
+    assert offenders == []

@@ -97,3 +97,18 @@ async def test_maintenance_waits_for_a_concurrent_writer(
             operation(engine)
     finally:
         engine.dispose()
+
+
+async def test_tag_writes_wait_for_a_concurrent_writer(
+    sqlite_url: str, client: httpx.AsyncClient
+) -> None:
+    await _seed(client)
+    for method, path in [
+        ("PUT", "/api/v1/tags/pii"),
+        ("POST", "/api/v1/namespaces/n/datasets/a/tags/pii"),
+        ("DELETE", "/api/v1/namespaces/n/datasets/a/tags/pii"),
+        ("POST", "/api/v1/namespaces/ns/jobs/j/tags/pii"),
+    ]:
+        with _blocking_writer(sqlite_url):
+            response = await client.request(method, path)
+        assert response.status_code == 200, (method, path, response.text)

@@ -23,7 +23,7 @@ from lineage.query import entities
 from lineage.query import marquez as m
 from lineage.query import types as t
 from lineage.store import tags as tag_store
-from lineage.store.db import unavailable_as_503
+from lineage.store.db import unavailable_as_503, write_transaction
 
 router = APIRouter(tags=["marquez"])
 tagging = APIRouter(tags=["marquez"])
@@ -111,7 +111,7 @@ def put_tag(
     description = (body or {}).get("description")
     if description is not None and not isinstance(description, str):
         raise BadRequest("description must be a string or null", field="description")
-    with unavailable_as_503("writing a tag"), engine.begin() as conn:
+    with unavailable_as_503("writing a tag"), write_transaction(engine) as conn:
         found = tag_store.put_name(conn, restore(tag), description)
     return StructResponse(m.TagAnswer(found.name, found.description))
 
@@ -119,7 +119,7 @@ def put_tag(
 def _tag_dataset(
     engine: Engine, row: Row[Any], tag: str, *, field: str = "", remove: bool
 ) -> StructResponse:
-    with unavailable_as_503("writing a tag"), engine.begin() as conn:
+    with unavailable_as_503("writing a tag"), write_transaction(engine) as conn:
         answer = entities.dataset(conn, row)
         if field and field not in {f.name for f in answer.fields}:
             raise NodeNotFound(
@@ -139,7 +139,7 @@ def _tag_dataset(
 
 
 def _tag_job(engine: Engine, row: Row[Any], tag: str, *, remove: bool) -> StructResponse:
-    with unavailable_as_503("writing a tag"), engine.begin() as conn:
+    with unavailable_as_503("writing a tag"), write_transaction(engine) as conn:
         if remove:
             tag_store.remove(conn, "job", [(row.namespace, row.name)], tag)
         else:
