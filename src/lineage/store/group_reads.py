@@ -104,6 +104,8 @@ class GroupReads:
         # job id -> io_time, for the jobs whose row this transaction has locked: from then on
         # the value is kept here and its writes are held back on `appends`
         self._io_times: dict[int, datetime | None] = {}
+        # parent run id -> the earliest time its placeholder was upserted at in this transaction
+        self._placeholders: dict[str, datetime] = {}
         self._edges: dict[int, list[Any]] = {}  # job id -> current edge rows
         self._columns: dict[tuple[int, int], list[Any]] = {}  # (job, output) -> rows
         self._column_jobs: set[int] = set()  # jobs whose column edges were read ahead
@@ -168,7 +170,9 @@ class GroupReads:
         if io_time is not None and io_time >= at:
             return False
         self._io_times[job_id] = at
-        self._appends.add(s.jobs, _SET_IO_TIME, [{"job_id": job_id, "io_time": at}])
+        self._appends.add(
+            s.jobs, _SET_IO_TIME, [{"job_id": job_id, "io_time": at}], queue="jobs.io_time"
+        )
         return True
 
     def io_time(self, job_id: int) -> datetime | None:
@@ -184,6 +188,16 @@ class GroupReads:
         rewritten): they are read again when asked."""
         self._edges.pop(job_id, None)
         self._column_jobs.discard(job_id)
+
+    def placeholder_changes(self, run_id: str, at: datetime) -> bool:
+        """Can upserting parent run `run_id`'s placeholder at `at` change its row? Not when
+        this transaction upserted it at `at` or earlier: the upsert only moves a NEW row's
+        times back (every task of a DAG run names the same parent)."""
+        upserted = self._placeholders.get(run_id)
+        if upserted is not None and upserted <= at:
+            return False
+        self._placeholders[run_id] = at
+        return True
 
     def merged(self) -> None:
         """Two datasets were merged: what was read ahead of edges and column edges may name

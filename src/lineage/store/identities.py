@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, case, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, case, or_, select, update
 
 from lineage.store import schema as s
 from lineage.store.changes import Changes, NodeKey, NodeState, dataset_key, job_key
@@ -125,25 +125,30 @@ def _seen(
     return identity
 
 
+# built once: a lookup runs for every name an event brings that the cache does not hold
+_BY_IDENT = {
+    "datasets": select(s.datasets.c.id, s.datasets.c.created_at, s.datasets.c.canonical_id).where(
+        s.datasets.c.ident == bindparam("ident")
+    ),
+    "jobs": select(s.jobs.c.id, s.jobs.c.created_at).where(s.jobs.c.ident == bindparam("ident")),
+}
+_CANONICAL = select(s.datasets.c.namespace, s.datasets.c.name, s.datasets.c.created_at).where(
+    s.datasets.c.id == bindparam("id")
+)
+
+
 def _lookup(
     conn: Connection, cache: IdCache, table: Table, kind: str, namespace: str, name: str
 ) -> Identity | None:
     cached = cache.get((kind, namespace, name))
     if cached is not None:
         return cached
-    row = conn.execute(
-        select(table.c.id, table.c.created_at, *_canonical_col(table)).where(
-            table.c.ident == s.ident(namespace, name)
-        )
-    ).first()
+    row = conn.execute(_BY_IDENT[table.name], {"ident": s.ident(namespace, name)}).first()
     if row is None:
         return None
     identity = Identity(row.id, _key(kind, namespace, name), row.created_at)
     if kind == "dataset" and row.canonical_id is not None:
-        ds = s.datasets.c
-        canonical = conn.execute(
-            select(ds.namespace, ds.name, ds.created_at).where(ds.id == row.canonical_id)
-        ).one()
+        canonical = conn.execute(_CANONICAL, {"id": row.canonical_id}).one()
         identity = Identity(
             row.canonical_id,
             dataset_key(canonical.namespace, canonical.name),
@@ -168,10 +173,6 @@ def _create(
     identity = Identity(new_id, _key(kind, namespace, name), at)
     cache.pending[(kind, namespace, name)] = identity
     return identity
-
-
-def _canonical_col(table: Table) -> list[Any]:
-    return [table.c.canonical_id] if table is s.datasets else []
 
 
 def _key(kind: str, namespace: str, name: str) -> NodeKey:

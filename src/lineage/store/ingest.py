@@ -328,9 +328,12 @@ class _EventWriter:
         incomplete = f.lineage_incomplete(event.run_facets)
         if event.kind == RUN_EVENT and (incomplete or event.event_type == "COMPLETE"):
             values["lineage_incomplete"] = incomplete  # the newest finished run decides
-        # updated_at is the job's newest event, whatever order they arrive in
-        self.conn.execute(
-            _update_job(tuple(sorted(values))), {"row_id": identity.id, "at": self.at, **values}
+        # updated_at is the job's newest event, whatever order they arrive in; held back to
+        # the group's appends (`_job_state`, the one reader before COMMIT, flushes them)
+        self.appends.add(
+            s.jobs,
+            _update_job(tuple(sorted(values))),
+            [{"row_id": identity.id, "at": self.at, **values}],
         )
         if state is not None or "lineage_incomplete" in values:
             state = state or NodeState(kind="job")
@@ -345,6 +348,7 @@ class _EventWriter:
 
     def _job_state(self, job_id: int) -> tuple[bool, Any]:
         """(lineage_incomplete, parent key) of a stored job, in one query."""
+        self.appends.flush_table(self.conn, s.jobs.name)
         row = self.conn.execute(_JOB_STATE, {"job_id": job_id}).one()
         key = ("job", row.namespace, row.name) if row.name is not None else None
         return bool(row.lineage_incomplete), key
@@ -609,6 +613,8 @@ class _EventWriter:
         parent_job = ids.job(
             self.conn, self.cache, self.changes, parent.job_namespace, parent.job_name, self.at
         )
+        if not self.reads.placeholder_changes(parent.run_id, self.at):
+            return
         self.conn.execute(
             upsert_when(
                 self.conn, s.runs, ["id"], ["started_at", "created_at"], _earlier_placeholder

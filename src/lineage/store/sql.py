@@ -109,30 +109,41 @@ def _update_by_id(table: Table, columns: tuple[str, ...]) -> Any:
 class Appends:
     """Writes held back to the end of the transaction so a whole group commit sends each as
     one executemany: log rows, facets, schema versions, which nothing reads before COMMIT,
-    and a run's datasets (`run_io`), whose one reader flushes them first (`flush_table`).
+    and rows that have one reader, which flushes them first (`flush_table`): a run's
+    datasets (`run_io`), a job's attributes.
 
-    Rows of one table keep their order (a facet's newer value still lands after its older
-    one); consecutive rows of the same statement are sent together.
+    Rows are queued by table, or by a named queue of a table whose rows commute with the
+    table's others (a job's `io_time`): rows of one queue keep their order (a facet's newer
+    value still lands after its older one); consecutive rows of the same statement are sent
+    together.
     """
 
     def __init__(self) -> None:
-        self._tables: dict[str, list[tuple[Executable, list[dict[str, Any]]]]] = {}
+        self._queues: dict[str, list[tuple[Executable, list[dict[str, Any]]]]] = {}
 
-    def add(self, table: Table, statement: Executable, rows: list[dict[str, Any]]) -> None:
-        """Queue `rows` for `statement` (built once: runs are merged by identity)."""
-        runs = self._tables.setdefault(table.name, [])
+    def add(
+        self,
+        table: Table,
+        statement: Executable,
+        rows: list[dict[str, Any]],
+        *,
+        queue: str | None = None,
+    ) -> None:
+        """Queue `rows` for `statement` (built once: runs are merged by identity) on `queue`
+        (by default the table's own)."""
+        runs = self._queues.setdefault(queue or table.name, [])
         if runs and runs[-1][0] is statement:
             runs[-1][1].extend(rows)
         else:
             runs.append((statement, list(rows)))
 
     def flush(self, conn: Connection) -> None:
-        """Execute everything queued, table by table, and forget it."""
-        for name in list(self._tables):
+        """Execute everything queued, queue by queue, and forget it."""
+        for name in list(self._queues):
             self.flush_table(conn, name)
 
     def flush_table(self, conn: Connection, name: str) -> None:
-        """Execute what is queued for table `name` (before a statement reads it)."""
-        for statement, rows in self._tables.pop(name, ()):
+        """Execute what is queued on `name`, a table's (before a statement reads it)."""
+        for statement, rows in self._queues.pop(name, ()):
             if rows:
                 conn.execute(statement, rows)
