@@ -187,6 +187,37 @@ async def test_newest_facet_wins_marquez_routes_share_the_store_and_replay_rebui
     assert after == before
 
 
+async def test_an_empty_newest_facet_keeps_an_older_one_arriving_late_out(
+    client: httpx.AsyncClient, db_url: str
+) -> None:
+    """An empty tags facet removes the node's tags, and what an older facet arriving after
+    it says stays out, as for any newer facet (and after replay)."""
+    await _send_first_run(client)
+    ol, captured = ol_client.client()
+    ol.emit(_event("2026-11-02T10:00:00Z", LATER_RUN, [_orders()], [], []))
+    await ol_client.post(client, captured)  # a group of its own: the late one comes after
+    late = [_orders(tags_dataset.TagsDatasetFacetFields("stale", "yes", "USER"))]
+    ol.emit(
+        _event(
+            "2026-10-01T10:00:00Z",
+            "0190d0c7-6a43-7ad4-b6f3-1b8d27c0b2a3",
+            late,
+            [tags_job.TagsJobFacetFields("stale", "yes", "USER")],
+            [],
+        )
+    )
+    await ol_client.post(client, captured)
+    for _ in range(2):
+        orders = await get(client, "/namespaces/pg/datasets/public.orders")
+        assert (orders["tagDetails"], orders["fields"][1]["tags"]) == ([], [])
+        assert (await get(client, "/namespaces/etl/jobs/load"))["tagDetails"] == []
+        engine = make_engine(db_url)
+        try:
+            replay(engine)
+        finally:
+            engine.dispose()
+
+
 async def test_a_pruned_run_takes_its_tags_along(client: httpx.AsyncClient, db_url: str) -> None:
     await _send_first_run(client)
     ol, captured = ol_client.client()

@@ -164,5 +164,9 @@ def _delete_runs(conn: Connection, run_ids: list[str]) -> None:
             conn.execute(delete(source).where(col.in_(chunk)))
         conn.execute(delete(s.facets).where(_facets_of_runs(chunk)))
         conn.execute(delete(s.node_tags).where(_tags_of_runs(chunk)))
+        clocks = s.tag_clocks.c
+        conn.execute(
+            delete(s.tag_clocks).where(clocks.owner_type == "run", clocks.owner_ident.in_(chunk))
+        )
         conn.execute(delete(s.run_io).where(s.run_io.c.run_id.in_(chunk)))
         conn.execute(delete(s.runs).where(s.runs.c.id.in_(chunk)))

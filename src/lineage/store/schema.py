@@ -316,6 +316,17 @@ an OpenLineage `tags` facet sent at that time (owner `dataset`, `field`, `job` o
 run named by its id in `owner_ident`): replay rebuilds those; a row without one was set
 through the API and outlives replay."""
 
+tag_clocks = Table(
+    "tag_clocks",
+    metadata,
+    Column("owner_type", String(8), primary_key=True),
+    Column("owner_ident", String(40), primary_key=True),
+    Column("event_time", UtcDateTime, nullable=False),
+)
+"""The eventTime of the newest `tags` facet of each dataset, job and run (an empty facet
+included, which leaves no `node_tags` row): an older facet arriving later changes nothing.
+Derived, like the facet tags: replay rebuilds it."""
+
 quality_results = Table(
     "quality_results",
     metadata,

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, delete, func, select, union, update
 from lineage import facets as f
 from lineage.events import Event
 from lineage.store import schema as s
-from lineage.store.sql import insert_ignore
+from lineage.store.sql import insert_ignore, upsert_when
 
 API = "API"
 """The source of a tag set through Marquez's tag routes."""
@@ -37,7 +37,7 @@ _OWNER_TYPES: dict[str, tuple[str, ...]] = {
     "job": ("job",),
     "run": ("run",),
 }
-tg, nt = s.tags.c, s.node_tags.c
+tg, nt, tc = s.tags.c, s.node_tags.c, s.tag_clocks.c
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,18 +306,25 @@ def derive(conn: Connection, events: Sequence[Event]) -> None:
 
 def _replace(conn: Connection, sets: list[TagSet]) -> None:
     idents = sorted({t.owner_ident for t in sets})
-    stored: dict[tuple[str, str], datetime] = {}
-    rows = conn.execute(
-        select(nt.owner_type, nt.owner_ident, func.max(nt.event_time).label("at"))
-        .where(nt.owner_ident.in_(idents), nt.event_time.is_not(None))
-        .group_by(nt.owner_type, nt.owner_ident)
-    )
-    for r in rows:
-        owner = "dataset" if r.owner_type == "field" else r.owner_type
-        stored[(owner, r.owner_ident)] = max(r.at, stored.get((owner, r.owner_ident), r.at))
+    stored = {
+        (r.owner_type, r.owner_ident): r.event_time
+        for r in conn.execute(
+            select(tc.owner_type, tc.owner_ident, tc.event_time).where(tc.owner_ident.in_(idents))
+        )
+    }
     newer = [
         t for t in sets if (held := stored.get((t.owner, t.owner_ident))) is None or held <= t.at
     ]
+    if newer:
+        conn.execute(
+            upsert_when(
+                conn, s.tag_clocks, ["owner_type", "owner_ident"], ["event_time"], _older_clock
+            ),
+            [
+                {"owner_type": t.owner, "owner_ident": t.owner_ident, "event_time": t.at}
+                for t in newer
+            ],
+        )
     for owner, types in _OWNER_TYPES.items():
         replaced = [t.owner_ident for t in newer if t.owner == owner]
         if replaced:
@@ -333,9 +340,14 @@ def _replace(conn: Connection, sets: list[TagSet]) -> None:
         conn.execute(insert_ignore(conn, s.node_tags, ("ident",)), rows_out)
 
 
+def _older_clock(table: Any, incoming: Any) -> Any:
+    return table.c.event_time < incoming.event_time
+
+
 def clear_derived(conn: Connection) -> None:
     """Delete the tags derived from events (replay derives them again); users' tags stay."""
     conn.execute(delete(s.node_tags).where(nt.event_time.is_not(None)))
+    conn.execute(delete(s.tag_clocks))
 
 
 def parse_filter(text: str) -> tuple[str, str | None]:
