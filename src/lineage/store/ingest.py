@@ -27,7 +27,7 @@ from lineage.events import (
     Limits,
     parse_event,
 )
-from lineage.store import codec, edges, ml
+from lineage.store import codec, edges, facet_rows, job_links, ml, run_versions
 from lineage.store import identities as ids
 from lineage.store import schema as s
 from lineage.store.changes import Changes, NodeState
@@ -156,6 +156,27 @@ def log_events(
     statement = _returning_ids(insert_ignore(conn, s.events, ["hash"]))
     inserted = {row.hash: row.id for row in conn.execute(statement, rows)}
     return [inserted.pop(event.hash, None) for event in events]
+
+
+def apply_events(conn: Connection, events: Sequence[Event], *, cache: ids.IdCache) -> list[Changes]:
+    """Derive newly logged `events` together, in the order given (a group commit's, a batch
+    of `lineage db replay`'s); each event's graph changes.
+
+    What the events read is read ahead in a few statements, the append-only rows go out as
+    one executemany per table before the rows derived from the whole batch (run versions,
+    quality and tags, job links) are written."""
+    appends = Appends()
+    reads = GroupReads.prefetch(conn, events, cache, appends)
+    derived = []
+    for event in events:
+        changes = Changes()
+        apply_event(conn, event, cache=cache, changes=changes, appends=appends, reads=reads)
+        derived.append(changes)
+    run_versions.queue(conn, events, appends)
+    appends.flush(conn)
+    facet_rows.derive(conn, events)
+    job_links.derive(conn, cache, zip(events, derived, strict=True))
+    return derived
 
 
 def store_event(

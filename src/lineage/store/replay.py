@@ -9,12 +9,11 @@ from sqlalchemy import Engine, delete, select
 
 from lineage.errors import LineageError
 from lineage.events import parse_event
-from lineage.store import codec, facet_rows, job_links, run_versions
+from lineage.store import codec, facet_rows
 from lineage.store import schema as s
-from lineage.store.changes import Changes
 from lineage.store.db import write_transaction
 from lineage.store.identities import IdCache
-from lineage.store.ingest import NO_LIMITS, apply_event
+from lineage.store.ingest import NO_LIMITS, apply_events
 from lineage.store.ml_schema import ML_TABLES
 from lineage.store.soft_delete import deleted_marks, reapply_marks
 
@@ -43,19 +42,13 @@ def replay(
                     select(ev.id, ev.payload).where(ev.id > last_id).order_by(ev.id).limit(batch)
                 )
             )
-            derived = []
+            events = []
             for row in rows:
                 try:
-                    event = parse_event(codec.decode(row.payload), limits=NO_LIMITS)
+                    events.append(parse_event(codec.decode(row.payload), limits=NO_LIMITS))
                 except LineageError as exc:  # logged by an older release with laxer rules
                     log.warning("event %s is kept in the log but not derived: %s", row.id, exc)
-                    continue
-                changes = Changes()
-                apply_event(conn, event, cache=cache, changes=changes)
-                job_links.derive(conn, cache, [(event, changes)])
-                derived.append(event)
-            run_versions.write(conn, derived)
-            facet_rows.derive(conn, derived)
+            apply_events(conn, events, cache=cache)  # as the writer derives a group commit
         cache.commit()
         if not rows:
             break

@@ -54,10 +54,3 @@ def queue(conn: Connection, events: Iterable[Event], appends: Appends) -> None:
             "event_time",
         )
         appends.add(s.run_versions, statement, found)
-
-
-def write(conn: Connection, events: Iterable[Event]) -> None:
-    """Write the rows of `events` now (`lineage db replay`, which has no group commit)."""
-    appends = Appends()
-    queue(conn, events, appends)
-    appends.flush(conn)

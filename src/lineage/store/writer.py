@@ -24,14 +24,11 @@ from sqlalchemy.exc import DBAPIError
 
 from lineage.errors import InvalidEvent, LineageError, StoreUnavailable
 from lineage.events import Event
-from lineage.store import changelog, facet_rows, job_links, run_versions
+from lineage.store import changelog
 from lineage.store.changelog import LoggedChange
-from lineage.store.changes import Changes
 from lineage.store.db import is_unavailable, write_transaction
-from lineage.store.group_reads import GroupReads
 from lineage.store.identities import IdCache
-from lineage.store.ingest import apply_event, log_events
-from lineage.store.sql import Appends
+from lineage.store.ingest import apply_events, log_events
 
 log = logging.getLogger(__name__)
 
@@ -190,18 +187,11 @@ class GroupCommitWriter:
     ) -> list[list[Outcome]]:
         """All events without savepoints; any failure raises _EventFailed."""
         events = [event for request in group for event in request.events]
-        appends = Appends()
         try:
             # any failure here rewrites the group with savepoints
             log_ids = log_events(conn, events, received_at)
             logged = [(i, e) for i, e in zip(log_ids, events, strict=True) if i is not None]
-            new_events = [event for _, event in logged]
-            reads = GroupReads.prefetch(conn, new_events, self._cache, appends)
-            derived = [self._apply(conn, event, appends, reads) for event in new_events]
-            run_versions.queue(conn, new_events, appends)
-            appends.flush(conn)
-            facet_rows.derive(conn, new_events)
-            job_links.derive(conn, self._cache, zip(new_events, derived, strict=True))
+            derived = apply_events(conn, [event for _, event in logged], cache=self._cache)
             changes += changelog.log(
                 conn, self._origin, [(i, d) for (i, _), d in zip(logged, derived, strict=True)]
             )
@@ -220,14 +210,8 @@ class GroupCommitWriter:
         """One event in its own savepoint: a failure rejects only this event."""
         savepoint = conn.begin_nested()
         try:
-            appends = Appends()
             log_id = log_events(conn, [event], received_at)[0]
-            new = log_id is not None
-            change = self._apply(conn, event, appends) if new else None
-            run_versions.queue(conn, [event] if new else [], appends)
-            appends.flush(conn)
-            facet_rows.derive(conn, [event] if new else [])
-            job_links.derive(conn, self._cache, [(event, change)] if change else [])
+            change = apply_events(conn, [event], cache=self._cache)[0] if log_id else None
             logged = changelog.log(conn, self._origin, [(log_id, change)] if change else [])
             savepoint.commit()
         except Exception as exc:
@@ -240,14 +224,6 @@ class GroupCommitWriter:
             return Outcome(False, InvalidEvent(f"the event could not be stored: {reason}"))
         changes += logged
         return Outcome(stored=change is not None)
-
-    def _apply(
-        self, conn: Connection, event: Event, appends: Appends, reads: GroupReads | None = None
-    ) -> Changes:
-        """Derive a newly logged event's rows and queue them; its graph changes."""
-        change = Changes()
-        apply_event(conn, event, cache=self._cache, changes=change, appends=appends, reads=reads)
-        return change
 
 
 def _weight(request: _Request) -> int:
