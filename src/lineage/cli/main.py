@@ -12,9 +12,9 @@ from rich.console import Console
 from lineage.errors import BadRequest, LineageError
 from lineage.settings_help import HELP
 
-# every event decodes into ~1,000 short-lived objects: with the default threshold (700) the
-# youngest generation is collected about once per request, which took p99 of
-# benchmarks/ingest.py from ~105 to ~170 ms
+# every event decodes into many short-lived objects: with the default threshold (700) the
+# youngest generation is collected about once per request, which raises ingest's p99
+# (benchmarks/README.md, "Garbage collector thresholds")
 GC_THRESHOLDS = (50_000, 20, 100)
 """The cyclic garbage collector's thresholds `lineage serve` runs with."""
 
