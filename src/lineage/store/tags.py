@@ -5,7 +5,9 @@ Two kinds of rows share `node_tags`. Users' tags, set through Marquez's tag rout
 OpenLineage `tags` facets (on datasets and their fields, jobs and runs; the client's
 configured tags arrive the same way) are derived from the events (`derive`, from the
 writer's group commit and from replay) and carry the eventTime of the facet that set them:
-a node's newest tags facet replaces what an older one set, whatever order they arrive in.
+a node's newest tags facet replaces what an older one set, whatever order they arrive in. Of
+two facets at the same eventTime the greater tag set wins (`content`: its entries sorted and
+compared as lists, so any tag beats none), never the later to arrive.
 A node is named by (namespace, name) and a field by its name, never by a row id, so a tag
 outlives a replay that renumbers the derived tables. A tag is a `key` (a Marquez tag's
 name), an optional `value` and the `source` that set it.
@@ -232,9 +234,27 @@ def of_runs(conn: Connection, run_ids: Iterable[str]) -> dict[str, list[NodeTag]
 # --- tags facets ------------------------------------------------------------------------------
 
 
+Entry = tuple[str, str, str, bool, str]
+Content = tuple[Entry, ...]
+
+
+def _entry(field: str, key: str, source: str, value: str | None) -> Entry:
+    # a NULL value sorts before every string, the empty one included
+    return (field, key, source, value is not None, value or "")
+
+
+def content(tags: Iterable[f.FacetTag]) -> Content:
+    """A tag set's canonical form, what breaks a tie on eventTime (the greater wins): its
+    entries as (field, key, source, value), one per (field, key, source) as stored (the
+    last in the facet), sorted; a missing value sorts first."""
+    stored = {(t.field, t.key, t.source or ""): t.value for t in tags}
+    return tuple(sorted(_entry(*at, value) for at, value in stored.items()))
+
+
 @dataclass(frozen=True, slots=True)
 class TagSet:
-    """What one `tags` facet says about one node: its tags replace those an older facet set."""
+    """What one `tags` facet says about one node: its tags replace those an older facet set,
+    and those of a facet at the same eventTime whose `content` is less."""
 
     owner: SetOwner
     owner_ident: str  # s.ident(namespace, name), or the run's id
@@ -243,10 +263,14 @@ class TagSet:
     at: datetime
     tags: tuple[f.FacetTag, ...]
 
+    def beats(self, at: datetime, held: Content) -> bool:
+        """Whether this set replaces one of eventTime `at` and content `held`."""
+        return at < self.at or (at == self.at and held < content(self.tags))
+
 
 def tag_sets(events: Sequence[Event]) -> list[TagSet]:
     """The newest tags facet of each node the events tag (of two at the same eventTime, the
-    later in `events`): datasets (inputs, outputs, a DatasetEvent's), jobs and runs."""
+    one of greater `content`): datasets (inputs, outputs, a DatasetEvent's), jobs and runs."""
     newest: dict[tuple[str, str], TagSet] = {}
 
     def offer(owner: SetOwner, ident: str, namespace: str, name: str, at: datetime, facets: Any):
@@ -254,8 +278,9 @@ def tag_sets(events: Sequence[Event]) -> list[TagSet]:
         if found is None:
             return
         held = newest.get((owner, ident))
-        if held is None or held.at <= at:
-            newest[(owner, ident)] = TagSet(owner, ident, namespace, name, at, found)
+        offered = TagSet(owner, ident, namespace, name, at, found)
+        if held is None or offered.beats(held.at, content(held.tags)):
+            newest[(owner, ident)] = offered
 
     for event in events:
         at = event.event_time
@@ -298,7 +323,8 @@ def tag_rows(sets: Iterable[TagSet]) -> list[dict[str, Any]]:
 
 def derive(conn: Connection, events: Sequence[Event]) -> None:
     """Write the tags of the events' tags facets where they are the nodes' newest (one read,
-    one delete and one insert per 1,000 nodes)."""
+    one delete and one insert per 1,000 nodes, and one more read where a facet ties with the
+    stored one on eventTime)."""
     sets = tag_sets(events)
     for start in range(0, len(sets), 1000):
         _replace(conn, sets[start : start + 1000])
@@ -312,8 +338,13 @@ def _replace(conn: Connection, sets: list[TagSet]) -> None:
             select(tc.owner_type, tc.owner_ident, tc.event_time).where(tc.owner_ident.in_(idents))
         )
     }
+    tied = [t for t in sets if stored.get((t.owner, t.owner_ident)) == t.at]
+    held = _stored_content(conn, tied)
     newer = [
-        t for t in sets if (held := stored.get((t.owner, t.owner_ident))) is None or held <= t.at
+        t
+        for t in sets
+        if (at := stored.get((t.owner, t.owner_ident))) is None
+        or t.beats(at, held.get((t.owner, t.owner_ident), ()))
     ]
     if newer:
         conn.execute(
@@ -338,6 +369,24 @@ def _replace(conn: Connection, sets: list[TagSet]) -> None:
     rows_out = tag_rows(newer)
     if rows_out:
         conn.execute(insert_ignore(conn, s.node_tags, ("ident",)), rows_out)
+
+
+def _stored_content(conn: Connection, sets: list[TagSet]) -> dict[tuple[str, str], Content]:
+    """The `content` of the facet tags stored for the nodes of `sets`, by (owner, ident)."""
+    if not sets:
+        return {}
+    owner_of = {t: owner for owner, types in _OWNER_TYPES.items() for t in types}
+    entries: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+    rows = conn.execute(
+        select(nt.owner_type, nt.owner_ident, nt.field, nt.key, nt.source, nt.value).where(
+            nt.owner_ident.in_(sorted({t.owner_ident for t in sets})), nt.event_time.is_not(None)
+        )
+    )
+    for r in rows:
+        entries[(owner_of[r.owner_type], r.owner_ident)].append(
+            _entry(r.field, r.key, r.source, r.value)
+        )
+    return {node: tuple(sorted(found)) for node, found in entries.items()}
 
 
 def _older_clock(table: Any, incoming: Any) -> Any:
