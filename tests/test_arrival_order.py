@@ -118,9 +118,11 @@ def _reads() -> list[str]:
 READS = _reads()
 
 
-async def _answers(url: str, stream: list[dict[str, Any]], batches: list[int] | None) -> Any:
-    """Send `stream` (one POST each, or batches of these sizes) to a fresh store; every read's
-    status and body, and the graph."""
+async def _answers(
+    url: str, stream: list[dict[str, Any]], batches: list[int] | None, reads: list[str]
+) -> Any:
+    """Send `stream` (one POST each, or batches of these sizes) to a fresh store; the status
+    and body of every one of `reads`, and the graph."""
     app = create_app(Settings(database_url=url))
     async with (
         app.router.lifespan_context(app),
@@ -129,29 +131,26 @@ async def _answers(url: str, stream: list[dict[str, Any]], batches: list[int] | 
         await send_stream(client, stream, batches)
         await caught_up(app)
         answers = {}
-        for path in READS:
+        for path in reads:
             response = await client.get(path)
-            answers[path] = (response.status_code, _listed_in_order(path, response.json()))
+            answers[path] = (response.status_code, response.json())
         return answers, app.state.graph.snapshot()
 
 
-def _listed_in_order(path: str, body: Any) -> Any:
-    """A walk of the in-memory graph lists nodes and edges in the graph's own order, which
-    follows arrival: sorted here (by depth and id), so what is compared is what it holds."""
-    if path.startswith("/api/v1/lineage/") and "as_of" not in path and "nodes" in body:
-        body["nodes"].sort(key=lambda node: (node["depth"], node["id"]))
-        body["edges"].sort(key=lambda edge: (edge["from"], edge["to"]))
-    return body
-
-
-def _send(url: str, stream: list[dict[str, Any]], batches: list[int] | None = None) -> Any:
+def _send(
+    url: str,
+    stream: list[dict[str, Any]],
+    batches: list[int] | None = None,
+    *,
+    reads: list[str] = READS,
+) -> Any:
     engine = make_engine(url)
     with engine.begin() as conn:  # each send needs an empty store
         for table in reversed(s.metadata.sorted_tables):
             if table.name != "alembic_version":
                 conn.execute(delete(table))
     engine.dispose()
-    return asyncio.run(_answers(url, stream, batches))
+    return asyncio.run(_answers(url, stream, batches, reads))
 
 
 def _in_time_order(stream: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -95,8 +95,8 @@ class DirectedLineage(Answer):
 
     root: Annotated[NodeIdStr, Meta(description="The root, after alias resolution")]
     direction: Direction
-    nodes: Annotated[list[WalkNode], Meta(description="Breadth-first order, root first")]
-    edges: list[Edge]
+    nodes: Annotated[list[WalkNode], Meta(description="Nearest first (by depth, then id)")]
+    edges: Annotated[list[Edge], Meta(description="By the ids of `from`, then `to`")]
     truncated: Annotated[bool, Meta(description="depth or limit cut the walk short")]
     incomplete: Annotated[bool, Meta(description="A job on the way reported incomplete lineage")]
     as_of: Annotated[TimeStr | None, Meta(description="The time asked for, or null for now")]
