@@ -103,6 +103,10 @@ def _reads() -> list[str]:
                 f"/api/v1/lineage/{direction}?nodeId={node}&as_of={_time(m)}" for m in MINUTES
             ]
             paths.append(f"/api/v1/lineage/{direction}?nodeId={node}&as_of=2024-01-01T00:03:30Z")
+    paths += [
+        f"/api/v1/lineage/path?from=dataset:n:{a}&to=dataset:n:{b}"
+        for a, b in itertools.permutations(DATASETS, 2)
+    ]
     for job in JOBS:
         paths += [
             f"/api/v1/namespaces/ns/jobs/{job}",
@@ -214,3 +218,33 @@ def test_any_arrival_order_answers_as_event_time_order(case: Any, db_url: str) -
     want = _send(db_url, in_order)
     _assert_same(_send(db_url, shuffled), want, "one by one")
     _assert_same(_send(db_url, shuffled, sizes), want, f"in batches of {sizes}")
+
+
+# two ways from s to o, through a and through b, each as short as the other
+DIAMOND = [
+    run_event(job, time=_time(i), inputs=[ds("n", source)], outputs=[ds("n", target)])
+    for i, (job, source, target) in enumerate(
+        [("j1", "s", "b"), ("j0", "s", "a"), ("j3", "b", "o"), ("j2", "a", "o")]
+    )
+]
+THROUGH_A = ["dataset:n:s", "job:ns:j0", "dataset:n:a", "job:ns:j2", "dataset:n:o"]
+THROUGH_B = ["dataset:n:s", "job:ns:j1", "dataset:n:b", "job:ns:j3", "dataset:n:o"]
+
+
+def test_shortest_paths_in_every_order(db_url: str) -> None:
+    """Of several shortest paths, an answer lists (and `limit` keeps) the first by node id,
+    whatever order the events came in."""
+    path = "/api/v1/lineage/path?from=dataset:n:s&to=dataset:n:o"
+    for order in itertools.permutations(DIAMOND):
+        answers, _ = _send(db_url, list(order), reads=[path, f"{path}&limit=1"])
+        assert answers[path] == (200, _paths(THROUGH_A, THROUGH_B)), order
+        assert answers[f"{path}&limit=1"] == (200, _paths(THROUGH_A)), order
+
+
+def _paths(*paths: list[str]) -> dict[str, Any]:
+    return {
+        "from": "dataset:n:s",
+        "to": "dataset:n:o",
+        "direction": "downstream",
+        "paths": list(paths),
+    }

@@ -408,16 +408,39 @@ class LineageGraph:
         return Walk(root, depths, edges, truncated, incomplete)
 
     def path(self, source: int, target: int, *, limit: int = 10) -> list[list[int]]:
-        """Up to `limit` shortest lineage paths from `source` to `target` (downstream).
+        """Up to `limit` shortest lineage paths from `source` to `target` (downstream): the
+        first in the order of their nodes' keys, so neither arrival order nor the order the
+        graph was built in picks them.
 
-        Holds the lock throughout (a bidirectional search, bounded by the shortest path)."""
+        Holds the lock throughout (a breadth-first search from `source`)."""
         visible = nx.subgraph_view(self._g, filter_node=lambda n: not self._flags[n] & HIDDEN)
         with self.lock:
             try:
-                paths = nx.all_shortest_paths(visible, source, target)
-                return [p for _, p in zip(range(limit), paths, strict=False)]
-            except (nx.NetworkXNoPath, nx.NodeNotFound):
+                preds = nx.predecessor(visible, source)  # each node's on its shortest paths
+            except nx.NodeNotFound:
                 return []
+            if target not in preds:
+                return []
+            # the shortest paths' nodes, each with its next nodes on them, sorted by key
+            nexts: dict[int, list[int]] = {}
+            todo, met = [target], {target}
+            while todo:
+                node = todo.pop()
+                for before in preds[node]:
+                    nexts.setdefault(before, []).append(node)
+                    if before not in met:
+                        met.add(before)
+                        todo.append(before)
+            paths: list[list[int]] = []
+            stack = [[source]]
+            while stack and len(paths) < limit:
+                path = stack.pop()
+                if path[-1] == target:
+                    paths.append(path)
+                    continue
+                ahead = sorted(nexts[path[-1]], key=self._keys.__getitem__, reverse=True)
+                stack += [[*path, node] for node in ahead]
+            return paths
 
     def neighbourhood(self, root: int, *, depth: int) -> tuple[set[int], set[tuple[int, int]]]:
         """Marquez semantics: every node within `depth` hops, ignoring direction, and the
