@@ -4,8 +4,11 @@
 the runs that read them, what these runs wrote) with a few SQL statements per hop; this index
 answers the same questions, with the same `Use` rows, from memory. It is compact: run ids are
 numbered once, times are integer microseconds in arrays, and each (dataset, direction) keeps
-one sorted array of `run number << 32 | version number` (its `version` facet, as a number
-into a table of the distinct facet strings).
+one array of `run number << 32 | version number` (its `version` facet, as a number into a
+table of the distinct facet strings), ordered by time: a dataset's reads by their runs'
+start, its writes by their runs' end. A walk's questions are time windows ("who read it
+since the bad version", "its versions since then"), so each is answered by bisecting, at a
+cost that grows with the window, not with the dataset's history.
 
 It is kept exact from the event log, before every walk, without the graph's lock or the
 writer: every stored event commits in one transaction with what was derived from it, so the
@@ -91,10 +94,12 @@ class UseIndex:
         self._states: list[str] = []
         self._versions: list[str | None] = [None]  # version number 0: no facet
         self._version_number: dict[str | None, int] = {None: 0}
-        self._uses: dict[tuple[int, str], array[int]] = {}  # (dataset row, direction)
-        # per run the first dataset row it wrote (-1: none), and the rest of them
-        self._wrote = array("q")
-        self._wrote_more: dict[int, array[int]] = {}
+        # (dataset row, direction) -> its uses, by (time, run number): `_order`
+        self._uses: dict[tuple[int, str], array[int]] = {}
+        # per direction and run, the first dataset row it read or wrote (-1: none), and the rest
+        self._first = {"in": array("q"), "out": array("q")}
+        self._more: dict[str, dict[int, array[int]]] = {"in": {}, "out": {}}
+        self._versioned_reads: set[int] = set()  # dataset rows read with a `version` facet
         self._canonical: dict[int, int] = {}  # alias row -> canonical dataset
         self._aliases: dict[int, list[int]] = {}  # canonical dataset -> alias rows
 
@@ -187,11 +192,60 @@ class UseIndex:
             self._start.append(times[2] if times[0] == _NO_TIME else times[0])
             self._ended.append(times[1])
             self._created.append(times[2])
-            self._wrote.append(-1)
+            self._first["in"].append(-1)
+            self._first["out"].append(-1)
             return
+        start = times[2] if times[0] == _NO_TIME else times[0]
+        # a changed time moves the run's uses within their datasets' time order
+        moved = [
+            (direction, self._take(number, direction))
+            for direction, held, new in (
+                ("in", self._start[number], start),
+                ("out", self._ended[number], times[1]),
+            )
+            if held != new
+        ]
         self._job[number], self._state[number] = job, code
         self._started[number], self._ended[number], self._created[number] = times
-        self._start[number] = times[2] if times[0] == _NO_TIME else times[0]
+        self._start[number] = start
+        for direction, taken in moved:
+            for row, packed in taken:
+                self._insert(self._uses[(row, direction)], packed, direction)
+
+    def _times(self, direction: str) -> array[int]:
+        """What a (dataset, direction)'s uses are ordered by: their runs' start, or end."""
+        return self._start if direction == "in" else self._ended
+
+    def _order(self, direction: str) -> Any:
+        """The sort key of a (dataset, direction)'s uses (for `bisect`)."""
+        times = self._times(direction)
+        return lambda packed: times[packed >> 32]
+
+    def _find(self, uses: array[int], number: int, direction: str) -> int:
+        """Where run `number`'s use is in `uses`, or -1: among the uses at its run's time."""
+        times, order = self._times(direction), self._order(direction)
+        at = bisect.bisect_left(uses, times[number], key=order)
+        while at < len(uses) and order(uses[at]) == times[number]:
+            if uses[at] >> 32 == number:
+                return at
+            at += 1
+        return -1
+
+    def _insert(self, uses: array[int], packed: int, direction: str) -> None:
+        order = self._order(direction)
+        uses.insert(bisect.bisect_right(uses, order(packed), key=order), packed)
+
+    def _datasets_of(self, number: int, direction: str) -> tuple[int, ...]:
+        first = self._first[direction][number]
+        return () if first == -1 else (first, *self._more[direction].get(number, ()))
+
+    def _take(self, number: int, direction: str) -> list[tuple[int, int]]:
+        """Remove run `number`'s uses in `direction` (before its time changes): (row, use)."""
+        taken = []
+        for row in self._datasets_of(number, direction):
+            uses = self._uses[(row, direction)]
+            taken.append((row, uses.pop(self._find(uses, number, direction))))
+        return taken
 
     def _set_use(self, number: int, dataset: int, direction: str, version: str | None) -> None:
         v = self._version_number.get(version)
@@ -202,16 +256,18 @@ class UseIndex:
         if uses is None:
             uses = self._uses[(dataset, direction)] = array("q")
         packed = number << 32 | v
-        at = bisect.bisect_left(uses, number << 32)
-        if at < len(uses) and uses[at] >> 32 == number:
+        if direction == "in" and v:
+            self._versioned_reads.add(dataset)
+        at = self._find(uses, number, direction)
+        if at >= 0:
             uses[at] = packed  # a newer version facet
             return
-        uses.insert(at, packed)
-        if direction == "out":
-            if self._wrote[number] == -1:
-                self._wrote[number] = dataset
-            else:
-                self._wrote_more.setdefault(number, array("q")).append(dataset)
+        self._insert(uses, packed, direction)
+        first = self._first[direction]
+        if first[number] == -1:
+            first[number] = dataset
+        else:
+            self._more[direction].setdefault(number, array("q")).append(dataset)
 
     def _set_aliases(self, conn: Connection) -> None:
         # iter(): a result has keys(), so dict() alone would take it for a mapping
@@ -251,26 +307,38 @@ class UseIndex:
         """As `version_reads.versions` (of the versions written at the same time before
         `since`, the one of the greatest run id: the one `_Versions.read_by` would pick)."""
         completed = self._states.index("COMPLETED") if "COMPLETED" in self._states else -1
-        out: list[Use] = []
+        state, ended, order, out = self._state, self._ended, self._order("out"), []
         for row, canonical in self._rows(dataset_ids):
-            newest: tuple[int, str, int] | None = None  # (end, run, packed) before since
-            for packed in self._uses.get((row, "out"), ()):
+            uses = self._uses.get((row, "out"), array("q"))
+            if since is None and until is None:
+                window = uses
+            else:  # runs with no end yet sort first, and wrote no version in a window
+                if since is None:
+                    first = bisect.bisect_right(uses, _NO_TIME, key=order)
+                else:
+                    first = bisect.bisect_left(uses, since, key=order)
+                last = len(uses) if until is None else bisect.bisect_right(uses, until, key=order)
+                window = uses[first:last]
+            out += [
+                self._use(p, row, canonical, "out") for p in window if state[p >> 32] == completed
+            ]
+            if since is None:
+                continue
+            # the newest before `since` (at or before `until`); of a tie, the greatest run id
+            newest: tuple[str, int] | None = None
+            at = min(first, last) - 1
+            while at >= 0:
+                packed = uses[at]
                 n = packed >> 32
-                end = self._ended[n]
-                if self._state[n] != completed:
-                    continue
-                if end == _NO_TIME:
-                    if since is None and until is None:
-                        out.append(self._use(packed, row, canonical, "out"))
-                    continue
-                if until is not None and end > until:
-                    continue
-                if since is None or end >= since:
-                    out.append(self._use(packed, row, canonical, "out"))
-                elif newest is None or (end, self._ids[n]) > newest[:2]:
-                    newest = (end, self._ids[n], packed)
+                if ended[n] == _NO_TIME or (
+                    newest is not None and ended[n] < ended[newest[1] >> 32]
+                ):
+                    break
+                if state[n] == completed and (newest is None or self._ids[n] > newest[0]):
+                    newest = (self._ids[n], packed)
+                at -= 1
             if newest is not None:
-                out.append(self._use(newest[2], row, canonical, "out"))
+                out.append(self._use(newest[1], row, canonical, "out"))
         return out
 
     def readers(
@@ -284,11 +352,18 @@ class UseIndex:
         """As `version_reads.readers`."""
         named = {self._version_number[p] for p in pinned if p in self._version_number}
         before = -_NO_TIME if until is None else until
-        starts, out = self._start, []
+        order, out = self._order("in"), []
         for row, canonical in self._rows(dataset_ids):
-            for packed in self._uses.get((row, "in"), ()):
-                if since <= starts[packed >> 32] < before or (named and packed & _LOW in named):
-                    out.append(self._use(packed, row, canonical, "in"))
+            uses = self._uses.get((row, "in"), array("q"))
+            first = bisect.bisect_left(uses, since, key=order)
+            last = max(first, bisect.bisect_left(uses, before, key=order))
+            out += [self._use(p, row, canonical, "in") for p in uses[first:last]]
+            if named and row in self._versioned_reads:  # read a pinned version, whenever
+                out += [
+                    self._use(p, row, canonical, "in")
+                    for p in (*uses[:first], *uses[last:])
+                    if p & _LOW in named
+                ]
         return out
 
     def outputs(self, run_ids: Iterable[str]) -> list[Use]:
@@ -296,11 +371,11 @@ class UseIndex:
         out: list[Use] = []
         for run_id in set(run_ids):
             n = self._number.get(run_id)
-            if n is None or self._wrote[n] == -1:
+            if n is None:
                 continue
-            for row in (self._wrote[n], *self._wrote_more.get(n, ())):
+            for row in self._datasets_of(n, "out"):
                 uses = self._uses[(row, "out")]
-                packed = uses[bisect.bisect_left(uses, n << 32)]
+                packed = uses[self._find(uses, n, "out")]
                 out.append(self._use(packed, row, self._canonical.get(row, row), "out"))
         return out
 
