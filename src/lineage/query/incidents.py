@@ -472,7 +472,7 @@ def _blast_answer(
     # every node id once: the lists below name the same few thousand nodes again and again
     node = {d: read.node_id("dataset", r.namespace, r.name) for d, r in dataset_rows.items()}
     job_node = {j: read.node_id("job", r.namespace, r.name) for j, r in jobs.items()}
-    started = {r: iso(row.started_at) for r, row in runs.items()}
+    texts = _Texts()
 
     def tainted_run(r: str) -> TaintedRun:
         row, job = runs[r], jobs[runs[r].job_id]
@@ -483,8 +483,8 @@ def _blast_answer(
             job.namespace,
             job.name,
             row.state,
-            started[r],
-            iso(row.ended_at),
+            texts[row.started_at],
+            texts[row.ended_at],
             tainted[r],
             [Via(d, w) for d, w in read_from],
         )
@@ -506,7 +506,7 @@ def _blast_answer(
                     model_versions.get((d, v.run_id), v.version),
                     v.run_id,
                     job_node[runs[v.run_id].job_id],
-                    iso(v.end),  # type: ignore[arg-type]
+                    texts[v.end],  # type: ignore[arg-type]
                 )
                 for v in mine
             ]
@@ -517,13 +517,13 @@ def _blast_answer(
                 node[d],
                 row.namespace,
                 row.name,
-                _ref(mine[0]),
+                _ref(mine[0], texts),
                 len(mine),
-                _ref(clean) if clean is not None else None,
+                _ref(clean, texts) if clean is not None else None,
             )
         )
     return BlastRadius(
-        BlastOrigin(None, None, None, None, [_ref(v) for v in sorted(written, key=_by_end)]),
+        BlastOrigin(None, None, None, None, [_ref(v, texts) for v in sorted(written, key=_by_end)]),
         [tainted_run(r) for r in order],
         datasets,
         models,
@@ -533,8 +533,8 @@ def _blast_answer(
                 u.run_id,
                 job_node[u.job_id],
                 node[u.dataset],
-                iso(u.start),  # type: ignore[arg-type]
-                _ref(read_v) if read_v is not None else None,
+                texts[u.start],  # type: ignore[arg-type]
+                _ref(read_v, texts) if read_v is not None else None,
             )
             for u, read_v in context
         ],
@@ -551,8 +551,17 @@ def _by_end(v: Use) -> tuple[int, str]:
     return v.end, v.run_id  # type: ignore[return-value]
 
 
-def _ref(v: Use) -> VersionRef:
-    return VersionRef(v.run_id, v.version, iso(v.end))  # type: ignore[arg-type]
+class _Texts(dict[int | None, str | None]):
+    """The RFC 3339 text of each time an answer writes, formatted once: a run's end is also
+    when each version it wrote was written, and runs on one schedule share their times."""
+
+    def __missing__(self, us: int | None) -> str | None:
+        text = self[us] = iso(us)
+        return text
+
+
+def _ref(v: Use, texts: _Texts) -> VersionRef:
+    return VersionRef(v.run_id, v.version, texts[v.end])  # type: ignore[arg-type]
 
 
 def _replacement(written: _Versions, tainted: dict[tuple[int, str], Use]) -> Use | None:
@@ -639,7 +648,15 @@ def _groups_in_order(after: dict[int, set[int]], key: Callable[[int], Any]) -> l
     """The strongly connected groups of the graph whose edges go from each of `after[n]` to
     n, upstream groups first; of the groups ready, the one whose smallest `key` is smallest.
     (Tarjan's algorithm, then Kahn's with a heap: networkx's condensation and lexicographic
-    sort gave the same order at several times the cost.)"""
+    sort gave the same order at several times the cost.)
+
+    When ordering every node by `key` already puts each source before the nodes after it,
+    that order is the answer (each group one node: a cycle would have an edge going back),
+    and the usual acyclic radius needs neither algorithm."""
+    by_key = sorted(after, key=key)
+    rank_of = {n: i for i, n in enumerate(by_key)}
+    if all(rank_of[source] < rank_of[n] for n, sources in after.items() for source in sources):
+        return [[n] for n in by_key]
     below: dict[int, list[int]] = {n: [] for n in after}
     for n, sources in after.items():
         for source in sources:
@@ -758,7 +775,7 @@ def version_provenance(
     chosen = matching[-1] if matching else _listed_version(conn, written, dataset_id, version)
     row = datasets_by_id(conn, [dataset_id])[dataset_id]
     node = read.node_id("dataset", row.namespace, row.name)
-    return _provenance(conn, chosen.run_id, node, _ref(chosen), limit=limit, depth=depth)
+    return _provenance(conn, chosen.run_id, node, _ref(chosen, _Texts()), limit=limit, depth=depth)
 
 
 def _listed_version(conn: Connection, written: _Versions, dataset_id: int, version: str) -> Use:
