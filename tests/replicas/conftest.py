@@ -9,11 +9,19 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
+import orjson
 import pytest
+from sqlalchemy import Connection
 
+from lineage.events import Limits, parse_event
+from lineage.store import changelog
+from lineage.store.identities import IdCache
+from lineage.store.ingest import apply_events, log_events
 from tests.conftest import free_port
 
 LINEAGE = str(Path(sys.executable).parent / "lineage")
@@ -95,3 +103,14 @@ def wait_for(check: Callable[[], bool], *, timeout_s: float = 30) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"condition not met within {timeout_s} s")
         time.sleep(0.05)
+
+
+def write_event(conn: Connection, body: dict[str, Any], *, origin: str = "other-replica") -> None:
+    """Store one new event in `conn`'s transaction as the writer's group commit does (log
+    it, derive it, log its changes), leaving the commit to the caller: a test holds the
+    transaction open to interleave two writers."""
+    event = parse_event(orjson.dumps(body), limits=Limits())
+    log_id = log_events(conn, [event], datetime.now(UTC))[0]
+    assert log_id is not None  # not a duplicate
+    changes = apply_events(conn, [event], cache=IdCache())
+    changelog.log(conn, origin, [(log_id, changes[0])])

@@ -179,25 +179,6 @@ def apply_events(conn: Connection, events: Sequence[Event], *, cache: ids.IdCach
     return derived
 
 
-def store_event(
-    conn: Connection,
-    event: Event,
-    *,
-    cache: ids.IdCache,
-    received_at: datetime,
-    appends: Appends | None = None,
-) -> Changes | None:
-    """Append `event` to the log and apply it to the model; None when it is a duplicate.
-
-    With `appends`, the append-only rows wait there for the caller to flush.
-    """
-    if log_events(conn, [event], received_at)[0] is None:
-        return None
-    changes = Changes()
-    apply_event(conn, event, cache=cache, changes=changes, appends=appends)
-    return changes
-
-
 def apply_event(
     conn: Connection,
     event: Event,
