@@ -96,9 +96,9 @@ class UseIndex:
         self._version_number: dict[str | None, int] = {None: 0}
         # (dataset row, direction) -> its uses, by (time, run number): `_order`
         self._uses: dict[tuple[int, str], array[int]] = {}
-        # per direction and run, the first dataset row it read or wrote (-1: none), and the rest
-        self._first = {"in": array("q"), "out": array("q")}
-        self._more: dict[str, dict[int, array[int]]] = {"in": {}, "out": {}}
+        # per run the first dataset row it wrote (-1: none), and the rest of them
+        self._wrote = array("q")
+        self._wrote_more: dict[int, array[int]] = {}
         self._versioned_reads: set[int] = set()  # dataset rows read with a `version` facet
         self._canonical: dict[int, int] = {}  # alias row -> canonical dataset
         self._aliases: dict[int, list[int]] = {}  # canonical dataset -> alias rows
@@ -138,7 +138,9 @@ class UseIndex:
         for run_id, dataset, direction, version in _stream(conn, _USES):
             number = self._number.get(run_id)
             if number is not None:  # else committed since the runs were read: caught up later
-                self._set_use(number, dataset, direction, version)
+                self._add_use(number, dataset, direction, version)
+        for (_, direction), uses in self._uses.items():  # one row per use: sorted once
+            uses[:] = array("q", sorted(uses, key=self._order(direction)))
         self._set_aliases(conn)
 
     def _catch_up(self, conn: Connection) -> None:
@@ -164,15 +166,17 @@ class UseIndex:
         if runs:
             # a child's event can move its parent placeholder's times (lineage.store.ingest)
             runs.update(_rows(conn, _PARENTS.where(one_of(conn, rn.id, runs))).scalars())
-            # a run's current rows, read whole, replace what the index had of it
+            # a run's current rows, read whole, replace what the index had of it; its uses
+            # come out first, as they are ordered by its times, which may change
+            uses = list(_rows(conn, _USES.where(one_of(conn, io.run_id, runs))))
+            for run_id, dataset, direction, _ in uses:
+                if run_id in self._number:
+                    self._remove_use(self._number[run_id], dataset, direction)
             for row in _rows(conn, RUNS.where(one_of(conn, rn.id, runs))):
                 self._set_run(*row)
-            for run_id, dataset, direction, version in _rows(
-                conn, _USES.where(one_of(conn, io.run_id, runs))
-            ):
-                number = self._number.get(run_id)
-                if number is not None:
-                    self._set_use(number, dataset, direction, version)
+            for run_id, dataset, direction, version in uses:
+                if run_id in self._number:  # else committed since its runs were read
+                    self._insert_use(self._number[run_id], dataset, direction, version)
         self._set_aliases(conn)  # a dataset event can make an alias too
 
     def _set_run(
@@ -192,25 +196,11 @@ class UseIndex:
             self._start.append(times[2] if times[0] == _NO_TIME else times[0])
             self._ended.append(times[1])
             self._created.append(times[2])
-            self._first["in"].append(-1)
-            self._first["out"].append(-1)
+            self._wrote.append(-1)
             return
-        start = times[2] if times[0] == _NO_TIME else times[0]
-        # a changed time moves the run's uses within their datasets' time order
-        moved = [
-            (direction, self._take(number, direction))
-            for direction, held, new in (
-                ("in", self._start[number], start),
-                ("out", self._ended[number], times[1]),
-            )
-            if held != new
-        ]
         self._job[number], self._state[number] = job, code
         self._started[number], self._ended[number], self._created[number] = times
-        self._start[number] = start
-        for direction, taken in moved:
-            for row, packed in taken:
-                self._insert(self._uses[(row, direction)], packed, direction)
+        self._start[number] = times[2] if times[0] == _NO_TIME else times[0]
 
     def _times(self, direction: str) -> array[int]:
         """What a (dataset, direction)'s uses are ordered by: their runs' start, or end."""
@@ -231,43 +221,40 @@ class UseIndex:
             at += 1
         return -1
 
-    def _insert(self, uses: array[int], packed: int, direction: str) -> None:
-        order = self._order(direction)
-        uses.insert(bisect.bisect_right(uses, order(packed), key=order), packed)
+    def _uses_of(self, dataset: int, direction: str) -> array[int]:
+        uses = self._uses.get((dataset, direction))
+        if uses is None:
+            uses = self._uses[(dataset, direction)] = array("q")
+        return uses
 
-    def _datasets_of(self, number: int, direction: str) -> tuple[int, ...]:
-        first = self._first[direction][number]
-        return () if first == -1 else (first, *self._more[direction].get(number, ()))
-
-    def _take(self, number: int, direction: str) -> list[tuple[int, int]]:
-        """Remove run `number`'s uses in `direction` (before its time changes): (row, use)."""
-        taken = []
-        for row in self._datasets_of(number, direction):
-            uses = self._uses[(row, direction)]
-            taken.append((row, uses.pop(self._find(uses, number, direction))))
-        return taken
-
-    def _set_use(self, number: int, dataset: int, direction: str, version: str | None) -> None:
+    def _add_use(self, number: int, dataset: int, direction: str, version: str | None) -> None:
+        """Record a use the index does not hold, at the end of its dataset's uses (a build
+        sorts them once it has them all)."""
         v = self._version_number.get(version)
         if v is None:
             v = self._version_number[version] = len(self._versions)
             self._versions.append(version)
-        uses = self._uses.get((dataset, direction))
-        if uses is None:
-            uses = self._uses[(dataset, direction)] = array("q")
-        packed = number << 32 | v
         if direction == "in" and v:
             self._versioned_reads.add(dataset)
-        at = self._find(uses, number, direction)
-        if at >= 0:
-            uses[at] = packed  # a newer version facet
-            return
-        self._insert(uses, packed, direction)
-        first = self._first[direction]
-        if first[number] == -1:
-            first[number] = dataset
-        else:
-            self._more[direction].setdefault(number, array("q")).append(dataset)
+        self._uses_of(dataset, direction).append(number << 32 | v)
+        if direction == "out":
+            if self._wrote[number] == -1:
+                self._wrote[number] = dataset
+            elif dataset != self._wrote[number] and dataset not in self._wrote_more.get(number, ()):
+                self._wrote_more.setdefault(number, array("q")).append(dataset)
+
+    def _insert_use(self, number: int, dataset: int, direction: str, version: str | None) -> None:
+        """Record a use in its place in its dataset's time order."""
+        self._add_use(number, dataset, direction, version)
+        uses, order = self._uses[(dataset, direction)], self._order(direction)
+        packed = uses.pop()
+        uses.insert(bisect.bisect_right(uses, order(packed), key=order), packed)
+
+    def _remove_use(self, number: int, dataset: int, direction: str) -> None:
+        uses = self._uses.get((dataset, direction))
+        at = -1 if uses is None else self._find(uses, number, direction)
+        if uses is not None and at >= 0:
+            del uses[at]
 
     def _set_aliases(self, conn: Connection) -> None:
         # iter(): a result has keys(), so dict() alone would take it for a mapping
@@ -373,7 +360,9 @@ class UseIndex:
             n = self._number.get(run_id)
             if n is None:
                 continue
-            for row in self._datasets_of(n, "out"):
+            if self._wrote[n] == -1:
+                continue
+            for row in (self._wrote[n], *self._wrote_more.get(n, ())):
                 uses = self._uses[(row, "out")]
                 packed = uses[self._find(uses, n, "out")]
                 out.append(self._use(packed, row, self._canonical.get(row, row), "out"))
