@@ -7,7 +7,7 @@ eventTime, never arrival order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -576,12 +576,7 @@ class _EventWriter:
     def _run_values(self, existing: Any, parent: f.ParentRef | None) -> dict[str, Any]:
         """Columns this event sets on its run: state, times, nominal time, error, parent."""
         event = self.event
-        late = existing is not None and existing.state_time >= self.at
-        if late and event.event_type in _STATE_OF:
-            # as old as the run's state or older: its logged events decide, in eventTime order
-            values = self._refold_run(existing)
-        else:
-            values = run_step(existing, event.event_type, self.at)
+        values = fold_run(existing, event.event_type, self.at, self._logged_run_events)
         nominal_start, nominal_end = f.nominal_times(event.run_facets)
         if nominal_start is not None:
             values.update(nominal_start=nominal_start, nominal_end=nominal_end)
@@ -594,21 +589,12 @@ class _EventWriter:
             values["lineage_incomplete"] = True
         return values
 
-    def _refold_run(self, existing: Any) -> dict[str, Any]:
-        """The state columns of the event's run from all of its events logged so far."""
+    def _logged_run_events(self) -> list[tuple[str | None, datetime]]:
+        """(eventType, eventTime) of the event's run's events logged up to this one."""
         rows = self.conn.execute(
             _RUN_EVENT_TYPES, {"run_id": self.event.run_id, "hash": self.event.hash}
         )
-        times = run_times((row.event_type, row.event_time) for row in rows)
-        if times is None:
-            return {}
-        values = {
-            "state": times.state,
-            "state_time": times.state_time,
-            "started_at": times.started_at,
-            "ended_at": times.ended_at,
-        }
-        return {k: v for k, v in values.items() if getattr(existing, k) != v}
+        return [(row.event_type, row.event_time) for row in rows]
 
     def _placeholder_parent(self, parent: f.ParentRef) -> None:
         """A parent run referenced before it was seen gets a NEW row that real events override."""
@@ -723,6 +709,31 @@ def run_step(current: Any, event_type: str | None, at: datetime) -> dict[str, An
         started = current.started_at if current is not None else None
         values["started_at"] = at if started is None else min(started, at)
     return values
+
+
+def fold_run(
+    current: Any,
+    event_type: str | None,
+    at: datetime,
+    logged: Callable[[], Iterable[tuple[str | None, datetime]]],
+) -> dict[str, Any]:
+    """The state columns an event of `event_type` at `at` changes on its run (`current`, as
+    in `run_step`): one `run_step` when it is newer than the run's state; when it is as old
+    or older, the run's events logged so far, this one included (`logged`, called only
+    then), folded again in eventTime order. Whatever order a run's events arrive in, the run
+    ends with `run_times` of all of them (tests/test_run_fold.py)."""
+    if current is None or current.state_time < at or event_type not in _STATE_OF:
+        return run_step(current, event_type, at)
+    times = run_times(logged())
+    if times is None:
+        return {}
+    values = {
+        "state": times.state,
+        "state_time": times.state_time,
+        "started_at": times.started_at,
+        "ended_at": times.ended_at,
+    }
+    return {k: v for k, v in values.items() if getattr(current, k) != v}
 
 
 @dataclass(frozen=True)
