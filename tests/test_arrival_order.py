@@ -193,10 +193,11 @@ def test_one_runs_events_in_every_order(db_url: str) -> None:
         _assert_same(_send(db_url, [FOUR[i] for i in order]), want, order)
 
 
-def _sizes(draw: st.DrawFn, total: int) -> list[int]:
+def batch_sizes(draw: st.DrawFn, total: int, most: int = 6) -> list[int]:
+    """Sizes of consecutive batches of `total` events, each of 1 to `most`."""
     sizes, left = [], total
     while left:
-        sizes.append(min(left, draw(st.integers(1, 6))))
+        sizes.append(min(left, draw(st.integers(1, most))))
         left -= sizes[-1]
     return sizes
 
@@ -205,7 +206,7 @@ def _sizes(draw: st.DrawFn, total: int) -> list[int]:
 def streams(draw: st.DrawFn, *, symlinks: bool) -> tuple[list[Any], list[Any], list[int]]:
     """A random event set in eventTime order, a permutation of it, and batch sizes."""
     stream = draw(st.lists(run_events(symlinks=symlinks), min_size=2, max_size=12))
-    return _in_time_order(stream), draw(st.permutations(stream)), _sizes(draw, len(stream))
+    return _in_time_order(stream), draw(st.permutations(stream)), batch_sizes(draw, len(stream))
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))

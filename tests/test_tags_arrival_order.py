@@ -24,6 +24,7 @@ from lineage.store import tags
 from lineage.store.db import make_engine
 from tests.app_client import send_stream
 from tests.events import dataset_event, ds, job_event, run_event, schema
+from tests.test_arrival_order import batch_sizes
 
 DATASETS = ["d0", "d1"]
 JOBS = ["j0", "j1"]
@@ -153,19 +154,11 @@ def _assert_same(got: Any, want: Any, order: Any) -> None:
     assert got_stored == want_stored, order
 
 
-def _sizes(draw: st.DrawFn, total: int) -> list[int]:
-    sizes, left = [], total
-    while left:
-        sizes.append(min(left, draw(st.integers(1, 4))))
-        left -= sizes[-1]
-    return sizes
-
-
 @st.composite
 def streams(draw: st.DrawFn) -> tuple[list[Any], list[Any], list[int]]:
     """A random set of tagging events, a permutation of it, and batch sizes."""
     stream = draw(st.lists(tag_events(), min_size=2, max_size=7))
-    return stream, draw(st.permutations(stream)), _sizes(draw, len(stream))
+    return stream, draw(st.permutations(stream)), batch_sizes(draw, len(stream), most=4)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
