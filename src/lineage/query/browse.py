@@ -264,7 +264,16 @@ def schema_changes(conn: Connection, limit: int = RECENT_SCHEMAS) -> list[Schema
             v.previous_hash != v.schema_hash,
             owner.c.deleted_at.is_(None),
         )
-        .order_by(v.created_at.desc(), v.version.desc())
+        # ties on time by dataset, then version: never by arrival (versions with the same
+        # schema share their version string across datasets)
+        .order_by(
+            v.created_at.desc(),
+            owner.c.namespace,
+            owner.c.name,
+            v.version.desc(),
+            ds.namespace,
+            ds.name,
+        )
         .limit(limit)
     )
     out = []
