@@ -15,16 +15,13 @@ from typing import Any
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete
 
 from lineage.api.app import create_app
 from lineage.settings import Settings
-from lineage.store import schema as s
 from lineage.store import tags
-from lineage.store.db import make_engine
 from tests.app_client import send_stream
 from tests.events import dataset_event, ds, job_event, run_event, schema
-from tests.test_arrival_order import batch_sizes
+from tests.test_arrival_order import batch_sizes, empty_store
 
 DATASETS = ["d0", "d1"]
 JOBS = ["j0", "j1"]
@@ -137,12 +134,7 @@ async def _answers(url: str, stream: list[dict[str, Any]], batches: list[int] | 
 
 
 def _send(url: str, stream: list[dict[str, Any]], batches: list[int] | None = None) -> Any:
-    engine = make_engine(url)
-    with engine.begin() as conn:  # each send needs an empty store
-        for table in reversed(s.metadata.sorted_tables):
-            if table.name != "alembic_version":
-                conn.execute(delete(table))
-    engine.dispose()
+    empty_store(url)
     return asyncio.run(_answers(url, stream, batches))
 
 
