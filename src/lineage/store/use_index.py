@@ -227,27 +227,35 @@ class UseIndex:
             uses = self._uses[(dataset, direction)] = array("q")
         return uses
 
-    def _add_use(self, number: int, dataset: int, direction: str, version: str | None) -> None:
-        """Record a use the index does not hold, at the end of its dataset's uses (a build
-        sorts them once it has them all)."""
+    def _record_use(self, number: int, dataset: int, direction: str, version: str | None) -> int:
+        """Note what a use tells of its run and dataset; the use, packed, for its dataset's
+        array (where the caller puts it)."""
         v = self._version_number.get(version)
         if v is None:
             v = self._version_number[version] = len(self._versions)
             self._versions.append(version)
         if direction == "in" and v:
             self._versioned_reads.add(dataset)
-        self._uses_of(dataset, direction).append(number << 32 | v)
         if direction == "out":
             if self._wrote[number] == -1:
                 self._wrote[number] = dataset
             elif dataset != self._wrote[number] and dataset not in self._wrote_more.get(number, ()):
                 self._wrote_more.setdefault(number, array("q")).append(dataset)
+        return number << 32 | v
+
+    def _add_use(self, number: int, dataset: int, direction: str, version: str | None) -> None:
+        """Record a use at the end of its dataset's uses (a build sorts them once it has
+        them all)."""
+        packed = self._record_use(number, dataset, direction, version)
+        self._uses_of(dataset, direction).append(packed)
 
     def _insert_use(self, number: int, dataset: int, direction: str, version: str | None) -> None:
         """Record a use in its place in its dataset's time order."""
-        self._add_use(number, dataset, direction, version)
-        uses, order = self._uses[(dataset, direction)], self._order(direction)
-        packed = uses.pop()
+        packed = self._record_use(number, dataset, direction, version)
+        uses, order = (
+            self._uses.setdefault((dataset, direction), array("q")),
+            self._order(direction),
+        )
         uses.insert(bisect.bisect_right(uses, order(packed), key=order), packed)
 
     def _remove_use(self, number: int, dataset: int, direction: str) -> None:
